@@ -1,0 +1,101 @@
+"""create_app(settings): the HTTP application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from daigou import __version__
+from daigou.config import Settings
+from daigou.core.clock import Clock, SystemClock
+from daigou.core.errors import ApiError
+from daigou.db.session import Database
+from daigou.http.envelope import error_response
+from daigou.http.logging import log
+from daigou.http.middleware import RequestContextMiddleware
+from daigou.http.routing import validation_to_api_error
+
+DESCRIPTION = """
+daigou speaks the PandaPon OpenAPI v1. Developer calls are signed (headers `access-key`,
+`timestamp`, `nonce-str`, `signature`, optional `sign-method` and `user-id`); operator calls
+under `/admin` use `Authorization: Bearer <admin token>`. Every response is the envelope
+`{requestId, code, developId, msg, data}`; the HTTP status is `code // 100`.
+"""
+
+
+def _render(request: Request, error: ApiError) -> Response:
+    state = request.state
+    return error_response(getattr(state, "request_id", ""), getattr(state, "develop_id", None), error)
+
+
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, clock: Clock | None = None,
+    worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    clock = clock or SystemClock()
+    run_worker = settings.run_worker if worker is None else worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if run_worker:
+            from daigou.workers.runner import WorkerRunner
+
+            runner = WorkerRunner(db, settings, clock)
+            runner.start_in_background()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(
+        title="daigou gateway", version=__version__, description=DESCRIPTION,
+        lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        if exc.code >= 50000:
+            log.error("request failed", code=exc.code, msg=exc.msg)
+        return _render(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return _render(request, validation_to_api_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            return _render(request, ApiError(40401, "this path does not take that method"))
+        if exc.status_code == 404:
+            return _render(request, ApiError(40401, "no such endpoint"))
+        if exc.status_code == 400:
+            return _render(request, ApiError(40002, str(exc.detail)))
+        return _render(request, ApiError(50001))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error", exc_info=exc)
+        return _render(request, ApiError(50001))
+
+    from daigou.admin.router import router as admin_router
+    from daigou.developers.router import router as developers_router
+    from daigou.health import router as health_router
+    from daigou.wallet.router import router as wallet_router
+
+    for router in (health_router, wallet_router, developers_router, admin_router):
+        app.include_router(router)
+
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,354 @@
+"""The `daigou` command: serve, worker, migrate, admin ..., call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from daigou.config import Settings
+
+app = typer.Typer(help="daigou: a cross-border purchasing gateway for Taobao and 1688.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+admin = typer.Typer(help="Operator commands (developers, keys, wallet).", no_args_is_help=True)
+developer_cmd = typer.Typer(help="Developers.", no_args_is_help=True)
+key_cmd = typer.Typer(help="Access keys.", no_args_is_help=True)
+wallet_cmd = typer.Typer(help="Wallets: top-ups, adjustments, ledger.", no_args_is_help=True)
+admin.add_typer(developer_cmd, name="developer")
+admin.add_typer(key_cmd, name="key")
+admin.add_typer(wallet_cmd, name="wallet")
+app.add_typer(admin, name="admin")
+
+console = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON only")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _db(settings: Settings) -> Any:
+    from daigou.db.session import Database
+
+    return Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+
+
+def _print(data: Any, as_json: bool) -> None:
+    from pydantic import BaseModel
+
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        from rich.pretty import pprint
+
+        pprint(data, expand_all=True)
+
+
+def _now() -> int:
+    from daigou.core.clock import wall_ms
+
+    return wall_ms()
+
+
+def _fail(exc: Exception) -> None:
+    from daigou.core.errors import ApiError
+
+    if isinstance(exc, ApiError):
+        console.print(f"[red]error {exc.code}[/red]: {exc.msg}")
+        if exc.data:
+            console.print(exc.data)
+        raise typer.Exit(2) from exc
+    raise exc
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest version."""
+    from daigou.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url)
+    console.print("database migrated")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int, typer.Option(help="API processes (PostgreSQL only for > 1)")] = 1,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="no in-process worker")] = False,
+) -> None:
+    """Migrate, then start the API with an in-process worker."""
+    import os
+
+    import uvicorn
+
+    from daigou.admin.service import ensure_demo
+    from daigou.db.migrate import upgrade
+    from daigou.http.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    upgrade(settings.resolved_database_url)
+    demo = ensure_demo(_db(settings), settings, _now())
+    host = host or settings.host
+    port = port or settings.port
+    if settings.is_dev:
+        console.rule("[bold]daigou (dev mode)")
+        console.print(f"API      http://{host}:{port}   docs: http://{host}:{port}/docs")
+        console.print(f"database {settings.resolved_database_url}")
+        console.print(f"admin token   {settings.resolved_admin_token}")
+        if demo:
+            console.print(f"demo developId {demo.developId}")
+            console.print(f"demo access-key {demo.accessKey}")
+            console.print(f"demo secret     {demo.secret}")
+            console.print(f"(kept in {Path(settings.data_dir) / 'demo-credentials.json'})")
+        console.rule()
+    if no_worker:
+        os.environ["DAIGOU_RUN_WORKER"] = "false"
+    uvicorn.run("daigou.cli:_asgi_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False, lifespan="on")
+
+
+def _asgi_app() -> Any:
+    from daigou.app import create_app
+    from daigou.http.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker alone (any number may run beside the API processes)."""
+    from daigou.core.clock import SystemClock
+    from daigou.http.logging import configure_logging
+    from daigou.workers.runner import WorkerRunner
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    runner = WorkerRunner(_db(settings), settings, SystemClock())
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
+
+
+# --- admin ----------------------------------------------------------------------------------
+@developer_cmd.command("create")
+def developer_create(
+    name: Annotated[str, typer.Option(help="the developer's name")],
+    email: Annotated[str | None, typer.Option(help="contact email")] = None,
+    hmac_only: Annotated[bool, typer.Option("--hmac-only", help="accept HMAC-SHA256 only")] = False,
+    rate_limit: Annotated[int | None, typer.Option(help="requests per minute")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a developer and its first key (the secret is shown once)."""
+    from daigou.developers import service
+    from daigou.developers.schemas import DeveloperCreate
+
+    settings = _settings()
+    try:
+        body = DeveloperCreate(name=name, contactEmail=email, hmacOnly=hmac_only,
+                               rateLimitPerMinute=rate_limit)
+        _print(service.create_developer(_db(settings), settings, body, _now(), actor="cli",
+                                        request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+@developer_cmd.command("list")
+def developer_list(
+    keyword: Annotated[str | None, typer.Option(help="name, id or email")] = None,
+    page_size: Annotated[int, typer.Option(help="rows")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Developers with balances and keys."""
+    from daigou.core.pagination import page_request
+    from daigou.developers import service
+
+    settings = _settings()
+    page = service.list_developers(_db(settings), None, keyword, page_request(1, page_size, None))
+    _print(page.to_wire([d.model_dump() for d in page.items]), as_json)
+
+
+@developer_cmd.command("update")
+def developer_update(
+    develop_id: Annotated[str, typer.Argument(help="developId")],
+    status: Annotated[str | None, typer.Option(help="enabled / disabled")] = None,
+    rate_limit: Annotated[int | None, typer.Option(help="requests per minute")] = None,
+    name: Annotated[str | None, typer.Option(help="new name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a developer (disable it, its rate limit, its name)."""
+    from daigou.developers import service
+    from daigou.developers.schemas import DeveloperUpdate
+
+    settings = _settings()
+    try:
+        fields = {k: v for k, v in {"status": status, "rateLimitPerMinute": rate_limit,
+                                    "name": name}.items() if v is not None}
+        body = DeveloperUpdate(developId=develop_id, **fields)
+        _print(service.update_developer(_db(settings), body, _now(), actor="cli", request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+@key_cmd.command("add")
+def key_add(develop_id: Annotated[str, typer.Argument(help="developId")],
+            hmac_only: Annotated[bool, typer.Option("--hmac-only")] = False,
+            as_json: JsonOpt = False) -> None:
+    """Add a key to a developer (at most 5 active)."""
+    from daigou.developers import service
+    from daigou.developers.schemas import KeyUpdate
+
+    settings = _settings()
+    try:
+        body = KeyUpdate(developId=develop_id, hmacOnly=hmac_only)
+        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+@key_cmd.command("rotate")
+def key_rotate(access_key: Annotated[str, typer.Argument(help="the access key")],
+               grace_seconds: Annotated[int | None, typer.Option(help="old secret stays valid")] = None,
+               as_json: JsonOpt = False) -> None:
+    """Issue a new secret; the old one stays valid for the grace period."""
+    from daigou.developers import service
+    from daigou.developers.schemas import KeyUpdate
+
+    settings = _settings()
+    try:
+        body = KeyUpdate(accessKey=access_key, rotate=True, graceSeconds=grace_seconds)
+        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+@key_cmd.command("set")
+def key_set(access_key: Annotated[str, typer.Argument(help="the access key")],
+            status: Annotated[str | None, typer.Option(help="enabled / disabled")] = None,
+            hmac_only: Annotated[bool | None, typer.Option("--hmac-only/--any-method")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Enable or disable a key, or restrict it to HMAC-SHA256."""
+    from daigou.developers import service
+    from daigou.developers.schemas import KeyUpdate
+
+    settings = _settings()
+    try:
+        body = KeyUpdate(accessKey=access_key, status=status, hmacOnly=hmac_only)
+        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+def _adjust(develop_id: str, type_: str, amount: int, reference: str, remark: str | None,
+            as_json: bool) -> None:
+    from daigou.admin import service
+    from daigou.wallet.schemas import WalletAdjust
+
+    settings = _settings()
+    try:
+        body = WalletAdjust(developId=develop_id, type=type_, amount=amount, reference=reference,
+                            remark=remark)
+        _print(service.adjust_wallet(_db(settings), body, _now(), actor="cli", request_id=None), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+@wallet_cmd.command("topup")
+def wallet_topup(
+    develop_id: Annotated[str, typer.Argument(help="developId")],
+    amount: Annotated[int, typer.Argument(help="fen (integer minor units): 10000 = 100.00 CNY")],
+    reference: Annotated[str, typer.Option(help="unique per developer, e.g. the bank reference")],
+    remark: Annotated[str | None, typer.Option(help="note")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Top up a developer's balance."""
+    _adjust(develop_id, "topup", amount, reference, remark, as_json)
+
+
+@wallet_cmd.command("adjust")
+def wallet_adjust(
+    develop_id: Annotated[str, typer.Argument(help="developId")],
+    amount: Annotated[int, typer.Argument(help="signed fen")],
+    reference: Annotated[str, typer.Option(help="unique per developer")],
+    remark: Annotated[str, typer.Option(help="the reason (required)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct a balance (never below zero)."""
+    _adjust(develop_id, "adjustment", amount, reference, remark, as_json)
+
+
+@wallet_cmd.command("ledger")
+def wallet_ledger(
+    develop_id: Annotated[str | None, typer.Argument(help="developId (all when absent)")] = None,
+    page_size: Annotated[int, typer.Option(help="rows")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ledger entries, newest first."""
+    from daigou.admin import service
+    from daigou.core.pagination import page_request
+    from daigou.wallet.service import LedgerFilter
+
+    settings = _settings()
+    try:
+        page = service.ledger(_db(settings), develop_id, LedgerFilter(), page_request(1, page_size, None))
+        _print(page.to_wire([e.model_dump() for e in page.items]), as_json)
+    except Exception as exc:
+        _fail(exc)
+
+
+# --- a signed call, for the tour ------------------------------------------------------------
+@app.command()
+def call(
+    method: Annotated[str, typer.Argument(help="GET or POST")],
+    path: Annotated[str, typer.Argument(help="e.g. /open/account/balance")],
+    body: Annotated[str | None, typer.Option(help="JSON body for POST")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value query parameter")] = None,
+    base_url: Annotated[str | None, typer.Option(help="default: http://host:port from settings")] = None,
+    access_key: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_KEY")] = None,
+    secret: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_SECRET")] = None,
+    hmac: Annotated[bool, typer.Option("--hmac/--md5", help="signature method")] = True,
+    user_id: Annotated[str | None, typer.Option(help="a sub-account")] = None,
+) -> None:
+    """Make one signed call (defaults to the dev-mode demo developer's key)."""
+    from daigou_sdk import Client, DaigouError
+
+    settings = _settings()
+    if not access_key or not secret:
+        saved = Path(settings.data_dir) / "demo-credentials.json"
+        if not saved.exists():
+            console.print("give --access-key and --secret (no dev-mode demo credentials found)")
+            raise typer.Exit(2)
+        creds = json.loads(saved.read_text())
+        access_key, secret = creds["accessKey"], creds["secret"]
+    client = Client(base_url or f"http://{settings.host}:{settings.port}", access_key, secret,
+                    sign_method="HMAC-SHA256" if hmac else "MD5", user_id=user_id)
+    params = dict(p.split("=", 1) for p in (param or []))
+    try:
+        if method.upper() == "GET":
+            data = client.get(path, params)
+        else:
+            data = client.post(path, json.loads(body) if body else {})
+    except DaigouError as exc:
+        console.print(f"[red]{exc.code}[/red] {exc.msg} (requestId {exc.request_id})")
+        if exc.data:
+            _print(exc.data, True)
+        raise typer.Exit(1) from exc
+    _print(data, True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The one settings object. Nothing else reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    dev = "dev"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of the gateway, read once from `DAIGOU_*` variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="DAIGOU_", env_file=".env", extra="ignore")
+
+    mode: Mode = Mode.dev
+    data_dir: Path = Path("./var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default a SQLite file under data_dir"
+    )
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = Field(
+        default=None, description="Fernet key that encrypts API secrets at rest"
+    )
+    marketplace: str = "sandbox"
+
+    # HTTP rules (CONTRACT sections 2 to 4)
+    timestamp_window_seconds: int = 600
+    secret_grace_seconds: int = 86_400
+    max_body_bytes: int = 1_048_576
+    idempotency_ttl_seconds: int = 86_400
+    idempotency_lock_seconds: int = 60
+    default_rate_limit_per_minute: int = 600
+
+    # Process
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    run_worker: bool = True
+    worker_poll_seconds: float = 1.0
+    db_pool_size: int = 10
+
+    # Dev mode conveniences
+    demo_topup_fen: int = 1_000_000
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.mode is Mode.production and not self.admin_token:
+            raise ValueError("DAIGOU_ADMIN_TOKEN is required when DAIGOU_MODE=production")
+        if self.mode is Mode.production and not self.secret_key:
+            raise ValueError("DAIGOU_SECRET_KEY is required when DAIGOU_MODE=production")
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.mode is Mode.dev
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'daigou.sqlite3').resolve()}"
+
+    @cached_property
+    def resolved_admin_token(self) -> str:
+        """The admin token; in dev mode generated once and kept under data_dir."""
+        if self.admin_token:
+            return self.admin_token.get_secret_value()
+        return _dev_secret_file(self.data_dir / "admin-token", lambda: "adm_" + secrets.token_hex(24))
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        from cryptography.fernet import Fernet
+
+        return _dev_secret_file(self.data_dir / "secret.key", lambda: Fernet.generate_key().decode())
+
+
+def _dev_secret_file(path: Path, make: object) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    value = make()  # type: ignore[operator]
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return str(value)

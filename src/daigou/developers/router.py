@@ -1,0 +1,32 @@
+"""ENDPOINTS 0.3 and 0.4: sub-accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from starlette.responses import Response
+
+from daigou.core.clock import wall_ms
+from daigou.core.pagination import PageOut, page_request
+from daigou.deps import signed_ctx, signed_router
+from daigou.developers import service
+from daigou.developers.schemas import SubAccountIn, SubAccountOut, SubAccountQuery
+from daigou.http.routing import Ctx
+
+router = signed_router(tags=["sub-accounts"])
+Signed = Annotated[Ctx, Depends(signed_ctx)]
+
+
+@router.post_("/open/subaccount/addOrUpdate", data=SubAccountOut,
+              summary="0.3 Create or change a sub-account")
+def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
+    assert ctx.caller
+    return ctx.ok(service.save_sub_account(ctx.db, ctx.caller, body, wall_ms()))
+
+
+@router.get_("/open/subaccount/list", data=PageOut[SubAccountOut], summary="0.4 The developer's sub-accounts")
+def list_(q: Annotated[SubAccountQuery, Query()], ctx: Signed) -> Response:
+    assert ctx.caller
+    page = page_request(q.pageNo, q.pageSize, None)
+    return ctx.ok(service.list_sub_accounts(ctx.db, ctx.caller, q.status, q.userId, page).to_wire())

@@ -1,0 +1,111 @@
+"""Wire shapes of developers, keys and sub-accounts (ENDPOINTS 0.3, 0.4, 12.1 to 12.4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from daigou.wallet.schemas import Balance
+
+Status = Literal["enabled", "disabled"]
+USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class SubAccountIn(Strict):
+    userId: str | None = Field(default=None, pattern=USER_ID_PATTERN)
+    userName: str | None = Field(default=None, min_length=1, max_length=64)
+    remark: str | None = Field(default=None, max_length=200)
+    status: Status | None = None
+
+
+class SubAccountOut(BaseModel):
+    userId: str
+    userName: str
+    remark: str | None
+    status: str
+    createTime: int
+    modifyTime: int
+
+
+class SubAccountQuery(Strict):
+    status: Status | None = None
+    userId: str | None = Field(default=None, max_length=64)
+    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
+    pageSize: int | None = Field(default=None, ge=1, le=100)
+
+
+class DeveloperCreate(Strict):
+    name: str = Field(min_length=1, max_length=128)
+    contactEmail: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    remark: str | None = Field(default=None, max_length=500)
+    hmacOnly: StrictBool = False
+    rateLimitPerMinute: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
+    cashierPayAllowed: StrictBool = False
+
+
+class DeveloperCreated(BaseModel):
+    developId: str
+    accessKey: str
+    secret: str
+    status: str
+
+
+class DeveloperUpdate(Strict):
+    developId: str = Field(min_length=1, max_length=19)
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    contactEmail: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    remark: str | None = Field(default=None, max_length=500)
+    rateLimitPerMinute: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
+    cashierPayAllowed: StrictBool | None = None
+    status: Status | None = None
+
+
+class KeyOut(BaseModel):
+    accessKey: str
+    status: str
+    hmacOnly: bool
+    lastUsedTime: int | None
+
+
+class DeveloperOut(BaseModel):
+    developId: str
+    name: str
+    contactEmail: str | None
+    remark: str | None
+    status: str
+    balance: Balance
+    keys: list[KeyOut]
+    subAccountCount: int
+    rateLimitPerMinute: int
+    cashierPayAllowed: bool
+    createTime: int
+
+
+class DeveloperQuery(Strict):
+    status: Status | None = None
+    keyword: str | None = Field(default=None, max_length=128)
+    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
+    pageSize: int | None = Field(default=None, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=512)
+
+
+class KeyUpdate(Strict):
+    accessKey: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    developId: str | None = Field(default=None, min_length=1, max_length=19)
+    rotate: StrictBool = False
+    graceSeconds: StrictInt | None = Field(default=None, ge=0, le=604_800)
+    status: Status | None = None
+    hmacOnly: StrictBool | None = None
+
+
+class KeyUpdated(BaseModel):
+    accessKey: str
+    status: str
+    hmacOnly: bool
+    secret: str | None = None
+    previousSecretExpireTime: int | None = None

@@ -1,0 +1,142 @@
+"""Shared stores of the HTTP layer, in the database so every API process sees them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from daigou.core.errors import ApiError
+from daigou.db.session import Database
+from daigou.db.upsert import increment, insert_ignore
+from daigou.http.models import AuditLog, IdempotencyRecord, Nonce, RateCounter
+
+
+# --- nonces ---------------------------------------------------------------------------------
+def record_nonce(session: Session, access_key: str, nonce: str, expires_at: int) -> bool:
+    """True when the nonce is new for this key (and is now recorded)."""
+    return insert_ignore(
+        session,
+        Nonce.__table__,
+        {"access_key": access_key, "nonce": nonce, "expires_at": expires_at},
+        ["access_key", "nonce"],
+    )
+
+
+# --- rate limit -----------------------------------------------------------------------------
+def count_request(session: Session, developer_id: int, now_ms: int) -> tuple[int, int]:
+    """Count one request in the current minute; return (count, seconds until the window ends)."""
+    window = now_ms // 60_000
+    count = increment(session, RateCounter.__table__, {"developer_id": developer_id, "window": window}, "count")
+    retry_after = max(1, 60 - (now_ms // 1000) % 60)
+    return count, retry_after
+
+
+# --- idempotency ----------------------------------------------------------------------------
+@dataclass
+class StoredResponse:
+    status_code: int
+    body: bytes
+
+
+@dataclass
+class Claim:
+    db: Database
+    scope: str
+    key: str
+    token: int  # locked_until value we own
+
+    def complete(self, status_code: int, body: bytes) -> None:
+        with self.db.transaction() as s:
+            s.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == self.key,
+                       IdempotencyRecord.state == "in_progress",
+                       IdempotencyRecord.locked_until == self.token)
+                .values(state="done", status_code=status_code, response_body=body)
+            )
+
+    def abandon(self) -> None:
+        with self.db.transaction() as s:
+            s.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == self.key,
+                    IdempotencyRecord.state == "in_progress",
+                    IdempotencyRecord.locked_until == self.token,
+                )
+            )
+
+
+def claim_key(
+    db: Database, scope: str, key: str, fingerprint: str, now_ms: int, ttl_ms: int, lock_ms: int
+) -> Claim | StoredResponse:
+    """Take an Idempotency-Key for one request, or return the response already stored for it.
+
+    40902 when the key was used for another request; 40903 while its first request runs.
+    A claim whose request died (process crash) expires after `lock_ms` and may be taken over.
+    """
+    token = now_ms + lock_ms
+    with db.transaction() as s:
+        inserted = insert_ignore(
+            s,
+            IdempotencyRecord.__table__,
+            {"scope": scope, "key": key, "fingerprint": fingerprint, "state": "in_progress",
+             "created_at": now_ms, "locked_until": token},
+            ["scope", "key"],
+        )
+        if inserted:
+            return Claim(db, scope, key, token)
+        row = s.execute(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        ).scalar_one()
+        expired = row.created_at + ttl_ms <= now_ms
+        if not expired and row.fingerprint != fingerprint:
+            raise ApiError(40902, "Idempotency-Key was used with a different request")
+        if not expired and row.state == "done":
+            return StoredResponse(row.status_code or 200, row.response_body or b"")
+        if not expired and row.locked_until > now_ms:
+            raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
+        # An expired key, or a claim abandoned by a crashed request: take it over.
+        taken = s.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
+                   IdempotencyRecord.locked_until == row.locked_until,
+                   IdempotencyRecord.state == row.state)
+            .values(fingerprint=fingerprint, state="in_progress", created_at=now_ms,
+                    locked_until=token, status_code=None, response_body=None)
+        ).rowcount
+        if not taken:
+            raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
+        return Claim(db, scope, key, token)
+
+
+# --- pruning --------------------------------------------------------------------------------
+def prune(session: Session, now_ms: int, idempotency_ttl_ms: int) -> dict[str, int]:
+    """Delete expired nonces, idempotency keys and old rate counters."""
+    nonces = session.execute(delete(Nonce).where(Nonce.expires_at < now_ms)).rowcount
+    keys = session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.created_at < now_ms - idempotency_ttl_ms,
+            IdempotencyRecord.locked_until < now_ms,
+        )
+    ).rowcount
+    counters = session.execute(
+        delete(RateCounter).where(RateCounter.window < now_ms // 60_000 - 5)
+    ).rowcount
+    return {"nonces": nonces, "idempotencyKeys": keys, "rateCounters": counters}
+
+
+# --- audit ----------------------------------------------------------------------------------
+def audit(
+    session: Session, *, actor: str, action: str, target: str | None, details: dict[str, Any],
+    request_id: str | None, now_ms: int,
+) -> None:
+    session.add(
+        AuditLog(actor=actor, action=action, target=target, request_id=request_id,
+                 details=json.dumps(details, sort_keys=True, default=str), created_at=now_ms)
+    )
