@@ -1,6 +1,5 @@
 """Routes: the request context handed to every endpoint, declared errors, idempotency."""
 
-from __future__ import annotations
 
 import hashlib
 import hmac

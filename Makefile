@@ -1,0 +1,48 @@
+# daigou: `make run` starts the gateway (SQLite + sandbox), `make test` runs the whole suite
+# on SQLite and on a PostgreSQL 15 server the tests start themselves.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint bench clean postgres-binaries
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "daigou needs Python 3.11+"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/daigou serve --host $(HOST) --port $(PORT)
+
+# PostgreSQL's server binaries (initdb, pg_ctl) come from Debian's packages on the image; on a
+# machine without them, install them when we can (root), else say what is missing.
+postgres-binaries:
+	@bindir=$$(pg_config --bindir 2>/dev/null); \
+	if [ -z "$$bindir" ] || [ ! -x "$$bindir/initdb" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing PostgreSQL server binaries (Debian packages)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq-dev >/dev/null; \
+	  else \
+	    echo "PostgreSQL 15 server binaries are missing: apt-get install postgresql" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: install postgres-binaries
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	$(BIN)/python bench/bench_signed_vs_bare.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis
