@@ -20,10 +20,3 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
-
-def import_all_models() -> None:
-    """Import every module that declares tables, so Base.metadata is complete."""
-    import daigou.developers.models  # noqa: F401
-    import daigou.http.models  # noqa: F401
-    import daigou.messages.models  # noqa: F401
-    import daigou.wallet.models  # noqa: F401

@@ -6,11 +6,10 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlalchemy.engine import make_url
 
-from daigou.db.base import Base, import_all_models
+from daigou.models import import_all_models
 
-import_all_models()
 config = context.config
-target_metadata = Base.metadata
+target_metadata = import_all_models()
 
 
 def _url() -> str:

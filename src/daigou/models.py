@@ -1,0 +1,17 @@
+"""Every table of the gateway, for Alembic and for tools that need the whole metadata."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from daigou.db.base import Base
+
+
+def import_all_models() -> MetaData:
+    """Import every module that declares tables; return the complete metadata."""
+    import daigou.developers.models  # noqa: F401
+    import daigou.http.models  # noqa: F401
+    import daigou.messages.models  # noqa: F401
+    import daigou.wallet.models  # noqa: F401
+
+    return Base.metadata
