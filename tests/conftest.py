@@ -93,8 +93,13 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 
 def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "data_dir": tmp_path / "var", "database_url": db_url, "admin_token": ADMIN_TOKEN,
-        "secret_key": SECRET_KEY, "run_worker": False, "log_json": True, "log_level": "WARNING",
+        "data_dir": tmp_path / "var",
+        "database_url": db_url,
+        "admin_token": ADMIN_TOKEN,
+        "secret_key": SECRET_KEY,
+        "run_worker": False,
+        "log_json": True,
+        "log_level": "WARNING",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -136,13 +141,22 @@ class Api:
     def __init__(self, http: Any) -> None:
         self.http = http
 
-    def admin(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
-              headers: dict[str, str] | None = None) -> Any:
+    def admin(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         h = {"Authorization": f"Bearer {ADMIN_TOKEN}", **(headers or {})}
         if method == "GET":
             return self.http.get(path, params=params, headers=h)
-        return self.http.post(path, content=json.dumps(body or {}).encode(),
-                              headers={"content-type": "application/json", **h})
+        return self.http.post(
+            path,
+            content=json.dumps(body or {}).encode(),
+            headers={"content-type": "application/json", **h},
+        )
 
     def create_developer(self, topup: int = 0, **fields: Any) -> Dev:
         r = self.admin("POST", "/admin/developer/create", {"name": "dev", **fields})
@@ -150,20 +164,46 @@ class Api:
         data = r.json()["data"]
         dev = Dev(data["developId"], data["accessKey"], data["secret"])
         if topup:
-            r = self.admin("POST", "/admin/wallet/adjust",
-                           {"developId": dev.develop_id, "type": "topup", "amount": topup,
-                            "reference": "seed-" + secrets.token_hex(4)})
+            r = self.admin(
+                "POST",
+                "/admin/wallet/adjust",
+                {
+                    "developId": dev.develop_id,
+                    "type": "topup",
+                    "amount": topup,
+                    "reference": "seed-" + secrets.token_hex(4),
+                },
+            )
             assert r.status_code == 200, r.text
         return dev
 
-    def call(self, dev: Dev, method: str, path: str, *, params: dict[str, Any] | None = None,
-             body: Any = None, raw: bytes | None = None, sign_method: str = "HMAC-SHA256",
-             user_id: str | None = None, extra: dict[str, str] | None = None,
-             **sign_kw: Any) -> Any:
+    def call(
+        self,
+        dev: Dev,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+        sign_method: str = "HMAC-SHA256",
+        user_id: str | None = None,
+        extra: dict[str, str] | None = None,
+        **sign_kw: Any,
+    ) -> Any:
         pairs = [(k, str(v)) for k, v in (params or {}).items()]
         payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        h = signing.headers(dev.access_key, dev.secret, method, path, pairs, payload,
-                            sign_method=sign_method, user_id=user_id, **sign_kw)
+        h = signing.headers(
+            dev.access_key,
+            dev.secret,
+            method,
+            path,
+            pairs,
+            payload,
+            sign_method=sign_method,
+            user_id=user_id,
+            **sign_kw,
+        )
         if payload:
             h["content-type"] = "application/json"
         h.update(extra or {})

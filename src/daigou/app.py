@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -16,9 +17,9 @@ from daigou.core.clock import Clock, SystemClock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.http.envelope import error_response
-from daigou.http.logging import log
+from daigou.http.logging import configure_logging, log
 from daigou.http.middleware import RequestContextMiddleware
-from daigou.http.routing import validation_to_api_error
+from daigou.http.routing import authenticate_before_validation, validation_to_api_error
 
 DESCRIPTION = """
 daigou speaks the PandaPon OpenAPI v1. Developer calls are signed (headers `access-key`,
@@ -30,14 +31,19 @@ under `/admin` use `Authorization: Bearer <admin token>`. Every response is the 
 
 def _render(request: Request, error: ApiError) -> Response:
     state = request.state
-    return error_response(getattr(state, "request_id", ""), getattr(state, "develop_id", None), error)
+    return error_response(
+        getattr(state, "request_id", ""), getattr(state, "develop_id", None), error
+    )
 
 
 def create_app(
-    settings: Settings | None = None, db: Database | None = None, clock: Clock | None = None,
+    settings: Settings | None = None,
+    db: Database | None = None,
+    clock: Clock | None = None,
     worker: bool | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
     db = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
     clock = clock or SystemClock()
     run_worker = settings.run_worker if worker is None else worker
@@ -55,14 +61,25 @@ def create_app(
         finally:
             if runner is not None:
                 runner.stop()
+            app.state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
-        title="daigou gateway", version=__version__, description=DESCRIPTION,
-        lifespan=lifespan, docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        title="daigou gateway",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock
+    # blocking work (the database) runs here; sized like the connection pool
+    # never more threads than pooled connections: overflow connections are opened and closed
+    # per checkout, which costs more than the request
+    threads = settings.io_threads or (4 if db.is_sqlite else settings.db_pool_size)
+    app.state.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="daigou-io")
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -72,6 +89,10 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        try:
+            await authenticate_before_validation(request)
+        except ApiError as auth_error:
+            return _render(request, auth_error)
         return _render(request, validation_to_api_error(exc))
 
     @app.exception_handler(StarletteHTTPException)

@@ -11,8 +11,11 @@ from rich.console import Console
 
 from daigou.config import Settings
 
-app = typer.Typer(help="daigou: a cross-border purchasing gateway for Taobao and 1688.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="daigou: a cross-border purchasing gateway for Taobao and 1688.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 admin = typer.Typer(help="Operator commands (developers, keys, wallet).", no_args_is_help=True)
 developer_cmd = typer.Typer(help="Developers.", no_args_is_help=True)
 key_cmd = typer.Typer(help="Access keys.", no_args_is_help=True)
@@ -111,17 +114,22 @@ def serve(
         console.rule()
     if no_worker:
         os.environ["DAIGOU_RUN_WORKER"] = "false"
-    uvicorn.run("daigou.cli:_asgi_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False, lifespan="on")
+    uvicorn.run(
+        "daigou.cli:_asgi_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="on",
+    )
 
 
 def _asgi_app() -> Any:
     from daigou.app import create_app
-    from daigou.http.logging import configure_logging
 
-    settings = _settings()
-    configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    return create_app(_settings())
 
 
 @app.command()
@@ -155,10 +163,15 @@ def developer_create(
 
     settings = _settings()
     try:
-        body = DeveloperCreate(name=name, contactEmail=email, hmacOnly=hmac_only,
-                               rateLimitPerMinute=rate_limit)
-        _print(service.create_developer(_db(settings), settings, body, _now(), actor="cli",
-                                        request_id=None), as_json)
+        body = DeveloperCreate(
+            name=name, contactEmail=email, hmacOnly=hmac_only, rateLimitPerMinute=rate_limit
+        )
+        _print(
+            service.create_developer(
+                _db(settings), settings, body, _now(), actor="cli", request_id=None
+            ),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
@@ -192,18 +205,26 @@ def developer_update(
 
     settings = _settings()
     try:
-        fields = {k: v for k, v in {"status": status, "rateLimitPerMinute": rate_limit,
-                                    "name": name}.items() if v is not None}
+        fields = {
+            k: v
+            for k, v in {"status": status, "rateLimitPerMinute": rate_limit, "name": name}.items()
+            if v is not None
+        }
         body = DeveloperUpdate(developId=develop_id, **fields)
-        _print(service.update_developer(_db(settings), body, _now(), actor="cli", request_id=None), as_json)
+        _print(
+            service.update_developer(_db(settings), body, _now(), actor="cli", request_id=None),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
 
 @key_cmd.command("add")
-def key_add(develop_id: Annotated[str, typer.Argument(help="developId")],
-            hmac_only: Annotated[bool, typer.Option("--hmac-only")] = False,
-            as_json: JsonOpt = False) -> None:
+def key_add(
+    develop_id: Annotated[str, typer.Argument(help="developId")],
+    hmac_only: Annotated[bool, typer.Option("--hmac-only")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Add a key to a developer (at most 5 active)."""
     from daigou.developers import service
     from daigou.developers.schemas import KeyUpdate
@@ -211,15 +232,20 @@ def key_add(develop_id: Annotated[str, typer.Argument(help="developId")],
     settings = _settings()
     try:
         body = KeyUpdate(developId=develop_id, hmacOnly=hmac_only)
-        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+        _print(
+            service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
 
 @key_cmd.command("rotate")
-def key_rotate(access_key: Annotated[str, typer.Argument(help="the access key")],
-               grace_seconds: Annotated[int | None, typer.Option(help="old secret stays valid")] = None,
-               as_json: JsonOpt = False) -> None:
+def key_rotate(
+    access_key: Annotated[str, typer.Argument(help="the access key")],
+    grace_seconds: Annotated[int | None, typer.Option(help="old secret stays valid")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Issue a new secret; the old one stays valid for the grace period."""
     from daigou.developers import service
     from daigou.developers.schemas import KeyUpdate
@@ -227,16 +253,21 @@ def key_rotate(access_key: Annotated[str, typer.Argument(help="the access key")]
     settings = _settings()
     try:
         body = KeyUpdate(accessKey=access_key, rotate=True, graceSeconds=grace_seconds)
-        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+        _print(
+            service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
 
 @key_cmd.command("set")
-def key_set(access_key: Annotated[str, typer.Argument(help="the access key")],
-            status: Annotated[str | None, typer.Option(help="enabled / disabled")] = None,
-            hmac_only: Annotated[bool | None, typer.Option("--hmac-only/--any-method")] = None,
-            as_json: JsonOpt = False) -> None:
+def key_set(
+    access_key: Annotated[str, typer.Argument(help="the access key")],
+    status: Annotated[str | None, typer.Option(help="enabled / disabled")] = None,
+    hmac_only: Annotated[bool | None, typer.Option("--hmac-only/--any-method")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Enable or disable a key, or restrict it to HMAC-SHA256."""
     from daigou.developers import service
     from daigou.developers.schemas import KeyUpdate
@@ -244,21 +275,29 @@ def key_set(access_key: Annotated[str, typer.Argument(help="the access key")],
     settings = _settings()
     try:
         body = KeyUpdate(accessKey=access_key, status=status, hmacOnly=hmac_only)
-        _print(service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None), as_json)
+        _print(
+            service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
 
-def _adjust(develop_id: str, type_: str, amount: int, reference: str, remark: str | None,
-            as_json: bool) -> None:
+def _adjust(
+    develop_id: str, type_: str, amount: int, reference: str, remark: str | None, as_json: bool
+) -> None:
     from daigou.admin import service
     from daigou.wallet.schemas import WalletAdjust
 
     settings = _settings()
     try:
-        body = WalletAdjust(developId=develop_id, type=type_, amount=amount, reference=reference,
-                            remark=remark)
-        _print(service.adjust_wallet(_db(settings), body, _now(), actor="cli", request_id=None), as_json)
+        body = WalletAdjust(
+            developId=develop_id, type=type_, amount=amount, reference=reference, remark=remark
+        )
+        _print(
+            service.adjust_wallet(_db(settings), body, _now(), actor="cli", request_id=None),
+            as_json,
+        )
     except Exception as exc:
         _fail(exc)
 
@@ -300,7 +339,9 @@ def wallet_ledger(
 
     settings = _settings()
     try:
-        page = service.ledger(_db(settings), develop_id, LedgerFilter(), page_request(1, page_size, None))
+        page = service.ledger(
+            _db(settings), develop_id, LedgerFilter(), page_request(1, page_size, None)
+        )
         _print(page.to_wire([e.model_dump() for e in page.items]), as_json)
     except Exception as exc:
         _fail(exc)
@@ -312,8 +353,12 @@ def call(
     method: Annotated[str, typer.Argument(help="GET or POST")],
     path: Annotated[str, typer.Argument(help="e.g. /open/account/balance")],
     body: Annotated[str | None, typer.Option(help="JSON body for POST")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value query parameter")] = None,
-    base_url: Annotated[str | None, typer.Option(help="default: http://host:port from settings")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value query parameter")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="default: http://host:port from settings")
+    ] = None,
     access_key: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_KEY")] = None,
     secret: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_SECRET")] = None,
     hmac: Annotated[bool, typer.Option("--hmac/--md5", help="signature method")] = True,
@@ -330,8 +375,13 @@ def call(
             raise typer.Exit(2)
         creds = json.loads(saved.read_text())
         access_key, secret = creds["accessKey"], creds["secret"]
-    client = Client(base_url or f"http://{settings.host}:{settings.port}", access_key, secret,
-                    sign_method="HMAC-SHA256" if hmac else "MD5", user_id=user_id)
+    client = Client(
+        base_url or f"http://{settings.host}:{settings.port}",
+        access_key,
+        secret,
+        sign_method="HMAC-SHA256" if hmac else "MD5",
+        user_id=user_id,
+    )
     params = dict(p.split("=", 1) for p in (param or []))
     try:
         if method.upper() == "GET":

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # HTTP rules (CONTRACT sections 2 to 4)
     timestamp_window_seconds: int = 600
     secret_grace_seconds: int = 86_400
+    key_cache_seconds: float = Field(
+        default=2.0, ge=0, description="how long an API process may reuse a key it read (0: never)"
+    )
     max_body_bytes: int = 1_048_576
     idempotency_ttl_seconds: int = 86_400
     idempotency_lock_seconds: int = 60
@@ -48,6 +51,11 @@ class Settings(BaseSettings):
     run_worker: bool = True
     worker_poll_seconds: float = 1.0
     db_pool_size: int = 10
+    io_threads: int | None = Field(
+        default=None,
+        description="threads for blocking work; default 4 on SQLite (one writer: more threads "
+        "only contend), db_pool_size on PostgreSQL",
+    )
 
     # Dev mode conveniences
     demo_topup_fen: int = 1_000_000
@@ -75,7 +83,9 @@ class Settings(BaseSettings):
         """The admin token; in dev mode generated once and kept under data_dir."""
         if self.admin_token:
             return self.admin_token.get_secret_value()
-        return _dev_secret_file(self.data_dir / "admin-token", lambda: "adm_" + secrets.token_hex(24))
+        return _dev_secret_file(
+            self.data_dir / "admin-token", lambda: "adm_" + secrets.token_hex(24)
+        )
 
     @cached_property
     def resolved_secret_key(self) -> str:
@@ -83,7 +93,9 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         from cryptography.fernet import Fernet
 
-        return _dev_secret_file(self.data_dir / "secret.key", lambda: Fernet.generate_key().decode())
+        return _dev_secret_file(
+            self.data_dir / "secret.key", lambda: Fernet.generate_key().decode()
+        )
 
 
 def _dev_secret_file(path: Path, make: object) -> str:

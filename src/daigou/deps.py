@@ -1,39 +1,37 @@
-"""The signed-call dependency: every developer endpoint gets a Ctx with its Caller."""
+"""The signed-call dependency: every developer endpoint gets a Ctx whose `run` authenticates."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
 
-from fastapi import Header, Request
+from fastapi import Request
 
 from daigou.core.clock import wall_ms
 from daigou.developers.service import SignedRequest, authenticate
 from daigou.http.routing import Ctx, Router, base_ctx
 
 
-def signed_ctx(
-    request: Request,
-    access_key: Annotated[str | None, Header(alias="access-key", description="32 lowercase hex")] = None,
-    timestamp: Annotated[str | None, Header(description="Unix time in milliseconds")] = None,
-    nonce_str: Annotated[
-        str | None, Header(alias="nonce-str", description="8 to 64 of [A-Za-z0-9_-], never reused")
-    ] = None,
-    signature: Annotated[str | None, Header(description="uppercase hex (CONTRACT section 2)")] = None,
-    sign_method: Annotated[
-        str | None, Header(alias="sign-method", description="MD5 (default) or HMAC-SHA256")
-    ] = None,
-    user_id: Annotated[str | None, Header(alias="user-id", description="a sub-account")] = None,
-) -> Ctx:
+async def signed_ctx(request: Request) -> Ctx:
+    """Read the signed-call headers (CONTRACT section 2). The checks themselves run in the
+    request's one hop to the thread pool (Ctx.run), before anything else."""
     ctx = base_ctx(request)
+    h = request.headers
     req = SignedRequest(
-        access_key=access_key, timestamp=timestamp, nonce=nonce_str, signature=signature,
-        sign_method=sign_method, user_id=user_id, method=request.method,
-        path=request.url.path, raw_query=request.url.query, body=request.state.raw_body,
+        access_key=h.get("access-key"),
+        timestamp=h.get("timestamp"),
+        nonce=h.get("nonce-str"),
+        signature=h.get("signature"),
+        sign_method=h.get("sign-method"),
+        user_id=h.get("user-id"),
+        method=request.scope["method"],
+        path=request.scope["path"],
+        raw_query=request.scope["query_string"].decode("latin-1"),
+        body=request.state.raw_body,
     )
-    ctx.caller = authenticate(ctx.db, ctx.settings, req, wall_ms())
-    request.state.develop_id = ctx.caller.develop_id
+    ctx.authenticator = functools.partial(authenticate, ctx.db, ctx.settings, req, wall_ms())
+    request.state.ctx = ctx
     return ctx
 
 
 def signed_router(**kwargs: object) -> Router:
-    return Router("signed", signed_ctx, **kwargs)  # type: ignore[arg-type]
+    return Router("signed", **kwargs)  # type: ignore[arg-type]

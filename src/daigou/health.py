@@ -12,7 +12,7 @@ from starlette.responses import Response
 from daigou.core.errors import ApiError
 from daigou.http.routing import Ctx, Router, public_ctx
 
-router = Router("public", public_ctx, tags=["health"])
+router = Router("public", tags=["health"])
 Public = Annotated[Ctx, Depends(public_ctx)]
 
 

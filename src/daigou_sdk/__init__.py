@@ -21,7 +21,17 @@ from daigou_sdk.errors import (
 from daigou_sdk.signing import hmac_signature, md5_signature
 
 __all__ = [
-    "AuthenticationError", "Client", "ConflictError", "DaigouError", "InsufficientBalanceError",
-    "InvalidRequestError", "MarketplaceError", "NotFoundError", "PermissionError",
-    "RateLimitError", "ServerError", "hmac_signature", "md5_signature",
+    "AuthenticationError",
+    "Client",
+    "ConflictError",
+    "DaigouError",
+    "InsufficientBalanceError",
+    "InvalidRequestError",
+    "MarketplaceError",
+    "NotFoundError",
+    "PermissionError",
+    "RateLimitError",
+    "ServerError",
+    "hmac_signature",
+    "md5_signature",
 ]

@@ -25,10 +25,18 @@ class Client:
     after a timeout never does the work twice.
     """
 
-    def __init__(self, base_url: str, access_key: str, secret: str, *,
-                 sign_method: str = "HMAC-SHA256", user_id: str | None = None,
-                 timeout: float = 30.0, max_retries: int = 2,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        access_key: str,
+        secret: str,
+        *,
+        sign_method: str = "HMAC-SHA256",
+        user_id: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         if sign_method not in ("MD5", "HMAC-SHA256"):
             raise ValueError("sign_method is MD5 or HMAC-SHA256")
         self.access_key = access_key
@@ -37,7 +45,9 @@ class Client:
         self.user_id = user_id
         self.max_retries = max_retries
         self.last_response: httpx.Response | None = None
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -49,29 +59,52 @@ class Client:
         self.close()
 
     # --- signing ----------------------------------------------------------------------------
-    def signed_headers(self, method: str, path: str, params: list[tuple[str, str]], body: bytes,
-                       user_id: str | None = None) -> dict[str, str]:
+    def signed_headers(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]],
+        body: bytes,
+        user_id: str | None = None,
+    ) -> dict[str, str]:
         timestamp = str(time.time_ns() // 1_000_000)
         nonce = secrets.token_hex(16)
         if self.sign_method == "MD5":
             signature = md5_signature(self.access_key, nonce, timestamp, self.secret)
         else:
-            signature = hmac_signature(method, path, params, self.access_key, timestamp, nonce,
-                                       body, self.secret)
-        headers = {"access-key": self.access_key, "timestamp": timestamp, "nonce-str": nonce,
-                   "signature": signature, "sign-method": self.sign_method}
+            signature = hmac_signature(
+                method, path, params, self.access_key, timestamp, nonce, body, self.secret
+            )
+        headers = {
+            "access-key": self.access_key,
+            "timestamp": timestamp,
+            "nonce-str": nonce,
+            "signature": signature,
+            "sign-method": self.sign_method,
+        }
         uid = user_id or self.user_id
         if uid:
             headers["user-id"] = uid
         return headers
 
     # --- calls ------------------------------------------------------------------------------
-    def request(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-                body: Any = None, *, idempotency_key: str | None = None,
-                user_id: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        user_id: str | None = None,
+    ) -> Any:
         method = method.upper()
         pairs = [(k, _text(v)) for k, v in (params or {}).items() if v is not None]
-        raw = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        raw = (
+            b""
+            if body is None
+            else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        )
         if method == "POST" and idempotency_key is None:
             idempotency_key = str(uuid.uuid4())
         attempt = 0
@@ -94,17 +127,27 @@ class Client:
             try:
                 envelope = response.json()
             except ValueError as exc:
-                raise DaigouError(50001, f"not a gateway response (HTTP {response.status_code})",
-                                  http_status=response.status_code) from exc
+                raise DaigouError(
+                    50001,
+                    f"not a gateway response (HTTP {response.status_code})",
+                    http_status=response.status_code,
+                ) from exc
             code = envelope.get("code", 50001)
             if code == 200:
                 return envelope.get("data")
-            error = error_for(code, envelope.get("msg", ""), envelope.get("data"),
-                              envelope.get("requestId"), response.status_code,
-                              dict(response.headers))
+            error = error_for(
+                code,
+                envelope.get("msg", ""),
+                envelope.get("data"),
+                envelope.get("requestId"),
+                response.status_code,
+                dict(response.headers),
+            )
             if code in RETRYABLE_CODES and attempt < self.max_retries:
                 attempt += 1
-                delay = error.retry_after if isinstance(error, RateLimitError) else _backoff(attempt)
+                delay = (
+                    error.retry_after if isinstance(error, RateLimitError) else _backoff(attempt)
+                )
                 time.sleep(min(delay, 10.0))
                 continue
             raise error
@@ -115,8 +158,9 @@ class Client:
     def post(self, path: str, body: Any = None, **kw: Any) -> Any:
         return self.request("POST", path, None, body if body is not None else {}, **kw)
 
-    def paginate(self, method: str, path: str, params: Mapping[str, Any] | None = None,
-                 page_size: int = 100) -> Iterator[Any]:
+    def paginate(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None, page_size: int = 100
+    ) -> Iterator[Any]:
         """Every item of a cursor-paged list."""
         query = dict(params or {})
         query["pageSize"] = page_size
@@ -137,7 +181,9 @@ class Client:
     def ledger(self, **filters: Any) -> Iterator[dict[str, Any]]:
         return self.paginate("GET", "/open/account/ledger", filters)
 
-    def save_sub_account(self, user_name: str, user_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    def save_sub_account(
+        self, user_name: str, user_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
         body = {"userName": user_name, **fields}
         if user_id:
             body["userId"] = user_id

@@ -6,8 +6,15 @@ from typing import Any
 
 
 class DaigouError(Exception):
-    def __init__(self, code: int, msg: str, data: Any = None, request_id: str | None = None,
-                 http_status: int | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        msg: str,
+        data: Any = None,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
         self.msg = msg
@@ -61,13 +68,26 @@ class MarketplaceError(DaigouError):
 
 
 _BY_STATUS: dict[int, type[DaigouError]] = {
-    400: InvalidRequestError, 401: AuthenticationError, 402: InsufficientBalanceError,
-    403: PermissionError, 404: NotFoundError, 409: ConflictError, 429: RateLimitError,
-    500: ServerError, 502: MarketplaceError, 504: MarketplaceError,
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    402: InsufficientBalanceError,
+    403: PermissionError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+    500: ServerError,
+    502: MarketplaceError,
+    504: MarketplaceError,
 }
 
 
-def error_for(code: int, msg: str, data: Any, request_id: str | None, http_status: int,
-              headers: dict[str, str]) -> DaigouError:
+def error_for(
+    code: int,
+    msg: str,
+    data: Any,
+    request_id: str | None,
+    http_status: int,
+    headers: dict[str, str],
+) -> DaigouError:
     cls = _BY_STATUS.get(code // 100, DaigouError)
     return cls(code, msg, data, request_id, http_status, headers)

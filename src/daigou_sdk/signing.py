@@ -18,8 +18,25 @@ def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{k}={v}" for k, v in enc)
 
 
-def hmac_signature(method: str, path: str, pairs: Iterable[tuple[str, str]], access_key: str,
-                   timestamp: str, nonce: str, body: bytes, secret: str) -> str:
-    text = "\n".join([method.upper(), path, canonical_query(pairs), access_key, timestamp, nonce,
-                      hashlib.sha256(body).hexdigest()])
+def hmac_signature(
+    method: str,
+    path: str,
+    pairs: Iterable[tuple[str, str]],
+    access_key: str,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
+    secret: str,
+) -> str:
+    text = "\n".join(
+        [
+            method.upper(),
+            path,
+            canonical_query(pairs),
+            access_key,
+            timestamp,
+            nonce,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()

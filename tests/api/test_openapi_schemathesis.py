@@ -27,8 +27,12 @@ from schemathesis.specs.openapi.checks import (
 from daigou.app import create_app
 from tests.conftest import ADMIN_TOKEN, make_settings
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 class AppProxy:
@@ -37,7 +41,9 @@ class AppProxy:
     def __init__(self) -> None:
         _tmp = Path(tempfile.mkdtemp(prefix="daigou-openapi-"))
         # only used to serve /openapi.json at collection time; never touches its database
-        self.app: Any = create_app(make_settings(_tmp, f"sqlite:///{_tmp}/unused.sqlite3"), worker=False)
+        self.app: Any = create_app(
+            make_settings(_tmp, f"sqlite:///{_tmp}/unused.sqlite3"), worker=False
+        )
         self.dev: Any = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -64,14 +70,25 @@ def auth_headers(path: str) -> dict[str, str]:
     ts = str(int(time.time() * 1000))
     nonce = secrets.token_hex(16)
     text = f"access-key={dev.access_key}&nonce-str={nonce}&timestamp={ts}&secret={dev.secret}"
-    return {"access-key": dev.access_key, "timestamp": ts, "nonce-str": nonce,
-            "signature": hashlib.md5(text.encode()).hexdigest().upper(), "sign-method": "MD5"}
+    return {
+        "access-key": dev.access_key,
+        "timestamp": ts,
+        "nonce-str": nonce,
+        "signature": hashlib.md5(text.encode()).hexdigest().upper(),
+        "sign-method": "MD5",
+    }
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_every_operation_answers_within_its_declared_contract(case, routed):
     headers = dict(case.headers or {})
     # user-id is exercised by the auth tests; fuzzed here it could only ever answer 40301

@@ -10,6 +10,10 @@ def test_signed_balance_returns_the_topped_up_wallet(api, dev, method):
     body = r.json()
     assert body["code"] == 200
     assert body["developId"] == dev.develop_id
-    assert body["data"] == {"currency": "CNY", "availableAmount": 100_000, "heldAmount": 0,
-                            "totalAmount": 100_000}
+    assert body["data"] == {
+        "currency": "CNY",
+        "availableAmount": 100_000,
+        "heldAmount": 0,
+        "totalAmount": 100_000,
+    }
     assert r.headers["x-request-id"] == body["requestId"]

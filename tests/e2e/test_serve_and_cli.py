@@ -29,8 +29,9 @@ def _env(data_dir: Path, db_url: str | None = None) -> dict[str, str]:
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "daigou"), *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(BIN / "daigou"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -41,8 +42,13 @@ def served(tmp_path, db_url, backend):
     # in dev mode serve must create the demo developer because no developer exists yet
     env = _env(data_dir, db_url)
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "daigou"), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "daigou"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -53,7 +59,9 @@ def served(tmp_path, db_url, backend):
             time.sleep(0.2)
     else:
         proc.kill()
-        raise AssertionError("serve did not become ready:\n" + (proc.stdout.read() if proc.stdout else ""))
+        raise AssertionError(
+            "serve did not become ready:\n" + (proc.stdout.read() if proc.stdout else "")
+        )
     yield base, env, data_dir, proc
     proc.terminate()
     try:
@@ -67,8 +75,12 @@ def test_a_newcomer_gets_credentials_and_a_first_signed_call(served):
     creds = json.loads((data_dir / "demo-credentials.json").read_text())
     with Client(base, creds["accessKey"], creds["secret"]) as client:
         balance = client.balance()
-    assert balance == {"currency": "CNY", "availableAmount": 1_000_000, "heldAmount": 0,
-                       "totalAmount": 1_000_000}
+    assert balance == {
+        "currency": "CNY",
+        "availableAmount": 1_000_000,
+        "heldAmount": 0,
+        "totalAmount": 1_000_000,
+    }
     # the CLI's signed call uses the same demo credentials
     out = _cli(env, "call", "GET", "/open/account/balance", "--base-url", base)
     assert out.returncode == 0, out.stderr
@@ -84,15 +96,36 @@ def test_the_operator_cli_registers_tops_up_and_rotates(served):
     made = _cli(env, "admin", "developer", "create", "--name", "Acme Trading", "--json")
     assert made.returncode == 0, made.stderr
     dev = json.loads(made.stdout)
-    top = _cli(env, "admin", "wallet", "topup", dev["developId"], "250000",
-               "--reference", "BANK-1", "--json")
+    top = _cli(
+        env,
+        "admin",
+        "wallet",
+        "topup",
+        dev["developId"],
+        "250000",
+        "--reference",
+        "BANK-1",
+        "--json",
+    )
     assert top.returncode == 0, top.stderr
     assert json.loads(top.stdout)["balance"]["availableAmount"] == 250_000
-    again = _cli(env, "admin", "wallet", "topup", dev["developId"], "250000",
-                 "--reference", "BANK-1", "--json")
-    assert json.loads(again.stdout)["balance"]["availableAmount"] == 250_000, "a repeated reference moves nothing"
-    clash = _cli(env, "admin", "wallet", "topup", dev["developId"], "1",
-                 "--reference", "BANK-1", "--json")
+    again = _cli(
+        env,
+        "admin",
+        "wallet",
+        "topup",
+        dev["developId"],
+        "250000",
+        "--reference",
+        "BANK-1",
+        "--json",
+    )
+    assert json.loads(again.stdout)["balance"]["availableAmount"] == 250_000, (
+        "a repeated reference moves nothing"
+    )
+    clash = _cli(
+        env, "admin", "wallet", "topup", dev["developId"], "1", "--reference", "BANK-1", "--json"
+    )
     assert clash.returncode == 2 and "40901" in clash.stderr
     with Client(base, dev["accessKey"], dev["secret"], sign_method="MD5") as client:
         assert client.balance()["availableAmount"] == 250_000

@@ -28,8 +28,12 @@ NOW_MS = 1_700_000_000_000
 def new_developer(db: Database, settings: Settings, now_ms: int = NOW_MS) -> int:
     """A fresh developer (with its empty CNY wallet account); returns its primary key."""
     created = developers.create_developer(
-        db, settings, DeveloperCreate(name="wallet-test-" + secrets.token_hex(3)), now_ms,
-        actor="test", request_id=None,
+        db,
+        settings,
+        DeveloperCreate(name="wallet-test-" + secrets.token_hex(3)),
+        now_ms,
+        actor="test",
+        request_id=None,
     )
     with db.transaction() as s:
         return developers.developer_pk_in(s, created.developId)
@@ -54,20 +58,33 @@ def books(session: Session, developer_id: int) -> Books:
     account = session.execute(
         select(WalletAccount).where(WalletAccount.developer_id == developer_id)
     ).scalar_one()
-    entries = list(session.execute(
-        select(LedgerEntry).where(LedgerEntry.developer_id == developer_id).order_by(LedgerEntry.seq)
-    ).scalars())
-    postings = list(session.execute(
-        select(Posting).join(LedgerEntry, LedgerEntry.seq == Posting.entry_seq)
-        .where(LedgerEntry.developer_id == developer_id).order_by(Posting.id)
-    ).scalars())
-    holds = list(session.execute(
-        select(Hold).where(Hold.developer_id == developer_id).order_by(Hold.id)
-    ).scalars())
-    messages = list(session.execute(
-        select(OutboxMessage).where(OutboxMessage.developer_id == developer_id)
-        .order_by(OutboxMessage.seq)
-    ).scalars())
+    entries = list(
+        session.execute(
+            select(LedgerEntry)
+            .where(LedgerEntry.developer_id == developer_id)
+            .order_by(LedgerEntry.seq)
+        ).scalars()
+    )
+    postings = list(
+        session.execute(
+            select(Posting)
+            .join(LedgerEntry, LedgerEntry.seq == Posting.entry_seq)
+            .where(LedgerEntry.developer_id == developer_id)
+            .order_by(Posting.id)
+        ).scalars()
+    )
+    holds = list(
+        session.execute(
+            select(Hold).where(Hold.developer_id == developer_id).order_by(Hold.id)
+        ).scalars()
+    )
+    messages = list(
+        session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.developer_id == developer_id)
+            .order_by(OutboxMessage.seq)
+        ).scalars()
+    )
     return Books(account.available, account.held, entries, postings, holds, messages)
 
 
@@ -96,7 +113,7 @@ def check_books(b: Books, developer_id: int, serial: bool = True) -> None:
         by_entry.setdefault(p.entry_seq, []).append(p)
     for e in b.entries:
         ps = by_entry.get(e.seq, [])
-        assert sum(p.amount for p in ps) == 0, (e.type, e.op_key, [(p.account, p.amount) for p in ps])
+        assert sum(p.amount for p in ps) == 0, (e.op_key, [(p.account, p.amount) for p in ps])
         assert sum(p.amount for p in ps if p.account == avail_acct) == e.amount, e.op_key
         assert sum(p.amount for p in ps if p.account == held_acct) == e.held_delta, e.op_key
     assert set(by_entry) <= {e.seq for e in b.entries}
@@ -149,7 +166,8 @@ def global_checks(session: Session) -> None:
     assert int(total) == 0
     # no entry without postings
     orphans = session.execute(
-        select(func.count()).select_from(LedgerEntry)
+        select(func.count())
+        .select_from(LedgerEntry)
         .where(~select(Posting.id).where(Posting.entry_seq == LedgerEntry.seq).exists())
     ).scalar_one()
     assert orphans == 0

@@ -22,48 +22,80 @@ from daigou.developers.schemas import (
 )
 from daigou.http.routing import Ctx, Router, admin_ctx
 from daigou.wallet.router import ledger_filter
-from daigou.wallet.schemas import AdminLedgerEntryOut, AdminLedgerQuery, EntryAndBalance, WalletAdjust
+from daigou.wallet.schemas import (
+    AdminLedgerEntryOut,
+    AdminLedgerQuery,
+    EntryAndBalance,
+    WalletAdjust,
+)
 
-router = Router("admin", admin_ctx, tags=["admin"])
+router = Router("admin", tags=["admin"])
 Admin = Annotated[Ctx, Depends(admin_ctx)]
 
 
 @router.post_("/admin/developer/create", data=DeveloperCreated, summary="12.1 Register a developer")
-def create_developer(body: DeveloperCreate, ctx: Admin) -> Response:
-    return ctx.ok(developers.create_developer(ctx.db, ctx.settings, body, wall_ms(),
-                                              actor=ctx.actor, request_id=ctx.request_id))
+async def create_developer(body: DeveloperCreate, ctx: Admin) -> Response:
+    return await ctx.run(
+        lambda _: developers.create_developer(
+            ctx.db, ctx.settings, body, wall_ms(), actor=ctx.actor, request_id=ctx.request_id
+        )
+    )
 
 
-@router.post_("/admin/developer/update", data=DeveloperOut, errors=[40401],
-              summary="12.2 Change a developer")
-def update_developer(body: DeveloperUpdate, ctx: Admin) -> Response:
-    return ctx.ok(developers.update_developer(ctx.db, body, wall_ms(), actor=ctx.actor,
-                                              request_id=ctx.request_id))
+@router.post_(
+    "/admin/developer/update", data=DeveloperOut, errors=[40401], summary="12.2 Change a developer"
+)
+async def update_developer(body: DeveloperUpdate, ctx: Admin) -> Response:
+    return await ctx.run(
+        lambda _: developers.update_developer(
+            ctx.db, body, wall_ms(), actor=ctx.actor, request_id=ctx.request_id
+        )
+    )
 
 
 @router.get_("/admin/developer/list", data=PageOut[DeveloperOut], summary="12.3 Developers")
-def list_developers(q: Annotated[DeveloperQuery, Query()], ctx: Admin) -> Response:
+async def list_developers(q: Annotated[DeveloperQuery, Query()], ctx: Admin) -> Response:
     page = page_request(q.pageNo, q.pageSize, q.cursor, arity=1)
-    return ctx.ok(developers.list_developers(ctx.db, q.status, q.keyword, page).to_wire())
+    return await ctx.run(
+        lambda _: developers.list_developers(ctx.db, q.status, q.keyword, page).to_wire()
+    )
 
 
-@router.post_("/admin/key/update", data=KeyUpdated, errors=[40401, 40901],
-              summary="12.4 Add, rotate or change a key")
-def update_key(body: KeyUpdate, ctx: Admin) -> Response:
-    return ctx.ok(developers.update_key(ctx.db, ctx.settings, body, wall_ms(), actor=ctx.actor,
-                                        request_id=ctx.request_id))
+@router.post_(
+    "/admin/key/update",
+    data=KeyUpdated,
+    errors=[40401, 40901],
+    summary="12.4 Add, rotate or change a key",
+)
+async def update_key(body: KeyUpdate, ctx: Admin) -> Response:
+    return await ctx.run(
+        lambda _: developers.update_key(
+            ctx.db, ctx.settings, body, wall_ms(), actor=ctx.actor, request_id=ctx.request_id
+        )
+    )
 
 
-@router.post_("/admin/wallet/adjust", data=EntryAndBalance, errors=[40201, 40401, 40901],
-              summary="12.5 Top up or correct a balance")
-def adjust_wallet(body: WalletAdjust, ctx: Admin) -> Response:
-    return ctx.ok(service.adjust_wallet(ctx.db, body, wall_ms(), actor=ctx.actor,
-                                        request_id=ctx.request_id))
+@router.post_(
+    "/admin/wallet/adjust",
+    data=EntryAndBalance,
+    errors=[40201, 40401, 40901],
+    summary="12.5 Top up or correct a balance",
+)
+async def adjust_wallet(body: WalletAdjust, ctx: Admin) -> Response:
+    return await ctx.run(
+        lambda _: service.adjust_wallet(
+            ctx.db, body, wall_ms(), actor=ctx.actor, request_id=ctx.request_id
+        )
+    )
 
 
-@router.get_("/admin/wallet/ledger", data=PageOut[AdminLedgerEntryOut], errors=[40401],
-             summary="12.6 Ledger across developers")
-def wallet_ledger(q: Annotated[AdminLedgerQuery, Query()], ctx: Admin) -> Response:
+@router.get_(
+    "/admin/wallet/ledger",
+    data=PageOut[AdminLedgerEntryOut],
+    errors=[40401],
+    summary="12.6 Ledger across developers",
+)
+async def wallet_ledger(q: Annotated[AdminLedgerQuery, Query()], ctx: Admin) -> Response:
     page = page_request(q.pageNo, q.pageSize, q.cursor, arity=1)
     flt = ledger_filter(q, None, None)
-    return ctx.ok(service.ledger(ctx.db, q.developId, flt, page).to_wire())
+    return await ctx.run(lambda _: service.ledger(ctx.db, q.developId, flt, page).to_wire())

@@ -28,28 +28,55 @@ def adjust_wallet(
     with db.transaction() as s:
         dev_pk = developers.developer_pk_in(s, body.developId)
         if body.type == "topup":
-            moved = wallet.topup(s, developer_id=dev_pk, amount=body.amount, reference=body.reference,
-                                 now_ms=now_ms, currency=body.currency, remark=body.remark)
+            moved = wallet.topup(
+                s,
+                developer_id=dev_pk,
+                amount=body.amount,
+                reference=body.reference,
+                now_ms=now_ms,
+                currency=body.currency,
+                remark=body.remark,
+            )
         else:
-            moved = wallet.adjust(s, developer_id=dev_pk, amount=body.amount, reference=body.reference,
-                                  remark=body.remark or "", now_ms=now_ms, currency=body.currency)
+            moved = wallet.adjust(
+                s,
+                developer_id=dev_pk,
+                amount=body.amount,
+                reference=body.reference,
+                remark=body.remark or "",
+                now_ms=now_ms,
+                currency=body.currency,
+            )
         if moved.applied:
-            audit(s, actor=actor, action=f"wallet.{body.type}", target=body.developId,
-                  details=body.model_dump(), request_id=request_id, now_ms=now_ms)
+            audit(
+                s,
+                actor=actor,
+                action=f"wallet.{body.type}",
+                target=body.developId,
+                details=body.model_dump(),
+                request_id=request_id,
+                now_ms=now_ms,
+            )
         return EntryAndBalance(entry=wallet.entry_out(moved.entry), balance=moved.balance)
 
 
-def ledger(db: Database, develop_id: str | None, flt: wallet.LedgerFilter, page: PageRequest) -> Page[AdminLedgerEntryOut]:
+def ledger(
+    db: Database, develop_id: str | None, flt: wallet.LedgerFilter, page: PageRequest
+) -> Page[AdminLedgerEntryOut]:
     with db.transaction() as s:
         if develop_id is not None:
-            flt = wallet.LedgerFilter(**{**flt.__dict__, "developer_id": developers.developer_pk_in(s, develop_id)})
+            flt = wallet.LedgerFilter(
+                **{**flt.__dict__, "developer_id": developers.developer_pk_in(s, develop_id)}
+            )
         result = wallet.ledger_page(s, flt, page)
         names = developers.develop_ids(s, {e.developer_id for e in result.items})
         items = [
             AdminLedgerEntryOut(**wallet.entry_out(e).model_dump(), developId=names[e.developer_id])
             for e in result.items
         ]
-        return Page(items, result.page_size, result.total_records, result.current_page, result.next_cursor)
+        return Page(
+            items, result.page_size, result.total_records, result.current_page, result.next_cursor
+        )
 
 
 @dataclass
@@ -72,22 +99,48 @@ def ensure_demo(db: Database, settings: Settings, now_ms: int) -> DemoCredential
     if existing is not None:
         if path.exists():
             saved = json.loads(path.read_text())
-            return DemoCredentials(saved["developId"], saved["accessKey"], saved["secret"],
-                                   settings.resolved_admin_token, False)
+            return DemoCredentials(
+                saved["developId"],
+                saved["accessKey"],
+                saved["secret"],
+                settings.resolved_admin_token,
+                False,
+            )
         return None
     created = developers.create_developer(
-        db, settings, DeveloperCreate(name="Demo developer", remark="created by dev mode"),
-        now_ms, actor="system", request_id=None,
+        db,
+        settings,
+        DeveloperCreate(name="Demo developer", remark="created by dev mode"),
+        now_ms,
+        actor="system",
+        request_id=None,
     )
     adjust_wallet(
         db,
-        WalletAdjust(developId=created.developId, type="topup", amount=settings.demo_topup_fen,
-                     reference="demo-initial-topup", remark="dev mode demo balance"),
-        now_ms, actor="system", request_id=None,
+        WalletAdjust(
+            developId=created.developId,
+            type="topup",
+            amount=settings.demo_topup_fen,
+            reference="demo-initial-topup",
+            remark="dev mode demo balance",
+        ),
+        now_ms,
+        actor="system",
+        request_id=None,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"developId": created.developId, "accessKey": created.accessKey,
-                                "secret": created.secret}, indent=2) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "developId": created.developId,
+                "accessKey": created.accessKey,
+                "secret": created.secret,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     path.chmod(0o600)
-    return DemoCredentials(created.developId, created.accessKey, created.secret,
-                           settings.resolved_admin_token, True)
+    return DemoCredentials(
+        created.developId, created.accessKey, created.secret, settings.resolved_admin_token, True
+    )

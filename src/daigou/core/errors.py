@@ -49,6 +49,8 @@ class ApiError(Exception):
         self.msg = msg or ERROR_CODES[code]
         self.data = data
         self.headers = headers or {}
+        # set when the caller is known although the call failed (e.g. 40301, 42901)
+        self.develop_id: str | None = None
         super().__init__(f"{code}: {self.msg}")
 
     @property
@@ -58,7 +60,9 @@ class ApiError(Exception):
 
 def validation_error(field: str, message: str) -> ApiError:
     """40001 naming one field by its JSON path."""
-    return ApiError(40001, f"{field}: {message}", {"errors": [{"field": field, "message": message}]})
+    return ApiError(
+        40001, f"{field}: {message}", {"errors": [{"field": field, "message": message}]}
+    )
 
 
 class NotFound(ApiError):

@@ -11,7 +11,9 @@ DEFAULT_CURRENCY = "CNY"
 
 # A request field carrying fen: an integer only (a float or a decimal string is refused).
 Fen = Annotated[StrictInt, Field(description="integer minor units (fen)", ge=-(2**62), le=2**62)]
-PositiveFen = Annotated[StrictInt, Field(description="integer minor units (fen), > 0", gt=0, le=2**62)]
+PositiveFen = Annotated[
+    StrictInt, Field(description="integer minor units (fen), > 0", gt=0, le=2**62)
+]
 
 
 def check_currency(currency: str) -> str:

@@ -69,7 +69,10 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
 
 
 def page_request(
-    page_no: int | None, page_size: int | None, cursor: str | None, arity: int = 2,
+    page_no: int | None,
+    page_size: int | None,
+    cursor: str | None,
+    arity: int = 2,
     max_size: int = MAX_PAGE_SIZE,
 ) -> PageRequest:
     size = DEFAULT_PAGE_SIZE if page_size is None else page_size

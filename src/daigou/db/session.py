@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,11 +33,17 @@ class Database:
                 url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = 20
-            kwargs["pool_pre_ping"] = True
+            # no pre-ping: it costs a round trip per checkout; a connection found dead fails
+            # one request (50001, retryable) and the pool replaces it
+            kwargs["pool_recycle"] = 1800
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # SQLite has one writer. Writers of this process queue here and wake at once, rather
+        # than polling SQLite's busy handler (which sleeps up to 100 ms between tries); other
+        # processes on the same file are still kept out by SQLite's own lock.
+        self.write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -49,15 +56,39 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One use case: commit once at the end, roll back on any exception."""
-        session = self.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._writer():
+            session = self.sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        if self.write_lock is None:
+            yield
+            return
+        with self.write_lock:
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only unit of work on a Core connection. On SQLite it takes no write lock
+        (a deferred BEGIN: WAL readers never wait for writers)."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(daigou_read=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write unit of work on a Core connection (for hot paths that skip the ORM)."""
+        with self._writer(), self.engine.begin() as conn:
+            yield conn
 
     def ping(self) -> bool:
         with self.engine.connect() as conn:
@@ -83,4 +114,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("daigou_read"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,48 +1,96 @@
-"""Dialect-aware INSERT helpers (both SQLite and PostgreSQL speak ON CONFLICT)."""
+"""Dialect-aware INSERT helpers (both SQLite and PostgreSQL speak ON CONFLICT).
+
+Statements are built once per (dialect, table, columns) and executed with parameters, so the
+hot paths (nonces, rate counters, ledger keys) pay neither statement construction nor
+SQLAlchemy's cache-key generation on every call. They work on a Session or a Connection.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-
-def _insert(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
-def insert_ignore(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> bool:
-    """Insert a row unless one with the same `keys` exists. True when inserted."""
-    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+def _dialect(executor: Session | Connection) -> str:
+    if isinstance(executor, Session):
+        return executor.get_bind().dialect.name
+    return executor.dialect.name
 
 
-def increment(
-    session: Session, table: Table, keys: dict[str, Any], column: str, by: int = 1,
-    extra: dict[str, Any] | None = None,
-) -> int:
-    """Create the row at `by` or add `by` to `column`; return the new value, atomically."""
-    col = table.c[column]
-    stmt = _insert(session, table).values(**keys, **{column: by}, **(extra or {}))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys), set_={column: col + by}
-    ).returning(col)
-    return int(session.execute(stmt).scalar_one())
+def _insert(dialect: str, table: Table) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {"v_" + name: value for name, value in values.items()}
+
+
+def _bound_values(table: Table, names: tuple[str, ...]) -> Any:
+    return {name: bindparam("v_" + name, type_=table.c[name].type) for name in names}
 
 
 def insert_ignore_returning(
-    session: Session, table: Table, values: dict[str, Any], keys: list[str], column: str
+    executor: Session | Connection,
+    table: Table,
+    values: dict[str, Any],
+    keys: list[str],
+    column: str,
 ) -> Any | None:
-    """Insert unless a row with the same `keys` exists; the new row's `column`, or None."""
-    stmt = (
-        _insert(session, table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(table.c[column])
-    )
-    return session.execute(stmt).scalar_one_or_none()
+    """Insert unless a row with the same `keys` exists; the new row's `column`, or None.
+
+    Decided by RETURNING, not `rowcount`: on PostgreSQL SQLAlchemy may fetch a generated
+    primary key with an implicit RETURNING, after which the cursor's rowcount is -1 (truthy)
+    whether or not a row went in."""
+    dialect = _dialect(executor)
+    names = tuple(sorted(values))
+    cache_key = ("ignore", dialect, table.name, names, tuple(keys), column)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        stmt = (
+            _insert(dialect, table)
+            .values(_bound_values(table, names))
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(table.c[column])
+        )
+        _STATEMENTS[cache_key] = stmt
+    return executor.execute(stmt, _params(values)).scalar_one_or_none()
+
+
+def insert_ignore(
+    executor: Session | Connection, table: Table, values: dict[str, Any], keys: list[str]
+) -> bool:
+    """Insert a row unless one with the same `keys` exists. True when inserted."""
+    return insert_ignore_returning(executor, table, values, keys, keys[0]) is not None
+
+
+def increment(
+    executor: Session | Connection,
+    table: Table,
+    keys: dict[str, Any],
+    column: str,
+    by: int = 1,
+) -> int:
+    """Create the row at `by` or add `by` to `column`; return the new value, atomically."""
+    dialect = _dialect(executor)
+    names = tuple(sorted(keys))
+    cache_key = ("increment", dialect, table.name, names, column)
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        col = table.c[column]
+        values = {**_bound_values(table, names), column: bindparam("v_by", type_=col.type)}
+        stmt = (
+            _insert(dialect, table)
+            .values(values)
+            .on_conflict_do_update(
+                index_elements=list(names), set_={column: col + bindparam("v_by2", type_=col.type)}
+            )
+            .returning(col)
+        )
+        _STATEMENTS[cache_key] = stmt
+    params = {**_params(keys), "v_by": by, "v_by2": by}
+    return int(executor.execute(stmt, params).scalar_one())

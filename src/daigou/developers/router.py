@@ -18,15 +18,18 @@ router = signed_router(tags=["sub-accounts"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
 
 
-@router.post_("/open/subaccount/addOrUpdate", data=SubAccountOut,
-              summary="0.3 Create or change a sub-account")
-def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
-    assert ctx.caller
-    return ctx.ok(service.save_sub_account(ctx.db, ctx.caller, body, wall_ms()))
+@router.post_(
+    "/open/subaccount/addOrUpdate", data=SubAccountOut, summary="0.3 Create or change a sub-account"
+)
+async def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
+    return await ctx.run(lambda caller: service.save_sub_account(ctx.db, caller, body, wall_ms()))
 
 
-@router.get_("/open/subaccount/list", data=PageOut[SubAccountOut], summary="0.4 The developer's sub-accounts")
-def list_(q: Annotated[SubAccountQuery, Query()], ctx: Signed) -> Response:
-    assert ctx.caller
+@router.get_(
+    "/open/subaccount/list", data=PageOut[SubAccountOut], summary="0.4 The developer's sub-accounts"
+)
+async def list_(q: Annotated[SubAccountQuery, Query()], ctx: Signed) -> Response:
     page = page_request(q.pageNo, q.pageSize, None)
-    return ctx.ok(service.list_sub_accounts(ctx.db, ctx.caller, q.status, q.userId, page).to_wire())
+    return await ctx.run(
+        lambda caller: service.list_sub_accounts(ctx.db, caller, q.status, q.userId, page).to_wire()
+    )

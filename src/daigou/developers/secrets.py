@@ -21,4 +21,6 @@ def unseal(key: str, token: str) -> str:
     try:
         return _fernet(key).decrypt(token.encode()).decode()
     except InvalidToken as exc:  # the data dir's key changed under the database
-        raise RuntimeError("cannot decrypt an API secret: DAIGOU_SECRET_KEY does not match") from exc
+        raise RuntimeError(
+            "cannot decrypt an API secret: DAIGOU_SECRET_KEY does not match"
+        ) from exc

@@ -42,7 +42,8 @@ class ErrorEnvelope(BaseModel):
 
 def _default(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
+        # pydantic writes the JSON itself (in Rust); orjson embeds it as is
+        return orjson.Fragment(value.__pydantic_serializer__.to_json(value, by_alias=True))
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
@@ -54,11 +55,23 @@ class EnvelopeResponse(Response):
     media_type = "application/json"
 
     def __init__(
-        self, *, request_id: str, code: int, develop_id: str | None, msg: str, data: Any,
+        self,
+        *,
+        request_id: str,
+        code: int,
+        develop_id: str | None,
+        msg: str,
+        data: Any,
         headers: dict[str, str] | None = None,
     ) -> None:
         body = dumps(
-            {"requestId": request_id, "code": code, "developId": develop_id, "msg": msg, "data": data}
+            {
+                "requestId": request_id,
+                "code": code,
+                "developId": develop_id,
+                "msg": msg,
+                "data": data,
+            }
         )
         all_headers = {"X-Request-Id": request_id, **(headers or {})}
         super().__init__(content=body, status_code=http_status(code), headers=all_headers)
@@ -66,6 +79,10 @@ class EnvelopeResponse(Response):
 
 def error_response(request_id: str, develop_id: str | None, error: ApiError) -> EnvelopeResponse:
     return EnvelopeResponse(
-        request_id=request_id, code=error.code, develop_id=develop_id, msg=error.msg,
-        data=error.data, headers=error.headers,
+        request_id=request_id,
+        code=error.code,
+        develop_id=develop_id or error.develop_id,
+        msg=error.msg,
+        data=error.data,
+        headers=error.headers,
     )

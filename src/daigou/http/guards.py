@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core.errors import ApiError
@@ -16,7 +16,9 @@ from daigou.http.models import AuditLog, IdempotencyRecord, Nonce, RateCounter
 
 
 # --- nonces ---------------------------------------------------------------------------------
-def record_nonce(session: Session, access_key: str, nonce: str, expires_at: int) -> bool:
+def record_nonce(
+    session: Session | Connection, access_key: str, nonce: str, expires_at: int
+) -> bool:
     """True when the nonce is new for this key (and is now recorded)."""
     return insert_ignore(
         session,
@@ -27,10 +29,12 @@ def record_nonce(session: Session, access_key: str, nonce: str, expires_at: int)
 
 
 # --- rate limit -----------------------------------------------------------------------------
-def count_request(session: Session, developer_id: int, now_ms: int) -> tuple[int, int]:
+def count_request(session: Session | Connection, developer_id: int, now_ms: int) -> tuple[int, int]:
     """Count one request in the current minute; return (count, seconds until the window ends)."""
     window = now_ms // 60_000
-    count = increment(session, RateCounter.__table__, {"developer_id": developer_id, "window": window}, "count")
+    count = increment(
+        session, RateCounter.__table__, {"developer_id": developer_id, "window": window}, "count"
+    )
     retry_after = max(1, 60 - (now_ms // 1000) % 60)
     return count, retry_after
 
@@ -53,9 +57,12 @@ class Claim:
         with self.db.transaction() as s:
             s.execute(
                 update(IdempotencyRecord)
-                .where(IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == self.key,
-                       IdempotencyRecord.state == "in_progress",
-                       IdempotencyRecord.locked_until == self.token)
+                .where(
+                    IdempotencyRecord.scope == self.scope,
+                    IdempotencyRecord.key == self.key,
+                    IdempotencyRecord.state == "in_progress",
+                    IdempotencyRecord.locked_until == self.token,
+                )
                 .values(state="done", status_code=status_code, response_body=body)
             )
 
@@ -63,7 +70,8 @@ class Claim:
         with self.db.transaction() as s:
             s.execute(
                 delete(IdempotencyRecord).where(
-                    IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == self.key,
+                    IdempotencyRecord.scope == self.scope,
+                    IdempotencyRecord.key == self.key,
                     IdempotencyRecord.state == "in_progress",
                     IdempotencyRecord.locked_until == self.token,
                 )
@@ -83,8 +91,14 @@ def claim_key(
         inserted = insert_ignore(
             s,
             IdempotencyRecord.__table__,
-            {"scope": scope, "key": key, "fingerprint": fingerprint, "state": "in_progress",
-             "created_at": now_ms, "locked_until": token},
+            {
+                "scope": scope,
+                "key": key,
+                "fingerprint": fingerprint,
+                "state": "in_progress",
+                "created_at": now_ms,
+                "locked_until": token,
+            },
             ["scope", "key"],
         )
         if inserted:
@@ -104,11 +118,20 @@ def claim_key(
         # An expired key, or a claim abandoned by a crashed request: take it over.
         taken = s.execute(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
-                   IdempotencyRecord.locked_until == row.locked_until,
-                   IdempotencyRecord.state == row.state)
-            .values(fingerprint=fingerprint, state="in_progress", created_at=now_ms,
-                    locked_until=token, status_code=None, response_body=None)
+            .where(
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.locked_until == row.locked_until,
+                IdempotencyRecord.state == row.state,
+            )
+            .values(
+                fingerprint=fingerprint,
+                state="in_progress",
+                created_at=now_ms,
+                locked_until=token,
+                status_code=None,
+                response_body=None,
+            )
         ).rowcount
         if not taken:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
@@ -133,10 +156,22 @@ def prune(session: Session, now_ms: int, idempotency_ttl_ms: int) -> dict[str, i
 
 # --- audit ----------------------------------------------------------------------------------
 def audit(
-    session: Session, *, actor: str, action: str, target: str | None, details: dict[str, Any],
-    request_id: str | None, now_ms: int,
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: dict[str, Any],
+    request_id: str | None,
+    now_ms: int,
 ) -> None:
     session.add(
-        AuditLog(actor=actor, action=action, target=target, request_id=request_id,
-                 details=json.dumps(details, sort_keys=True, default=str), created_at=now_ms)
+        AuditLog(
+            actor=actor,
+            action=action,
+            target=target,
+            request_id=request_id,
+            details=json.dumps(details, sort_keys=True, default=str),
+            created_at=now_ms,
+        )
     )

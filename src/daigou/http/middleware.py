@@ -43,12 +43,25 @@ class RequestContextMiddleware:
             body = await self._read_body(scope, receive)
             if body is None:
                 response = error_response(
-                    request_id, None,
+                    request_id,
+                    None,
                     ApiError(40002, f"body is over the size limit of {self.max_body} bytes"),
                 )
                 await response(scope, receive, send_with_id)
                 return
             state["raw_body"] = body
+            if _has_nul(scope.get("query_string", b""), body):
+                response = error_response(
+                    request_id,
+                    None,
+                    ApiError(
+                        40001,
+                        "NUL characters are not accepted in any field",
+                        {"errors": [{"field": "$", "message": "contains a NUL character"}]},
+                    ),
+                )
+                await response(scope, receive, send_with_id)
+                return
             delivered = False
 
             async def replay() -> Message:
@@ -97,3 +110,9 @@ class RequestContextMiddleware:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def _has_nul(query: bytes, body: bytes) -> bool:
+    """No field of this API holds a NUL character, and PostgreSQL cannot store one: refuse it
+    at the door (raw, percent-encoded in the query, or JSON-escaped in the body)."""
+    return b"%00" in query or b"\x00" in query or b"\x00" in body or b"\\u0000" in body

@@ -1,25 +1,32 @@
-"""Routes: the request context handed to every endpoint, declared errors, idempotency."""
+"""Routes: the request context handed to every endpoint, declared errors, idempotency.
 
+A request's blocking work happens in one hop to the thread pool, `Ctx.run(use_case)`:
+authenticate the caller (signed routes), claim the Idempotency-Key (POST), run the use case,
+store its response under the key, render the envelope. The route itself only parses and calls.
+"""
 
+import asyncio
+import contextvars
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Request
+import orjson
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
 from daigou.core.errors import ERROR_CODES, ApiError, http_status
 from daigou.db.session import Database
-from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope
+from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope, error_response
 from daigou.http.guards import Claim, StoredResponse, claim_key
 
+T = TypeVar("T")
 IDEMPOTENCY_KEY_MAX = 255
 # Responses that are never stored: the request did nothing (bad input, conflicts with another
 # request, limits) or failed in a way a retry may cure (5xx: the transaction rolled back).
@@ -40,7 +47,7 @@ class Caller:
 
 @dataclass
 class Ctx:
-    """What an endpoint gets: the services' dependencies and the caller."""
+    """What an endpoint gets: the services' dependencies, and (once run) the caller."""
 
     request: Request
     request_id: str
@@ -49,20 +56,93 @@ class Ctx:
     clock: Clock
     caller: Caller | None = None
     admin: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
+    # signed routes: checks the signature when the request's work runs (see Ctx.run)
+    authenticator: Callable[[], Caller] | None = None
 
     @property
     def develop_id(self) -> str | None:
         return self.caller.develop_id if self.caller else None
+
+    @property
+    def actor(self) -> str:
+        return "admin" if self.admin else f"developer:{self.develop_id}"
 
     def ok(self, data: Any = None, msg: str = "success") -> EnvelopeResponse:
         return EnvelopeResponse(
             request_id=self.request_id, code=200, develop_id=self.develop_id, msg=msg, data=data
         )
 
-    @property
-    def actor(self) -> str:
-        return "admin" if self.admin else f"developer:{self.develop_id}"
+    def error(self, exc: ApiError) -> EnvelopeResponse:
+        return error_response(self.request_id, self.develop_id, exc)
+
+    async def run(self, use_case: Callable[[Caller | None], Any]) -> Response:
+        """Authenticate, claim the Idempotency-Key, run `use_case(caller)` and answer its
+        result in the envelope: all in one hop to the thread pool."""
+        return await offload(self.request, self._execute, use_case)
+
+    def authenticate(self) -> None:
+        if self.authenticator is not None:
+            authenticator, self.authenticator = self.authenticator, None
+            self.caller = authenticator()
+            self.request.state.develop_id = self.caller.develop_id
+
+    def _execute(self, use_case: Callable[[Caller | None], Any]) -> Response:
+        self.authenticate()
+        claim = self._claim()
+        if isinstance(claim, Response):
+            return claim
+        try:
+            response = self.ok(use_case(self.caller))
+        except ApiError as exc:
+            if claim is None:
+                raise
+            if exc.code in NOT_STORED:
+                claim.abandon()
+                raise
+            response = self.error(exc)
+            claim.complete(response.status_code, bytes(response.body))
+            return response
+        except BaseException:
+            if claim is not None:
+                claim.abandon()
+            raise
+        if claim is not None:
+            claim.complete(response.status_code, bytes(response.body))
+        return response
+
+    def _claim(self) -> Claim | Response | None:
+        """CONTRACT section 3: the key is scoped to the developer (or the operator)."""
+        if self.request.method != "POST":
+            return None
+        key = self.request.headers.get("idempotency-key")
+        if key is None:
+            return None
+        if not (1 <= len(key) <= IDEMPOTENCY_KEY_MAX) or not all(32 <= ord(ch) < 127 for ch in key):
+            raise ApiError(
+                40001,
+                "Idempotency-Key must be 1 to 255 printable ASCII characters",
+                {"errors": [{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII"}]},
+            )
+        result = claim_key(
+            self.db,
+            self.develop_id or "admin",
+            key,
+            fingerprint(self.request),
+            wall_ms(),
+            self.settings.idempotency_ttl_seconds * 1000,
+            self.settings.idempotency_lock_seconds * 1000,
+        )
+        if isinstance(result, StoredResponse):
+            return replayed(result, self.request_id)
+        return result
+
+
+async def offload(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One hop to the app's thread pool: cheaper than anyio's, and copies contextvars so log
+    lines keep the request id."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await loop.run_in_executor(request.app.state.executor, call)
 
 
 def base_ctx(request: Request) -> Ctx:
@@ -80,16 +160,13 @@ def public_ctx(request: Request) -> Ctx:
     return base_ctx(request)
 
 
-def admin_ctx(
-    request: Request,
-    authorization: Annotated[
-        str | None, Header(description="Bearer <admin token>")
-    ] = None,
-) -> Ctx:
+async def admin_ctx(request: Request) -> Ctx:
+    """The operator: `Authorization: Bearer <admin token>` (40100 missing, 40101 wrong)."""
     ctx = base_ctx(request)
+    authorization = request.headers.get("authorization")
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) < 8:
         raise ApiError(40100, "Authorization: Bearer <admin token> is required")
-    token = authorization[len("Bearer "):].strip()
+    token = authorization[len("Bearer ") :].strip()
     expected = ctx.settings.resolved_admin_token
     if not hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode()):
         raise ApiError(40101, "wrong admin token")
@@ -98,7 +175,10 @@ def admin_ctx(
 
 
 def fingerprint(request: Request) -> str:
+    """Method, path, query, body, and the acting sub-account: a sub-account reusing another's
+    key gets 40902, never the other's stored response."""
     digest = hashlib.sha256()
+    digest.update((request.headers.get("user-id") or "").encode() + b"\n")
     digest.update(request.method.encode())
     digest.update(b"\n" + request.url.path.encode())
     digest.update(b"\n" + request.url.query.encode())
@@ -106,87 +186,51 @@ def fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-class IdempotentReplay(Exception):
-    def __init__(self, stored: StoredResponse) -> None:
-        self.stored = stored
-
-    def response(self) -> Response:
-        return Response(
-            content=self.stored.body, status_code=self.stored.status_code,
-            media_type="application/json", headers={"Idempotent-Replayed": "true"},
-        )
-
-
-def idempotency_for(ctx_dependency: Callable[..., Ctx]) -> Callable[..., None]:
-    """A route dependency: claim the request's Idempotency-Key (if any) in the caller's scope."""
-
-    def dependency(
-        ctx: Annotated[Ctx, Depends(ctx_dependency)],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                description="1 to 255 printable ASCII characters; replays the first response",
-            ),
-        ] = None,
-    ) -> None:
-        if idempotency_key is None:
-            return
-        if not (1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX) or not all(
-            32 <= ord(ch) < 127 for ch in idempotency_key
-        ):
-            raise ApiError(
-                40001, "Idempotency-Key must be 1 to 255 printable ASCII characters",
-                {"errors": [{"field": "Idempotency-Key", "message": "1 to 255 printable ASCII"}]},
-            )
-        scope = ctx.develop_id or "admin"
-        settings = ctx.settings
-        result = claim_key(
-            ctx.db, scope, idempotency_key, fingerprint(ctx.request), wall_ms(),
-            settings.idempotency_ttl_seconds * 1000, settings.idempotency_lock_seconds * 1000,
-        )
-        if isinstance(result, StoredResponse):
-            raise IdempotentReplay(result)
-        ctx.request.state.idempotency_claim = result
-
-    return dependency
+def replayed(stored: StoredResponse, request_id: str) -> Response:
+    """The stored response, carrying this request's id: CONTRACT section 1 makes the body's
+    requestId the X-Request-Id header and the id on this request's log lines."""
+    body = stored.body
+    try:
+        envelope = orjson.loads(body)
+        if isinstance(envelope, dict) and "requestId" in envelope:
+            envelope["requestId"] = request_id
+            body = orjson.dumps(envelope)
+    except orjson.JSONDecodeError:
+        pass
+    return Response(
+        content=body,
+        status_code=stored.status_code,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true", "X-Request-Id": request_id},
+    )
 
 
-class GatewayRoute(APIRoute):
-    """Replays stored responses, and stores the first completed one of a claimed key."""
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
 
-    def get_route_handler(self) -> Callable[[Request], Any]:
-        original = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
-            try:
-                response = await original(request)
-            except IdempotentReplay as replay:
-                return replay.response()
-            except Exception as exc:
-                claim: Claim | None = getattr(request.state, "idempotency_claim", None)
-                if claim is None:
-                    raise
-                if isinstance(exc, ApiError) and exc.code not in NOT_STORED:
-                    response = EnvelopeResponse(
-                        request_id=request.state.request_id, code=exc.code,
-                        develop_id=getattr(request.state, "develop_id", None), msg=exc.msg,
-                        data=exc.data, headers=exc.headers,
-                    )
-                    await run_in_threadpool(claim.complete, response.status_code, response.body)
-                    return response
-                await run_in_threadpool(claim.abandon)
-                raise
-            claim = getattr(request.state, "idempotency_claim", None)
-            if claim is not None:
-                if response.status_code < 500:
-                    await run_in_threadpool(claim.complete, response.status_code, bytes(response.body))
-                else:
-                    await run_in_threadpool(claim.abandon)
-            return response
-
-        return handler
-
+# Headers read straight from the request (cheaper than FastAPI parameters), documented here.
+# The code answers 40100 itself when a required one is missing, so none is "required" for the
+# request validator.
+SIGNED_HEADERS = [
+    _header("access-key", "the developer's key: 32 lowercase hex"),
+    _header("timestamp", "Unix time in milliseconds"),
+    _header("nonce-str", "8 to 64 of [A-Za-z0-9_-], never reused"),
+    _header("signature", "uppercase hex, MD5 or HMAC-SHA256 (CONTRACT section 2)"),
+    _header("sign-method", "MD5 (default) or HMAC-SHA256"),
+    _header("user-id", "act as this sub-account"),
+]
+ADMIN_HEADERS = [_header("Authorization", "Bearer <admin token>")]
+IDEMPOTENCY_HEADER = [
+    _header("Idempotency-Key", "1 to 255 printable ASCII characters; replays the first response")
+]
+HEADERS = {"signed": SIGNED_HEADERS, "admin": ADMIN_HEADERS, "public": []}
 
 # Errors any route of a kind can answer (ENDPOINTS "Common errors").
 COMMON = {
@@ -201,8 +245,10 @@ def declared_responses(data_model: Any, codes: Sequence[int]) -> dict[int | str,
     from daigou.http.envelope import Envelope
 
     responses: dict[int | str, dict[str, Any]] = {
-        200: {"model": Envelope[data_model] if data_model is not None else Envelope[None],
-              "description": "success (code 200)"}
+        200: {
+            "model": Envelope[data_model] if data_model is not None else Envelope[None],
+            "description": "success (code 200)",
+        }
     }
     by_status: dict[int, list[int]] = {}
     for code in sorted(set(codes)):
@@ -214,25 +260,36 @@ def declared_responses(data_model: Any, codes: Sequence[int]) -> dict[int | str,
 
 
 class Router(APIRouter):
-    """An APIRouter whose routes declare their envelope and every error code they can answer."""
+    """An APIRouter whose routes declare their envelope, headers and every error code."""
 
-    def __init__(self, kind: str, ctx_dependency: Callable[..., Ctx], **kwargs: Any) -> None:
-        super().__init__(route_class=GatewayRoute, **kwargs)
+    def __init__(self, kind: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.kind = kind
-        self.ctx_dependency = ctx_dependency
 
     def route(  # type: ignore[override]
-        self, method: str, path: str, *, data: Any = None, errors: Sequence[int] = (),
-        summary: str | None = None, **kwargs: Any,
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Any = None,
+        errors: Sequence[int] = (),
+        summary: str | None = None,
+        **kwargs: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         codes = list(COMMON[self.kind]) + list(errors)
-        dependencies = list(kwargs.pop("dependencies", []))
+        headers = list(HEADERS[self.kind])
         if method == "POST" and self.kind != "public":
             codes += POST_COMMON
-            dependencies.append(Depends(idempotency_for(self.ctx_dependency)))
+            headers += IDEMPOTENCY_HEADER
+        if headers:
+            kwargs["openapi_extra"] = {"parameters": headers, **kwargs.get("openapi_extra", {})}
         return self.api_route(
-            path, methods=[method], response_model=None, responses=declared_responses(data, codes),
-            dependencies=dependencies, summary=summary, **kwargs,
+            path,
+            methods=[method],
+            response_model=None,
+            responses=declared_responses(data, codes),
+            summary=summary,
+            **kwargs,
         )
 
     def get_(self, path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -266,3 +323,12 @@ def validation_to_api_error(exc: RequestValidationError) -> ApiError:
     ]
     first = fields[0] if fields else {"field": "$", "message": "invalid"}
     return ApiError(40001, f"{first['field']}: {first['message']}", {"errors": fields})
+
+
+async def authenticate_before_validation(request: Request) -> None:
+    """Authentication answers before validation (CONTRACT section 2's checks come first): a
+    signed request whose parameters failed validation is authenticated here, and raises its
+    authentication error if it has one."""
+    ctx: Ctx | None = getattr(request.state, "ctx", None)
+    if ctx is not None and ctx.authenticator is not None:
+        await offload(request, ctx.authenticate)

@@ -38,8 +38,13 @@ def query_pairs(raw_query: str | bytes) -> list[tuple[str, str]]:
 
 
 def hmac_string_to_sign(
-    method: str, path: str, pairs: Iterable[tuple[str, str]], access_key: str, timestamp: str,
-    nonce: str, body: bytes,
+    method: str,
+    path: str,
+    pairs: Iterable[tuple[str, str]],
+    access_key: str,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
 ) -> str:
     return "\n".join(
         [
@@ -55,11 +60,19 @@ def hmac_string_to_sign(
 
 
 def hmac_signature(
-    method: str, path: str, pairs: Iterable[tuple[str, str]], access_key: str, timestamp: str,
-    nonce: str, body: bytes, secret: str,
+    method: str,
+    path: str,
+    pairs: Iterable[tuple[str, str]],
+    access_key: str,
+    timestamp: str,
+    nonce: str,
+    body: bytes,
+    secret: str,
 ) -> str:
     text = hmac_string_to_sign(method, path, pairs, access_key, timestamp, nonce, body)
-    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest().upper()
+    return (
+        hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest().upper()
+    )
 
 
 def same(a: str, b: str) -> bool:

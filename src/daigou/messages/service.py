@@ -17,13 +17,22 @@ PLATFORM_GATEWAY = 2
 
 
 def record(
-    session: Session, *, developer_id: int, user_id: str | None, platform: int,
-    message_type: str, order_key: str, body: dict[str, Any], now_ms: int,
+    session: Session,
+    *,
+    developer_id: int,
+    user_id: str | None,
+    platform: int,
+    message_type: str,
+    order_key: str,
+    body: dict[str, Any],
+    now_ms: int,
 ) -> OutboxMessage:
     """Write one message in the caller's transaction; `sequence` increases per (developer, key)."""
     sequence = increment(
-        session, MessageSequence.__table__,
-        {"developer_id": developer_id, "order_key": order_key}, "last",
+        session,
+        MessageSequence.__table__,
+        {"developer_id": developer_id, "order_key": order_key},
+        "last",
     )
     message = OutboxMessage(
         message_id=ids.message_id(),

@@ -20,8 +20,9 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,8 +30,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = engine_from_config({"sqlalchemy.url": _url()}, prefix="sqlalchemy.",
-                                    poolclass=pool.NullPool)
+        engine = engine_from_config(
+            {"sqlalchemy.url": _url()}, prefix="sqlalchemy.", poolclass=pool.NullPool
+        )
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -39,8 +41,12 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

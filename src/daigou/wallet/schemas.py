@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from daigou.core.money import check_currency
+from daigou.core.money import CURRENCIES, check_currency
 
+CURRENCY_PATTERN = "^(" + "|".join(sorted(CURRENCIES)) + ")$"
 EntryType = Literal["topup", "adjustment", "hold", "release", "capture", "refund"]
 
 
@@ -38,16 +39,6 @@ class LedgerEntryOut(BaseModel):
 
 class AdminLedgerEntryOut(LedgerEntryOut):
     developId: str
-
-
-class BalanceQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    currency: str = "CNY"
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
 
 
 class LedgerQuery(BaseModel):
