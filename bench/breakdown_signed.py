@@ -31,12 +31,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from daigou.app import create_app
 from daigou.config import Settings
 from daigou.db.migrate import upgrade
+from daigou.db.upsert import increment, insert_ignore
 from daigou.developers import secrets as sealed
 from daigou.developers import service as developers
 from daigou.developers.models import ApiKey, Developer
 from daigou.developers.schemas import DeveloperCreate
 from daigou.http import signing
-from daigou.http.guards import count_request, record_nonce
 from daigou.http.logging import configure_logging
 from daigou.http.models import Nonce, RateCounter
 from daigou.wallet import service as wallet
@@ -207,7 +207,7 @@ def main() -> int:
         event.remove(db.engine, "commit", on_commit)
 
         # --- timings -------------------------------------------------------------------------
-        from daigou.developers.service import SignedRequest, authenticate
+        from daigou.developers.auth import SignedRequest, authenticate
 
         def auth_only() -> None:
             h = signed_headers(ak, secret)
@@ -239,11 +239,17 @@ def main() -> int:
 
         def nonce_only() -> None:
             with db.transaction() as s:
-                record_nonce(s, ak, secrets.token_hex(16), now + 10**9)
+                nonce = {
+                    "access_key": ak,
+                    "nonce": secrets.token_hex(16),
+                    "expires_at": now + 10**9,
+                }
+                insert_ignore(s, Nonce.__table__, nonce, ["access_key", "nonce"])
 
         def counter_only() -> None:
             with db.transaction() as s:
-                count_request(s, dev_pk, int(time.time() * 1000))
+                window = {"developer_id": dev_pk, "window": int(time.time() * 1000) // 60_000}
+                increment(s, RateCounter.__table__, window, "count")
 
         raw = db.engine.raw_connection()
 

@@ -78,7 +78,7 @@ def create_app(
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request
-    threads = settings.io_threads or (4 if db.is_sqlite else settings.db_pool_size)
+    threads = settings.io_threads or (2 if db.is_sqlite else settings.db_pool_size)
     app.state.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="daigou-io")
 
     @app.exception_handler(ApiError)

@@ -7,7 +7,7 @@ import functools
 from fastapi import Request
 
 from daigou.core.clock import wall_ms
-from daigou.developers.service import SignedRequest, authenticate
+from daigou.developers.auth import SignedRequest, authenticate
 from daigou.http.routing import Ctx, Router, base_ctx
 
 

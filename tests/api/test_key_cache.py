@@ -12,8 +12,8 @@ from sqlalchemy import update
 from daigou.app import create_app
 from daigou.db.session import Database
 from daigou.developers import secrets as sealed
+from daigou.developers.auth import KEYS
 from daigou.developers.models import ApiKey
-from daigou.developers.service import KEYS
 from tests.conftest import SECRET_KEY, Api, make_settings
 
 

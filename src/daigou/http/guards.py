@@ -6,37 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
-from daigou.db.upsert import increment, insert_ignore
+from daigou.db.upsert import insert_ignore
 from daigou.http.models import AuditLog, IdempotencyRecord, Nonce, RateCounter
-
-
-# --- nonces ---------------------------------------------------------------------------------
-def record_nonce(
-    session: Session | Connection, access_key: str, nonce: str, expires_at: int
-) -> bool:
-    """True when the nonce is new for this key (and is now recorded)."""
-    return insert_ignore(
-        session,
-        Nonce.__table__,
-        {"access_key": access_key, "nonce": nonce, "expires_at": expires_at},
-        ["access_key", "nonce"],
-    )
-
-
-# --- rate limit -----------------------------------------------------------------------------
-def count_request(session: Session | Connection, developer_id: int, now_ms: int) -> tuple[int, int]:
-    """Count one request in the current minute; return (count, seconds until the window ends)."""
-    window = now_ms // 60_000
-    count = increment(
-        session, RateCounter.__table__, {"developer_id": developer_id, "window": window}, "count"
-    )
-    retry_after = max(1, 60 - (now_ms // 1000) % 60)
-    return count, retry_after
 
 
 # --- idempotency ----------------------------------------------------------------------------

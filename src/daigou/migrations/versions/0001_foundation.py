@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("access_key", "nonce", name=op.f("pk_api_nonce")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("api_nonce", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_nonce_expires_at"), ["expires_at"], unique=False)
@@ -97,6 +98,7 @@ def upgrade() -> None:
         sa.Column("window", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("developer_id", "window", name=op.f("pk_rate_counter")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "api_key",
