@@ -58,11 +58,24 @@ class Raw:
 @contextmanager
 def hot_path(db: Database, write: bool) -> Iterator[Raw]:
     """Statements that are each atomic on their own, with the fewest round trips: on
-    PostgreSQL every statement autocommits (no BEGIN/COMMIT round trips); on SQLite they share
-    one local transaction, which costs nothing extra."""
+    PostgreSQL every statement autocommits (no BEGIN/COMMIT round trips); on SQLite reads
+    autocommit too, and writes share one local transaction under the process's write lock."""
     if not db.is_postgres:
-        with raw_transaction(db, write) as raw:
-            yield raw
+        if write:
+            with raw_transaction(db, write) as raw:
+                yield raw
+            return
+        # SQLite reads: the connection is in autocommit (isolation_level None), so each
+        # statement is its own snapshot; no BEGIN/COMMIT round of calls
+        conn = db.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            try:
+                yield Raw(cur, False)
+            finally:
+                cur.close()
+        finally:
+            conn.close()
         return
     conn = db.engine.raw_connection()
     driver = conn.driver_connection
