@@ -56,41 +56,40 @@ class Raw:
 
 
 @contextmanager
-def hot_path(db: Database, write: bool) -> Iterator[Raw]:
-    """Statements that are each atomic on their own, with the fewest round trips: on
-    PostgreSQL every statement autocommits (no BEGIN/COMMIT round trips); on SQLite reads
-    autocommit too, and writes share one local transaction under the process's write lock."""
-    if not db.is_postgres:
-        if write:
-            with raw_transaction(db, write) as raw:
-                yield raw
-            return
-        # SQLite reads: the connection is in autocommit (isolation_level None), so each
-        # statement is its own snapshot; no BEGIN/COMMIT round of calls
-        conn = db.engine.raw_connection()
-        try:
-            cur = conn.cursor()
-            try:
-                yield Raw(cur, False)
-            finally:
-                cur.close()
-        finally:
-            conn.close()
-        return
+def _cursor(db: Database, autocommit: bool = False) -> Iterator[Any]:
+    """A cursor on a pooled DB-API connection, returned to the pool afterwards. With
+    `autocommit` on PostgreSQL every statement commits by itself (SQLite connections are
+    always in autocommit mode here: we BEGIN ourselves)."""
     conn = db.engine.raw_connection()
-    driver = conn.driver_connection
+    driver = conn.driver_connection if db.is_postgres and autocommit else None
     try:
-        driver.autocommit = True  # type: ignore[union-attr]
+        if driver is not None:
+            driver.autocommit = True  # type: ignore[attr-defined]
         cur = conn.cursor()
         try:
-            yield Raw(cur, True)
+            yield cur
         finally:
             cur.close()
     finally:
         try:
-            driver.autocommit = False  # type: ignore[union-attr]
+            if driver is not None:
+                driver.autocommit = False  # type: ignore[attr-defined]
         finally:
             conn.close()
+
+
+@contextmanager
+def hot_path(db: Database, write: bool) -> Iterator[Raw]:
+    """Statements that are each atomic on their own, with the fewest round trips: on
+    PostgreSQL every statement autocommits (no BEGIN/COMMIT round trips); on SQLite reads
+    autocommit too (each statement is its own snapshot), and writes share one local
+    transaction under the process's write lock."""
+    if db.is_sqlite and write:
+        with raw_transaction(db, write) as raw:
+            yield raw
+        return
+    with _cursor(db, autocommit=True) as cur:
+        yield Raw(cur, db.is_postgres)
 
 
 @contextmanager
@@ -102,21 +101,15 @@ def raw_transaction(db: Database, write: bool) -> Iterator[Raw]:
     if lock is not None:
         lock.acquire()
     try:
-        conn = db.engine.raw_connection()
-        try:
-            cur = conn.cursor()
+        with _cursor(db) as cur:
             if db.is_sqlite:
                 cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield Raw(cur, db.is_postgres)
-                conn.commit() if not db.is_sqlite else cur.execute("COMMIT")
+                cur.execute("COMMIT") if db.is_sqlite else cur.connection.commit()
             except BaseException:
-                conn.rollback() if not db.is_sqlite else cur.execute("ROLLBACK")
+                cur.execute("ROLLBACK") if db.is_sqlite else cur.connection.rollback()
                 raise
-            finally:
-                cur.close()
-        finally:
-            conn.close()
     finally:
         if lock is not None:
             lock.release()
