@@ -14,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from daigou.db.migrate import alembic_config, downgrade, upgrade
+from daigou.marketplace.sandbox.models import FTS_OBJECTS
 from daigou.models import import_all_models
 from tests.conftest import drop_pg_database
 
@@ -39,9 +40,10 @@ def empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
 
 
 def _tables(url: str) -> set[str]:
+    """Tables, less the sandbox's full-text objects (raw DDL, SQLite FTS5 shadow tables)."""
     engine = sa.create_engine(url)
     try:
-        return set(sa.inspect(engine).get_table_names())
+        return set(sa.inspect(engine).get_table_names()) - FTS_OBJECTS
     finally:
         engine.dispose()
 
@@ -55,12 +57,34 @@ def _revision(url: str) -> str | None:
         engine.dispose()
 
 
+def _not_full_text(obj, name, type_, reflected, compare_to) -> bool:
+    """The sandbox's full-text index is raw DDL outside the models: leave it out."""
+    return name not in FTS_OBJECTS
+
+
+def _fts_objects(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        found = set(inspector.get_table_names()) & FTS_OBJECTS
+        if "sandbox_offer" in inspector.get_table_names():
+            found |= {i["name"] for i in inspector.get_indexes("sandbox_offer")} & FTS_OBJECTS
+        return found
+    finally:
+        engine.dispose()
+
+
 def _diff(url: str) -> list[object]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(
-                conn, opts={"compare_type": True, "compare_server_default": True}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "compare_server_default": True,
+                    "include_object": _not_full_text,
+                },
             )
             return compare_metadata(ctx, METADATA)
     finally:
@@ -81,6 +105,11 @@ def test_empty_database_upgrades_to_head_with_every_model_table(backend, empty_u
     upgrade(empty_url)
     assert _revision(empty_url) == _head()
     assert _tables(empty_url) == MODEL_TABLES | {"alembic_version"}
+    full_text = _fts_objects(empty_url)
+    if backend == "sqlite":
+        assert "sandbox_offer_fts" in full_text  # with its FTS5 shadow tables
+    else:
+        assert full_text == {"ix_sandbox_offer_search_trgm"}
 
 
 def test_downgrade_to_base_leaves_only_the_version_table_and_upgrade_works_again(
@@ -89,6 +118,7 @@ def test_downgrade_to_base_leaves_only_the_version_table_and_upgrade_works_again
     upgrade(empty_url)
     downgrade(empty_url, "base")
     assert _tables(empty_url) <= {"alembic_version"}
+    assert _fts_objects(empty_url) == set()
     assert _revision(empty_url) is None
     upgrade(empty_url)
     assert _revision(empty_url) == _head()
