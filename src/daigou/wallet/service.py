@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core import ids
-from daigou.core.errors import ApiError, Conflict, InsufficientBalance, NotFound
+from daigou.core.errors import Conflict, InsufficientBalance, NotFound, validation_error
 from daigou.core.money import DEFAULT_CURRENCY
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.fast import Sql, hot_path
@@ -348,12 +348,6 @@ def _lock_account(session: Session, developer_id: int, currency: str) -> None:
         )
 
 
-def _bad(field: str, message: str) -> ApiError:
-    return ApiError(
-        40001, f"{field}: {message}", {"errors": [{"field": field, "message": message}]}
-    )
-
-
 def _by_reference(
     session: Session,
     *,
@@ -405,11 +399,7 @@ def topup(
     user_id: str | None = None,
 ) -> Moved:
     if amount <= 0:
-        raise ApiError(
-            40001,
-            "a top-up amount must be > 0",
-            {"errors": [{"field": "amount", "message": "must be > 0"}]},
-        )
+        raise validation_error("amount", "a top-up amount must be > 0")
     return _by_reference(
         session,
         developer_id=developer_id,
@@ -435,17 +425,9 @@ def adjust(
     currency: str = DEFAULT_CURRENCY,
 ) -> Moved:
     if amount == 0:
-        raise ApiError(
-            40001,
-            "an adjustment amount must not be 0",
-            {"errors": [{"field": "amount", "message": "must not be 0"}]},
-        )
+        raise validation_error("amount", "an adjustment amount must not be 0")
     if not remark:
-        raise ApiError(
-            40001,
-            "an adjustment needs a remark (the reason)",
-            {"errors": [{"field": "remark", "message": "required for an adjustment"}]},
-        )
+        raise validation_error("remark", "an adjustment needs a remark (the reason)")
     return _by_reference(
         session,
         developer_id=developer_id,
@@ -472,7 +454,7 @@ def hold(
 ) -> Moved:
     """Reserve `amount` under `key` (e.g. `1688:<orderId>:pay:1`). 40201 when not available."""
     if amount <= 0:
-        raise _bad("amount", "a hold amount must be > 0")
+        raise validation_error("amount", "a hold amount must be > 0")
     inserted = insert_ignore(
         session,
         Hold.__table__,
@@ -558,7 +540,7 @@ def capture(
     h = get_hold(session, developer_id, key)
     take = h.amount if amount is None else amount
     if not 0 < take <= h.amount:
-        raise _bad("amount", "a capture must be > 0 and within the hold")
+        raise validation_error("amount", "a capture must be > 0 and within the hold")
     rest = h.amount - take
     moved_rows = session.execute(
         update(Hold)
@@ -640,7 +622,7 @@ def refund(
     """Credit back part of what a captured hold paid out. At most once per `refund_key`;
     never more than was captured under that hold."""
     if amount <= 0:
-        raise _bad("amount", "a refund amount must be > 0")
+        raise validation_error("amount", "a refund amount must be > 0")
     h = get_hold(session, developer_id, hold_key)
 
     def within_captured() -> None:
