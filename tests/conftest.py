@@ -40,6 +40,7 @@ def pg_server() -> Iterator[PostgresServer]:
             conn.execute(sa.text(f"CREATE DATABASE {TEMPLATE}"))
         engine.dispose()
         upgrade(server.url(TEMPLATE))
+        load_test_catalogue(server.url(TEMPLATE))
         yield server
     finally:
         server.stop()
@@ -49,7 +50,24 @@ def pg_server() -> Iterator[PostgresServer]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
+    load_test_catalogue(f"sqlite:///{path}")
     return path
+
+
+def load_test_catalogue(url: str) -> None:
+    """The templates carry the small test catalogue, so a test's app finds it loaded."""
+    from daigou.marketplace.sandbox.store import load_catalogue
+
+    database = Database(url, pool_size=1)
+    try:
+        load_catalogue(
+            database,
+            shops=TEST_SHOPS,
+            offers_1688=TEST_OFFERS_1688,
+            offers_taobao=TEST_OFFERS_TAOBAO,
+        )
+    finally:
+        database.dispose()
 
 
 def new_pg_database(server: PostgresServer) -> str:
@@ -91,6 +109,11 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         drop_pg_database(server, name)
 
 
+TEST_SHOPS = 20
+TEST_OFFERS_1688 = 400
+TEST_OFFERS_TAOBAO = 200
+
+
 def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": tmp_path / "var",
@@ -100,6 +123,10 @@ def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
         "run_worker": False,
         "log_json": True,
         "log_level": "WARNING",
+        # a small sandbox catalogue: the default 200,000 offers belong to benchmarks
+        "sandbox_shops": TEST_SHOPS,
+        "sandbox_offers_1688": TEST_OFFERS_1688,
+        "sandbox_offers_taobao": TEST_OFFERS_TAOBAO,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -45,16 +46,23 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_json)
     db = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    clock = clock or SystemClock()
+    from daigou.marketplace.factory import build_marketplace
+
+    marketplace, clock = build_marketplace(settings, db, clock or SystemClock())
     run_worker = settings.run_worker if worker is None else worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
+        ensure = getattr(marketplace, "ensure_catalogue", None)
+        if ensure is not None and settings.sandbox_load_on_start:
+            # the sandbox catalogue is built before the first request (seconds on first start,
+            # a lookup afterwards), so searches work as soon as the server answers
+            await asyncio.get_running_loop().run_in_executor(app.state.executor, ensure)
         if run_worker:
             from daigou.workers.runner import WorkerRunner
 
-            runner = WorkerRunner(db, settings, clock)
+            runner = WorkerRunner(db, settings, clock, marketplace=marketplace)
             runner.start_in_background()
         try:
             yield
@@ -75,6 +83,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock
+    app.state.marketplace = marketplace
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request
@@ -118,5 +127,8 @@ def create_app(
     for router in (health_router, wallet_router, developers_router, admin_router):
         app.include_router(router)
 
+    from daigou.sandbox.router import router as sandbox_router
+
+    app.include_router(sandbox_router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

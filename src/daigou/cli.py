@@ -137,11 +137,14 @@ def worker() -> None:
     """Run a worker alone (any number may run beside the API processes)."""
     from daigou.core.clock import SystemClock
     from daigou.http.logging import configure_logging
+    from daigou.marketplace.factory import build_marketplace
     from daigou.workers.runner import WorkerRunner
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    runner = WorkerRunner(_db(settings), settings, SystemClock())
+    db = _db(settings)
+    marketplace, clock = build_marketplace(settings, db, SystemClock())
+    runner = WorkerRunner(db, settings, clock, marketplace=marketplace)
     try:
         runner.run_forever()
     except KeyboardInterrupt:

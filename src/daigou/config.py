@@ -31,6 +31,38 @@ class Settings(BaseSettings):
         default=None, description="Fernet key that encrypts API secrets at rest"
     )
     marketplace: str = "sandbox"
+    public_url: str = Field(
+        default="",
+        description="the gateway's address as clients reach it (for picture URLs); default "
+        "http://<host>:<port>",
+    )
+
+    # The sandbox marketplace (DAIGOU_MARKETPLACE=sandbox): its catalogue and its seller
+    sandbox_seed: int = 20260101
+    sandbox_shops: int = Field(default=500, ge=2)
+    sandbox_offers_1688: int = Field(default=100_000, ge=0)
+    sandbox_offers_taobao: int = Field(default=100_000, ge=0)
+    sandbox_load_on_start: bool = Field(
+        default=True, description="build/check the catalogue before serving (else on first use)"
+    )
+    sandbox_pay_timeout_seconds: int = Field(default=43_200, ge=1)
+    sandbox_ship_after_seconds: int = Field(
+        default=7_200, ge=0, description="the seller ships a paid order after this (0: never)"
+    )
+    sandbox_logistics_step_seconds: int = Field(default=21_600, ge=1)
+    sandbox_deliver_after_seconds: int = Field(default=172_800, ge=1)
+    sandbox_auto_confirm_seconds: int = Field(default=864_000, ge=1)
+    sandbox_settle_after_seconds: int = Field(default=86_400, ge=0)
+    sandbox_refund_policy: str = Field(
+        default="agree",
+        pattern="^(agree|refuse|manual)$",
+        description="how the seller answers a refund when its answer time runs out",
+    )
+    sandbox_refund_answer_seconds: int = Field(default=172_800, ge=1)
+    sandbox_refund_buyer_seconds: int = Field(
+        default=604_800, ge=1, description="buyer's time to send goods back or modify"
+    )
+    sandbox_refund_receive_seconds: int = Field(default=864_000, ge=1)
 
     # HTTP rules (CONTRACT sections 2 to 4)
     timestamp_window_seconds: int = 600
@@ -71,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.mode is Mode.dev
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @cached_property
     def resolved_database_url(self) -> str:

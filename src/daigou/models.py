@@ -12,6 +12,7 @@ def import_all_models() -> MetaData:
     import daigou.developers.models  # noqa: F401
     import daigou.http.models  # noqa: F401
     import daigou.marketplace.sandbox.models  # noqa: F401
+    import daigou.marketplace.sandbox.seller_models  # noqa: F401
     import daigou.messages.models  # noqa: F401
     import daigou.wallet.models  # noqa: F401
 

@@ -25,6 +25,13 @@ from daigou.core.errors import ERROR_CODES, ApiError, http_status
 from daigou.db.session import Database
 from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope, error_response
 from daigou.http.guards import Claim, StoredResponse, claim_key
+from daigou.marketplace.port import (
+    Marketplace,
+    MarketplaceError,
+    MarketplaceNotFound,
+    MarketplaceRefused,
+    MarketplaceTimeout,
+)
 
 T = TypeVar("T")
 IDEMPOTENCY_KEY_MAX = 255
@@ -64,6 +71,10 @@ class Ctx:
         return self.caller.develop_id if self.caller else None
 
     @property
+    def marketplace(self) -> Marketplace:
+        return self.request.app.state.marketplace  # type: ignore[no-any-return]
+
+    @property
     def actor(self) -> str:
         return "admin" if self.admin else f"developer:{self.develop_id}"
 
@@ -92,7 +103,7 @@ class Ctx:
         if isinstance(claim, Response):
             return claim
         try:
-            response = self.ok(use_case(self.caller))
+            response = self.ok(_answer_marketplace_errors(use_case, self.caller))
         except ApiError as exc:
             if claim is None:
                 raise
@@ -135,6 +146,25 @@ class Ctx:
         if isinstance(result, StoredResponse):
             return replayed(result, self.request_id)
         return result
+
+
+def _answer_marketplace_errors(
+    use_case: Callable[[Caller | None], Any], caller: Caller | None
+) -> Any:
+    """A marketplace failure that reaches the route becomes its CONTRACT code: not found 40401,
+    a refusal 40901/40904, an error 50201, no answer 50401; the upstream code rides along."""
+    try:
+        return use_case(caller)
+    except MarketplaceNotFound as exc:
+        raise ApiError(40401, exc.message) from exc
+    except MarketplaceRefused as exc:
+        data = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
+        raise ApiError(40904 if exc.stock_problem else 40901, exc.message, data) from exc
+    except MarketplaceError as exc:
+        data = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
+        raise ApiError(50201, f"the marketplace answered {exc.code}", data) from exc
+    except MarketplaceTimeout as exc:
+        raise ApiError(50401, f"{exc.operation}: the marketplace did not answer in time") from exc
 
 
 async def offload(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -17,6 +17,9 @@ taobao), each `client` (HTTP and signing) -> `mapper` (raw JSON to these DTOs) -
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -53,6 +56,15 @@ class MarketplaceRefused(MarketplaceError):
         self.stock_problem = stock_problem
 
 
+class MarketplaceNotFound(MarketplaceError):
+    """The marketplace has no such offer, order or refund (the gateway answers 40401)."""
+
+    def __init__(self, what: str, ident: str) -> None:
+        super().__init__("NOT_FOUND", f"no {what} {ident}")
+        self.what = what
+        self.ident = ident
+
+
 class MarketplaceTimeout(Exception):
     """No answer in time. For a write the outcome is unknown until reconciled (50401)."""
 
@@ -60,6 +72,25 @@ class MarketplaceTimeout(Exception):
         super().__init__(f"{operation}: no answer from the marketplace")
         self.operation = operation
         self.wrote = wrote  # adapters never know; the sandbox's fault injection may say
+
+
+# --- who is calling ----------------------------------------------------------------------------
+_ACTING_FOR: ContextVar[str | None] = ContextVar("marketplace_acting_for", default=None)
+
+
+@contextmanager
+def acting_for(develop_id: str | None) -> Iterator[None]:
+    """Marks the marketplace calls made inside as made for one developer. Real adapters ignore
+    it (the gateway buys with one account); the sandbox scopes injected faults by it."""
+    token = _ACTING_FOR.set(develop_id)
+    try:
+        yield
+    finally:
+        _ACTING_FOR.reset(token)
+
+
+def acting_developer() -> str | None:
+    return _ACTING_FOR.get()
 
 
 # --- goods ------------------------------------------------------------------------------------
@@ -482,6 +513,14 @@ class Marketplace(Protocol):
     ) -> MarketRefund: ...
     def return_goods(
         self, platform: Platform, refund_id: str, company_no: str, bill_no: str
+    ) -> MarketRefund: ...
+    def modify_refund(
+        self,
+        platform: Platform,
+        refund_id: str,
+        apply_payment_fen: int,
+        reason_id: int,
+        description: str,
     ) -> MarketRefund: ...
 
     # messages (1688 push / Taobao TMC): what happened since `cursor`

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
@@ -29,12 +30,19 @@ class WorkerRunner:
     settings: Settings
     clock: Clock
     jobs: list[PeriodicJob] = field(default_factory=list)
+    marketplace: Any = None
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if not self.jobs:
             self.jobs = [PeriodicJob("prune", 60.0, self.prune)]
+            seller = getattr(self.marketplace, "seller", None)
+            if seller is not None:
+                # the sandbox seller's timers (pay timeouts, shipping, auto-confirm...) fire as
+                # the sandbox clock passes them; 12.15 fires them at once when it moves the clock
+                every = self.settings.worker_poll_seconds
+                self.jobs.append(PeriodicJob("sandbox-timers", every, seller.fire_due))
 
     def prune(self) -> dict[str, int]:
         """Expired nonces, idempotency keys past their 24 h, old rate counters."""

@@ -1,0 +1,158 @@
+"""Wire shapes of the sandbox's orders and refunds: Order1688 / TaobaoOrder and Refund1688 /
+TaobaoRefund fields (ENDPOINTS S6) as the marketplace holds them, without the gateway's own
+``gatewayInfo`` (the gateway's order endpoints add it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daigou.marketplace import port as P
+
+
+def order_view(o: P.MarketOrder) -> dict[str, Any]:
+    if o.platform == P.Platform.TAOBAO:
+        return _taobao_order(o)
+    return {
+        "baseInfo": {
+            "id": o.order_id,
+            "status": o.status,
+            "refundStatus": o.refund_status,
+            "tradeType": "50060",
+            "totalAmount": o.total_fen,
+            "sumProductPayment": o.product_fen,
+            "shippingFee": o.shipping_fen,
+            "discount": o.discount_fen,
+            "currency": o.currency,
+            "sellerOpenId": o.seller_open_id,
+            "sellerCompanyName": o.seller_name,
+            "payTimeout": o.pay_timeout_s,
+            "closeReason": o.close_reason,
+            "closeOperateType": o.close_operate_type,
+            "createTime": o.created_ms,
+            "payTime": o.paid_ms,
+            "allDeliveredTime": o.shipped_ms,
+            "receivingTime": o.received_ms,
+            "completeTime": o.completed_ms,
+            "modifyTime": o.modified_ms,
+            "outOrderId": o.out_order_id,
+        },
+        "productItems": [
+            {
+                "subItemID": ln.entry_id,
+                "productID": ln.offer_id,
+                "specId": ln.spec_id,
+                "skuID": ln.sku_id,
+                "name": ln.title.original,
+                "nameTrans": ln.title.translated,
+                "productImgUrl": [ln.image_url] if ln.image_url else [],
+                "quantity": ln.quantity,
+                "price": ln.unit_price_fen,
+                "itemAmount": ln.amount_fen,
+                "status": ln.status,
+                "refundStatus": ln.refund_status,
+                "logisticsStatus": ln.logistics_status,
+            }
+            for ln in o.lines
+        ],
+        "nativeLogistics": {"logisticsItems": [_parcel(p) for p in o.parcels]},
+    }
+
+
+def _parcel(p: P.Parcel) -> dict[str, Any]:
+    return {
+        "logisticsId": p.logistics_id,
+        "logisticsBillNo": p.bill_no,
+        "logisticsCompanyName": p.company_name,
+        "deliveredTime": p.shipped_ms,
+        "signedTime": p.delivered_ms,
+        "subItemIds": list(p.entry_ids),
+        "steps": [{"acceptTime": s.time_ms, "remark": s.remark} for s in p.steps],
+    }
+
+
+def _taobao_order(o: P.MarketOrder) -> dict[str, Any]:
+    parcel_of = {e: p for p in o.parcels for e in p.entry_ids}
+    return {
+        "salesOrderId": o.order_id,
+        "status": int(o.status),
+        "productAmount": o.product_fen,
+        "postFee": o.shipping_fen,
+        "purchaseAmount": o.total_fen,
+        "discount": o.discount_fen,
+        "currency": o.currency,
+        "shopName": o.seller_name,
+        "sellerOpenId": o.seller_open_id,
+        "closeReason": o.close_reason,
+        "createTime": o.created_ms,
+        "payTime": o.paid_ms,
+        "shipTime": o.shipped_ms,
+        "finishTime": o.completed_ms,
+        "modifyTime": o.modified_ms,
+        "subOrders": [
+            {
+                "subOrderId": ln.entry_id,
+                "itemId": ln.offer_id,
+                "skuId": ln.sku_id,
+                "title": ln.title.original,
+                "picUrl": ln.image_url,
+                "quantity": ln.quantity,
+                "price": ln.unit_price_fen,
+                "productAmount": ln.amount_fen,
+                "refundStatus": int(ln.refund_status) if ln.refund_status else 0,
+                "logisticCompanyName": parcel_of[ln.entry_id].company_name
+                if ln.entry_id in parcel_of
+                else None,
+                "logisticNumber": parcel_of[ln.entry_id].bill_no
+                if ln.entry_id in parcel_of
+                else None,
+            }
+            for ln in o.lines
+        ],
+        "parcels": [_parcel(p) for p in o.parcels],
+    }
+
+
+def refund_view(r: P.MarketRefund) -> dict[str, Any]:
+    if r.platform == P.Platform.TAOBAO:
+        return {
+            "refundOrder": {
+                "platformRefundId": r.refund_id,
+                "payOrderId": r.order_id,
+                "refundStatus": int(r.status),
+                "refundType": 2 if r.dispute_request == "returnRefund" else 1,
+                "goodsStatus": 2 if "Received" in r.goods_status or r.goods_status == "2" else 1,
+                "refundFee": r.refund_payment_fen or r.apply_payment_fen,
+                "reasonId": r.reason_id,
+                "reasonDesc": r.reason,
+                "refundDesc": r.description,
+                "timeoutDate": r.timeout_ms,
+                "sellerRefuseReason": r.seller_refuse_reason,
+                "createTime": r.created_ms,
+                "modifyTime": r.modified_ms,
+                "subOrderIds": list(r.entry_ids),
+            }
+        }
+    return {
+        "refundId": r.refund_id,
+        "orderId": r.order_id,
+        "orderEntryIds": list(r.entry_ids),
+        "refundStatus": r.status,
+        "disputeRequest": r.dispute_request,
+        "goodsStatus": r.goods_status,
+        "afterSale": r.after_sale,
+        "applyPayment": r.apply_payment_fen,
+        "applyCarriage": r.apply_carriage_fen,
+        "refundPayment": r.refund_payment_fen,
+        "refundCarriage": r.refund_carriage_fen,
+        "currency": "CNY",
+        "applyReasonId": r.reason_id,
+        "applyReason": r.reason,
+        "description": r.description,
+        "logisticsCompanyNo": r.return_company_no,
+        "freightBill": r.return_bill_no,
+        "sellerRefuseReason": r.seller_refuse_reason,
+        "timeoutTime": r.timeout_ms,
+        "gmtApply": r.created_ms,
+        "gmtModified": r.modified_ms,
+        "gmtCompleted": r.completed_ms,
+    }
