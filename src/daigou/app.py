@@ -121,10 +121,21 @@ def create_app(
 
     from daigou.admin.router import router as admin_router
     from daigou.developers.router import router as developers_router
+    from daigou.goods.admin_router import router as goods_admin_router
+    from daigou.goods.router import pictures as goods_pictures_router
+    from daigou.goods.router import router as goods_router
     from daigou.health import router as health_router
     from daigou.wallet.router import router as wallet_router
 
-    for router in (health_router, wallet_router, developers_router, admin_router):
+    for router in (
+        health_router,
+        wallet_router,
+        developers_router,
+        admin_router,
+        goods_router,
+        goods_pictures_router,
+        goods_admin_router,
+    ):
         app.include_router(router)
 
     from daigou.sandbox.router import router as sandbox_router

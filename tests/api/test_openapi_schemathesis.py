@@ -42,7 +42,8 @@ class AppProxy:
         _tmp = Path(tempfile.mkdtemp(prefix="daigou-openapi-"))
         # only used to serve /openapi.json at collection time; never touches its database
         self.app: Any = create_app(
-            make_settings(_tmp, f"sqlite:///{_tmp}/unused.sqlite3"), worker=False
+            make_settings(_tmp, f"sqlite:///{_tmp}/unused.sqlite3", sandbox_load_on_start=False),
+            worker=False,
         )
         self.dev: Any = None
 

@@ -82,9 +82,10 @@ async def update_key(body: KeyUpdate, ctx: Admin) -> Response:
     summary="12.5 Top up or correct a balance",
 )
 async def adjust_wallet(body: WalletAdjust, ctx: Admin) -> Response:
+    # money moves on the gateway's clock (the sandbox clock in sandbox mode), like orders
     return await ctx.run(
         lambda _: service.adjust_wallet(
-            ctx.db, body, wall_ms(), actor=ctx.actor, request_id=ctx.request_id
+            ctx.db, body, ctx.clock.now_ms(), actor=ctx.actor, request_id=ctx.request_id
         )
     )
 

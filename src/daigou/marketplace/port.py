@@ -168,6 +168,7 @@ class Offer:
     month_sold: int = 0
     repurchase_rate_pct: int = 0
     currency: str = "CNY"
+    attributes: tuple[SkuAttribute, ...] = ()  # the offer's own (material, style, origin...)
 
     def sku_by_spec(self, spec_id: str | None) -> Sku | None:
         if spec_id is None and len(self.skus) == 1:
