@@ -112,8 +112,12 @@ def serve(
             console.print(f"demo secret     {demo.secret}")
             console.print(f"(kept in {Path(settings.data_dir) / 'demo-credentials.json'})")
         console.rule()
+    _ensure_sandbox_catalogue(settings)
     if no_worker:
         os.environ["DAIGOU_RUN_WORKER"] = "false"
+    # the app (built by uvicorn, maybe in other processes) reads these from the environment
+    os.environ["DAIGOU_HOST"] = host
+    os.environ["DAIGOU_PORT"] = str(port)
     uvicorn.run(
         "daigou.cli:_asgi_app",
         factory=True,
@@ -124,6 +128,34 @@ def serve(
         access_log=False,
         lifespan="on",
     )
+
+
+def _ensure_sandbox_catalogue(settings: Any) -> None:
+    """Build the sandbox catalogue before serving (once; a lookup on later starts)."""
+    if settings.marketplace != "sandbox":
+        return
+    import time
+
+    from daigou.core.clock import SystemClock
+    from daigou.marketplace.factory import build_marketplace
+    from daigou.marketplace.sandbox.store import loaded_catalogue
+
+    market, _ = build_marketplace(settings, _db(settings), SystemClock())
+    wanted = {
+        "seed": settings.sandbox_seed,
+        "shops": settings.sandbox_shops,
+        "offers_1688": settings.sandbox_offers_1688,
+        "offers_taobao": settings.sandbox_offers_taobao,
+    }
+    if loaded_catalogue(market.db) == wanted:  # type: ignore[attr-defined]
+        return
+    started = time.monotonic()
+    console.print(
+        f"building the sandbox catalogue: {settings.sandbox_offers_1688:,} 1688 offers, "
+        f"{settings.sandbox_offers_taobao:,} Taobao items, {settings.sandbox_shops} shops ..."
+    )
+    market.ensure_catalogue()  # type: ignore[attr-defined]
+    console.print(f"sandbox catalogue ready in {time.monotonic() - started:.1f} s")
 
 
 def _asgi_app() -> Any:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from daigou_sdk import AuthenticationError, Client
+from tests.conftest import TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
 from tests.support.postgres import free_port
 
 BIN = Path(sys.executable).parent
@@ -22,7 +23,16 @@ BIN = Path(sys.executable).parent
 
 def _env(data_dir: Path, db_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAIGOU_")}
-    env.update({"DAIGOU_DATA_DIR": str(data_dir), "DAIGOU_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "DAIGOU_DATA_DIR": str(data_dir),
+            "DAIGOU_LOG_LEVEL": "WARNING",
+            # the test databases carry this small catalogue already
+            "DAIGOU_SANDBOX_SHOPS": str(TEST_SHOPS),
+            "DAIGOU_SANDBOX_OFFERS_1688": str(TEST_OFFERS_1688),
+            "DAIGOU_SANDBOX_OFFERS_TAOBAO": str(TEST_OFFERS_TAOBAO),
+        }
+    )
     if db_url:
         env["DAIGOU_DATABASE_URL"] = db_url
     return env
@@ -89,6 +99,39 @@ def test_a_newcomer_gets_credentials_and_a_first_signed_call(served):
     token = (data_dir / "admin-token").read_text().strip()
     r = httpx.get(base + "/admin/developer/list", headers={"Authorization": f"Bearer {token}"})
     assert r.json()["data"]["totalRecords"] == 1
+
+
+def test_a_newcomer_searches_for_a_shirt_opens_it_and_sees_its_picture(served):
+    """The README's step 3, as a newcomer does it: the CLI's signed call, then a browser GET."""
+    base, env, _, _ = served
+    body = '{"keyword": "shirt", "country": "en", "pageSize": 5}'
+    out = _cli(
+        env, "call", "POST", "/alibaba/product/keywords/query", "--body", body, "--base-url", base
+    )
+    assert out.returncode == 0, out.stderr
+    page = json.loads(out.stdout)
+    assert page["totalRecords"] > 0 and page["data"]
+    first = page["data"][0]
+    assert "shirt" in first["subjectTrans"].lower()
+    detail_body = json.dumps({"offerId": first["offerId"], "country": "en"})
+    out = _cli(
+        env,
+        "call",
+        "POST",
+        "/alibaba/product/detail/get",
+        "--body",
+        detail_body,
+        "--base-url",
+        base,
+    )
+    assert out.returncode == 0, out.stderr
+    offer = json.loads(out.stdout)
+    assert offer["offerId"] == first["offerId"]
+    assert offer["productSkuInfos"]
+    picture = httpx.get(first["imageUrl"], timeout=10)  # the URL points at this server
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/jpeg"
+    assert picture.content[:3] == b"\xff\xd8\xff"
 
 
 def test_the_operator_cli_registers_tops_up_and_rotates(served):
