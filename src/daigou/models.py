@@ -11,6 +11,7 @@ def import_all_models() -> MetaData:
     """Import every module that declares tables; return the complete metadata."""
     import daigou.developers.models  # noqa: F401
     import daigou.http.models  # noqa: F401
+    import daigou.marketplace.sandbox.image_index  # noqa: F401
     import daigou.marketplace.sandbox.models  # noqa: F401
     import daigou.marketplace.sandbox.seller_models  # noqa: F401
     import daigou.messages.models  # noqa: F401

@@ -371,3 +371,27 @@ def test_decode_refuses_empty_and_tiny_pictures():
     with pytest.raises(BadImage) as exc:
         decode_query_image(encode(Image.new("RGB", (4, 4)), "PNG"))
     assert exc.value.reason == "too_small"
+
+
+# ------------------------------------------------------------------------------------------
+# the catalogue's bulk index
+# ------------------------------------------------------------------------------------------
+
+
+def test_bulk_index_hashes_stay_close_to_the_full_pictures_and_find_edited_copies(catalogue):
+    from daigou.marketplace.sandbox.images import offer_index_hashes
+
+    seeds = list(catalogue)[:100]
+    fast = offer_index_hashes([(seed, None) for seed in seeds])
+    assert fast == offer_index_hashes([(seed, None) for seed in seeds])  # deterministic
+    drift = [
+        images_hamming
+        for seed, hs in zip(seeds, fast, strict=True)
+        for images_hamming in map(hamming, hs, index_hashes(catalogue[seed]))
+    ]
+    assert max(drift) <= 12 and sum(drift) / len(drift) <= 3.5
+    index = [(seed, h) for seed, hs in zip(seeds, fast, strict=True) for h in hs]
+    for edit in ("jpeg_quality_70", "cropped_5_percent_each_edge", "all_of_the_above"):
+        queries = {seed: image_hash(EDITS[edit](catalogue[seed])) for seed in seeds}
+        misses, _, worst_margin = _rank_margins(queries, index)
+        assert not misses and worst_margin >= 2, (edit, misses, worst_margin)

@@ -748,3 +748,14 @@ def build_catalogue(
         if gc_was_enabled:
             gc.enable()
     return Catalogue(seed=seed, categories=CATEGORIES, shops=built_shops, offers=tuple(offers))
+
+
+_TOP_OF = {c.category_id: c.parent_id or c.category_id for c in CATEGORIES}
+_TOP_NAMES_EN = {c.category_id: c.names["en"] for c in CATEGORIES if c.level == 1}
+
+
+def image_hint(category_id: int) -> str:
+    """The ``category_hint`` an offer's pictures are drawn with (``images.render_offer_image``):
+    the English name of its top-level category, so clothes look like shirts, bags like bags.
+    Serve pictures and build the image index with the same hint, or their hashes differ."""
+    return _TOP_NAMES_EN[_TOP_OF[int(category_id)]]

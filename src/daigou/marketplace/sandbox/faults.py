@@ -35,6 +35,7 @@ from daigou.marketplace.sandbox.seller_models import SandboxFault
 
 T = TypeVar("T")
 MODES = ("error", "timeout", "timeout_after_commit", "latency", "duplicate", "reorder")
+PUSH_MODES = ("duplicate", "reorder")
 DEFAULT_CODE = "SANDBOX_INJECTED_ERROR"
 _rng = random.SystemRandom()
 
@@ -85,7 +86,8 @@ def inject(
     """Add a fault; ``count`` 0 = until cleared. Returns its id."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    fault_id = "flt_" + secrets.token_hex(8)
+    # sortable by creation (nanoseconds), so "the oldest matching fault" is well defined
+    fault_id = f"flt_{time.time_ns():016x}{secrets.token_hex(2)}"
     with db.transaction() as s:
         s.add(
             SandboxFault(
@@ -129,10 +131,14 @@ def _claim(db: Database, operation: str, develop_id: str | None) -> list[Sandbox
                 .order_by(SandboxFault.created_ms, SandboxFault.fault_id)
             ).all()
         ]
+    pushes = operation.endswith(".messages")
     candidates = [
         f
         for f in rows
-        if _matches(f.operation, operation) and (f.develop_id is None or f.develop_id == develop_id)
+        if _matches(f.operation, operation)
+        and (f.develop_id is None or f.develop_id == develop_id)
+        # duplicate and reorder only mean something for pushed messages: never used up elsewhere
+        and (pushes or f.mode not in PUSH_MODES)
     ]
     if not candidates:
         return []

@@ -10,7 +10,6 @@ offer; a SKU row beats the offer row) and are applied on every read; the searcha
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,7 +21,7 @@ from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
 from daigou.marketplace import port as P
 from daigou.marketplace.sandbox import catalogue as C
-from daigou.marketplace.sandbox import images, store
+from daigou.marketplace.sandbox import image_index, images, store
 from daigou.marketplace.sandbox.models import SandboxOffer, SandboxShop
 from daigou.marketplace.sandbox.seller_models import SandboxOverride
 
@@ -390,11 +389,6 @@ def _category_search(
 def _image_search(
     db: Database, query: P.SearchQuery, shop_id: str | None
 ) -> tuple[list[dict[str, Any]], int]:
-    try:
-        image_index = importlib.import_module("daigou.marketplace.sandbox.image_index")
-    except ImportError as exc:  # pragma: no cover - the index ships with the sandbox
-        images.decode_query_image(query.image or b"")  # a bad picture is still the caller's
-        raise P.MarketplaceError("IMAGE_SEARCH_UNAVAILABLE", "image search is not built") from exc
     rows, total = image_index.image_search(
         db, query.platform.value, query.image, query.page, query.page_size, shop_id=shop_id
     )

@@ -8,9 +8,11 @@ Everything here is a pure function of its arguments; nothing touches the network
   bands, the product silhouette, its pattern and accents); the variant changes only the main
   colour's hue, like an SKU colour, and keeps its brightness, so every variant of an offer has
   (nearly) the same greyscale structure and therefore (nearly) the same hash.
-* :func:`image_hash` is a 64-bit DCT perceptual hash (pHash) of the greyscale picture, written
-  in pure Python (no numpy): robust to resizing, JPEG re-encoding, brightness/hue changes and
+* :func:`image_hash` is a 64-bit DCT perceptual hash (pHash) of the greyscale picture (numpy
+  for the DCT): robust to resizing, JPEG re-encoding, brightness/hue changes and
   small crops. :func:`hamming` compares two hashes; :func:`nearest` ranks candidates.
+  :func:`offer_index_hashes` computes the catalogue's index hashes in bulk (~30x faster than
+  rendering each picture at 400 px; within a few bits of it).
 * :func:`decode_query_image` is the only door for untrusted bytes (a search query picture):
   JPEG or PNG only, bounded in bytes and in pixels, fully decoded (so truncation is caught).
   Every refusal is a :class:`BadImage` (a ``ValueError``) with a human message; the API maps it
@@ -23,9 +25,10 @@ import colorsys
 import heapq
 import io
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Literal, TypeVar
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
 __all__ = [
@@ -99,6 +102,41 @@ class _Rng:
 
     def choice(self, seq: tuple | list):  # type: ignore[no-untyped-def]
         return seq[self.next64() % len(seq)]
+
+
+class _DrawnRng(_Rng):
+    """The same stream as ``_Rng(*parts)``, read from outputs computed in advance (in bulk,
+    with numpy, by :func:`_bulk_draws`): rendering thousands of pictures for the index then
+    costs no Python-level SplitMix64 arithmetic."""
+
+    def __init__(self, draws: list[int]) -> None:  # noqa: D107 - no super(): no state
+        self.next64 = iter(draws).__next__  # type: ignore[method-assign]
+
+
+_GAMMA = 0x9E3779B97F4A7C15
+#: More than any picture consumes (at most ~70 draws: 3 bands and 4 accents).
+_MAX_DRAWS = 96
+
+
+def _np_mix(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _bulk_draws(seeds: Sequence[int], count: int = _MAX_DRAWS) -> list[list[int]]:
+    """``[[_Rng(RENDER_VERSION, seed).next64() for _ in range(count)] for seed in seeds]``,
+    vectorised: SplitMix64's k-th output is ``mix(state0 + k * gamma)`` (mod 2**64)."""
+    with np.errstate(over="ignore"):
+        state = np.full(len(seeds), _GAMMA, dtype=np.uint64)
+        for part in (
+            np.full(len(seeds), RENDER_VERSION & _MASK64, dtype=np.uint64),
+            np.array([s & _MASK64 for s in seeds], dtype=np.uint64),
+        ):
+            state = _np_mix((state ^ part) * np.uint64(0xBF58476D1CE4E5B9))
+        steps = np.arange(1, count + 1, dtype=np.uint64) * np.uint64(_GAMMA)
+        out = _np_mix(state[:, None] + steps[None, :])
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +215,11 @@ def _kind_for(hint: str | None, rng_kind: str) -> str:
 
 
 def _draw_product(
-    d: ImageDraw.ImageDraw, kind: str, box: tuple[float, float, float, float], fill: RGB, S: int
+    d: ImageDraw.ImageDraw,
+    kind: str,
+    box: tuple[float, float, float, float],
+    fill: RGB | int,
+    S: int,
 ) -> None:
     """Draw the main silhouette in ``box`` = (x0, y0, x1, y1) on a canvas of side ``S``."""
     x0, y0, x1, y1 = box
@@ -254,17 +296,51 @@ def render_offer_image(
         raise ValueError("variant must be >= 0")
 
     rng = _Rng(RENDER_VERSION, image_seed)
-    S = size * _SUPERSAMPLE
+    return _render(rng, variant, size * _SUPERSAMPLE, category_hint, grey=False).reduce(
+        _SUPERSAMPLE
+    )  # box-filter anti-aliasing: exact and fast
+
+
+def _grey(luma: float) -> int:
+    return int(round(min(max(luma, 0.0), 255.0)))
+
+
+def _render(rng: _Rng, variant: int, S: int, category_hint: str | None, grey: bool) -> Image.Image:
+    """Draw on an ``S`` x ``S`` canvas (before any anti-aliasing reduction).
+
+    ``grey=True`` draws the same picture straight in greyscale (mode ``L``), each fill at the
+    luma its colour would have (``_with_luma`` keeps luma exactly, up to rounding), for the
+    hash index: it consumes the same random draws, so the layout is the same, but skips the
+    colour arithmetic. Its pixels differ from ``convert("L")`` of the colour picture by at
+    most a grey level or so, far below what moves a perceptual-hash bit.
+    """
+    if grey:
+
+        def tone(luma: float, sat_lo: float = 0.05, sat_hi: float = 0.35) -> RGB | int:
+            rng.unit()  # the hue and saturation draws of _tone: consumed, unused
+            rng.next64()
+            return _grey(luma)
+
+        def coloured(hue: float, sat: float, luma: float) -> RGB | int:
+            return _grey(luma)
+
+    else:
+
+        def tone(luma: float, sat_lo: float = 0.05, sat_hi: float = 0.35) -> RGB | int:
+            return _tone(rng, luma, sat_lo, sat_hi)
+
+        def coloured(hue: float, sat: float, luma: float) -> RGB | int:
+            return _with_luma(_hsv(hue, sat, 0.9), luma)
 
     # Brightness plan: the background halves, the bands and the product take lumas spread over
     # the whole range, so the greyscale structure (what the hash sees) differs strongly by seed.
     light_bg = rng.unit() < 0.5
     bg_l = rng.uniform(170, 235) if light_bg else rng.uniform(25, 85)
     bg2_l = bg_l + (-1 if light_bg else 1) * rng.uniform(45, 95)
-    bg = _tone(rng, bg_l)
-    bg2 = _tone(rng, bg2_l)
+    bg = tone(bg_l)
+    bg2 = tone(bg2_l)
 
-    img = Image.new("RGB", (S, S), bg)
+    img = Image.new("L" if grey else "RGB", (S, S), bg)
     d = ImageDraw.Draw(img)
 
     # 1. the background split: a half-plane in the second tone
@@ -286,7 +362,7 @@ def render_offer_image(
 
     # 2. a few bands (shelves, stripes, ribbons)
     for _ in range(rng.randint(1, 3)):
-        band = _tone(rng, rng.uniform(20, 240), 0.1, 0.6)
+        band = tone(rng.uniform(20, 240), 0.1, 0.6)
         thick = rng.uniform(0.04, 0.12) * S
         pos = rng.uniform(0.0, 1.0) * S
         if rng.unit() < 0.5:
@@ -296,7 +372,7 @@ def render_offer_image(
 
     # 3. accents: dots and tiles in seed colours
     for _ in range(rng.randint(2, 4)):
-        acc = _tone(rng, rng.uniform(20, 240), 0.3, 0.9)
+        acc = tone(rng.uniform(20, 240), 0.3, 0.9)
         ax, ay = rng.uniform(0.05, 0.95) * S, rng.uniform(0.05, 0.95) * S
         ar = rng.uniform(0.04, 0.10) * S
         if rng.unit() < 0.5:
@@ -318,13 +394,13 @@ def render_offer_image(
     base_hue = rng.unit()
     main_s = rng.uniform(0.55, 0.9)
     hue = base_hue + variant * 0.381966  # golden-angle steps: variants stay far apart in hue
-    main = _with_luma(_hsv(hue, main_s, 0.9), main_l)
+    main = coloured(hue, main_s, main_l)
     _draw_product(d, kind, box, main, S)
 
     # 5. a pattern on the product, in a shade of the main colour (recoloured with it)
     pattern = rng.randint(0, 3)
     shade_l = main_l + (-1 if main_l > 128 else 1) * rng.uniform(35, 60)
-    shade = _with_luma(_hsv(hue, main_s, 0.9), shade_l)
+    shade = coloured(hue, main_s, shade_l)
     x0, y0, x1, y1 = box
     if pattern == 0:  # stripes
         n = rng.randint(2, 4)
@@ -340,7 +416,7 @@ def render_offer_image(
         d.ellipse((mx - rr, my - rr, mx + rr, my + rr), fill=shade)
     # pattern == 3: plain
 
-    return img.reduce(_SUPERSAMPLE)  # box-filter anti-aliasing: exact and fast
+    return img
 
 
 def encode(image: Image.Image, fmt: Literal["PNG", "JPEG"] = "PNG", quality: int = 90) -> bytes:
@@ -363,8 +439,11 @@ def encode(image: Image.Image, fmt: Literal["PNG", "JPEG"] = "PNG", quality: int
 
 _N = 32  # pHash works on a 32 x 32 greyscale thumbnail
 _K = 8  # and keeps the 8 x 8 lowest frequencies
-# _COS[u][x] = cos(pi * (2x + 1) * u / 2N), the DCT-II basis for the first K frequencies
-_COS = [[math.cos(math.pi * (2 * x + 1) * u / (2 * _N)) for x in range(_N)] for u in range(_K)]
+# _COS[u, x] = cos(pi * (2x + 1) * u / 2N), the DCT-II basis for the first K frequencies
+_COS = np.array(
+    [[math.cos(math.pi * (2 * x + 1) * u / (2 * _N)) for x in range(_N)] for u in range(_K)]
+)
+_BIT_WEIGHTS = [1 << (63 - i) for i in range(64)]
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -395,19 +474,17 @@ def image_hash(image_or_bytes: Image.Image | bytes) -> int:
     if grey.width > 4 * _N or grey.height > 4 * _N:
         # two-step shrink: a cheap box reduction, then a Lanczos finish (same result quality)
         grey = grey.reduce(max(1, min(grey.width, grey.height) // (4 * _N)))
-    px = list(grey.resize((_N, _N), Image.Resampling.LANCZOS).getdata())
-    rows = [px[y * _N : (y + 1) * _N] for y in range(_N)]
-    # rows first: R[y][u] = sum_x rows[y][x] * cos_u(x)
-    r = [[sum(a * c for a, c in zip(row, cu, strict=True)) for cu in _COS] for row in rows]
-    # then columns: D[v][u] = sum_y R[y][u] * cos_v(y)
-    coeffs = [
-        sum(r[y][u] * cv[y] for y in range(_N)) for cv in _COS for u in range(_K)
-    ]  # row-major over (v, u)
-    med = sorted(coeffs[1:])[(len(coeffs) - 1) // 2]
-    h = 0
-    for c in coeffs:
-        h = (h << 1) | (1 if c > med else 0)
-    return h
+    return _thumb_hash(grey.resize((_N, _N), Image.Resampling.LANCZOS))
+
+
+def _thumb_hash(thumb: Image.Image) -> int:
+    """The pHash bits of a 32 x 32 greyscale thumbnail (numpy: two small matrix products)."""
+    px = np.asarray(thumb, dtype=np.float64)
+    # D[v, u] = sum_y sum_x cos_v(y) * px[y, x] * cos_u(x), row-major over (v, u)
+    coeffs = (_COS @ px @ _COS.T).ravel()
+    mid = (len(coeffs) - 1) // 2  # the median of the 63 AC terms (sorted index 31)
+    med = np.partition(coeffs[1:], mid)[mid]
+    return sum(w for w, bit in zip(_BIT_WEIGHTS, (coeffs > med).tolist(), strict=True) if bit)
 
 
 def hamming(a: int, b: int) -> int:
@@ -564,3 +641,104 @@ def decode_query_image(
             f"the {fmt} image could not be decoded (truncated or damaged file)", "corrupt"
         ) from exc
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the catalogue's hash index, in bulk
+# --------------------------------------------------------------------------------------------
+
+#: The index draws each picture in greyscale on an ``INDEX_CANVAS`` square, shrinks it by
+#: ``INDEX_REDUCE`` (box filter: the anti-aliasing a full render gets), and hashes from that.
+INDEX_CANVAS = 128
+INDEX_REDUCE = 2
+
+
+def _lanczos(x: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(x) < 3.0, np.sinc(x) * np.sinc(x / 3.0), 0.0)
+
+
+def _resize_matrix(size: int, lo: float, hi: float, out: int = _N) -> np.ndarray:
+    """``W`` (out x size) such that ``W @ column`` is Pillow's Lanczos resize of the span
+    ``[lo, hi)`` of a ``size``-pixel line to ``out`` pixels (same support, same centres, same
+    normalisation as Pillow's ``precompute_coeffs``; floating point, no 8-bit rounding)."""
+    scale = (hi - lo) / out
+    filterscale = max(scale, 1.0)
+    support = 3.0 * filterscale
+    w = np.zeros((out, size))
+    for i in range(out):
+        centre = lo + (i + 0.5) * scale
+        x0 = max(0, int(centre - support + 0.5))
+        x1 = min(size, int(centre + support + 0.5))
+        xs = np.arange(x0, x1)
+        k = _lanczos((xs - centre + 0.5) / filterscale)
+        if k.sum() != 0:
+            k = k / k.sum()
+        w[i, x0:x1] = k
+    return w
+
+
+def _crop_projections(crops: tuple[float, ...], canvas: int) -> np.ndarray:
+    """``P[c]`` (8 x canvas) = DCT basis @ Lanczos resize of crop ``c``: the 8 x 8 pHash
+    coefficients of crop ``c`` of a canvas ``A`` are then ``P[c] @ A @ P[c].T``."""
+    return np.stack([_COS @ _resize_matrix(canvas, c * canvas, canvas - c * canvas) for c in crops])
+
+
+def _hash_bits(coeffs: np.ndarray) -> np.ndarray:
+    """pHash of ``(..., 8, 8)`` DCT coefficients -> ``(...)`` uint64 (same rule as
+    :func:`_thumb_hash`: bit 63 is (0, 0); a bit is set above the median of the 63 AC terms)."""
+    flat = coeffs.reshape(*coeffs.shape[:-2], 64)
+    mid = (64 - 1) // 2
+    med = np.partition(flat[..., 1:], mid, axis=-1)[..., mid]
+    packed = np.packbits(flat > med[..., None], axis=-1)  # most significant bit first
+    return packed.view(">u8")[..., 0].astype(np.uint64)
+
+
+def offer_index_hashes(
+    pictures: Sequence[tuple[int, str | None]],
+    crops: Iterable[float] = INDEX_CROPS,
+    canvas: int = INDEX_CANVAS,
+    reduce: int = INDEX_REDUCE,
+) -> list[tuple[int, ...]]:
+    """:func:`index_hashes` of the main picture (variant 0) of many offers, fast.
+
+    ``pictures`` holds ``(image_seed, category_hint)`` pairs. Instead of drawing each picture
+    at 400 px in colour and shrinking it once per crop, this draws it straight in greyscale on
+    a small ``canvas`` (the hash only ever sees a 32 x 32 thumbnail), draws the random streams
+    of all pictures at once, and turns "crop, Lanczos-resize to 32 x 32, DCT" into one matrix
+    product per crop, for all pictures together. About 30x faster than
+    ``index_hashes(render_offer_image(...))``; the hashes agree with it within a few bits (the
+    tests pin how few), well inside what a search tolerates anyway.
+    """
+    crops = tuple(crops)
+    side = canvas // reduce
+    proj = _crop_projections(crops, side)  # (crops, 8, side)
+    out: list[tuple[int, ...]] = []
+    for at in range(0, len(pictures), _INDEX_BATCH):
+        out += _index_batch(pictures[at : at + _INDEX_BATCH], proj, canvas, reduce)
+    return out
+
+
+_INDEX_BATCH = 256  # pictures per matrix product: a few MB of float32, cache-friendly
+
+
+def _index_batch(
+    pictures: Sequence[tuple[int, str | None]], proj: np.ndarray, canvas: int, reduce: int
+) -> list[tuple[int, ...]]:
+    n, k = len(pictures), proj.shape[0]
+    side = canvas // reduce
+    strip = Image.new("L", (side, side * n))  # all pictures one under another: one copy out
+    for i, ((_, hint), stream) in enumerate(
+        zip(pictures, _bulk_draws([s for s, _ in pictures]), strict=True)
+    ):
+        picture = _render(_DrawnRng(stream), 0, canvas, hint, grey=True)
+        strip.paste(picture.reduce(reduce) if reduce > 1 else picture, (0, i * side))
+    canvas = side
+    stack = np.asarray(strip, dtype=np.float32)
+    # the right factor of every crop at once (one BLAS product): A[i] @ [P0.T | P1.T | ...]
+    right = stack.reshape(n * canvas, canvas) @ np.ascontiguousarray(
+        proj.reshape(k * _K, canvas).T, dtype=np.float32
+    )
+    # then the left factor, crop by crop: P[c] @ (A[i] @ P[c].T)
+    coeffs = np.einsum("cks,nscj->nckj", proj.astype(np.float32), right.reshape(n, canvas, k, _K))
+    hashes = _hash_bits(coeffs.astype(np.float64))
+    return [tuple(row) for row in hashes.tolist()]

@@ -692,6 +692,11 @@ class Seller:
         with self.db.transaction() as s:
             done = self._dedupe(s, key)
             if done is not None:
+                if done["order_id"] != str(order_id):
+                    raise _refuse(
+                        "OP_REQUEST_ID_REUSED",
+                        f"opRequestId {op_request_id} already paid another order",
+                    )
                 return P.PayResult(**done)
             now = self.clock.now_ms()
             row, order = self._order_row(s, platform, order_id)
@@ -1033,16 +1038,9 @@ class Seller:
             reason = next((r for r in REFUND_REASONS if r.reason_id == draft.reason_id), None)
             if reason is None:
                 raise _refuse("REASON_INVALID", f"no refund reason {draft.reason_id}")
-            refundable = sum(lines[e]["amount_fen"] - lines[e]["refunded_fen"] for e in entry_ids)
-            carriage_left = order["shipping_fen"] - order.get("refunded_carriage_fen", 0)
-            if not 0 < draft.apply_payment_fen <= refundable:
-                raise _refuse(
-                    "REFUND_AMOUNT_INVALID", f"applyPayment must be 1 to {refundable} fen"
-                )
-            if not 0 <= draft.apply_carriage_fen <= carriage_left:
-                raise _refuse(
-                    "REFUND_AMOUNT_INVALID", f"applyCarriage must be 0 to {carriage_left} fen"
-                )
+            self._check_amounts(
+                s, order, entry_ids, draft.apply_payment_fen, draft.apply_carriage_fen, None
+            )
             n = self._next(s, "refund")
             refund_id = "TQ" + _ids(n, "", 17)
             refund = {
@@ -1091,6 +1089,50 @@ class Seller:
             if key is not None:
                 self._record_write(s, key, "refund", {"refund_id": refund_id}, now)
             return self.refund_dto(refund)
+
+    def _check_amounts(
+        self,
+        s: Session,
+        order: dict[str, Any],
+        entry_ids: list[str],
+        payment: int,
+        carriage: int,
+        except_refund: str | None,
+    ) -> None:
+        """A refund asks at most what its lines cost, at most the freight not yet asked back,
+        and, with every other open or successful refund of the order, at most what was paid
+        (a shop discount or a lowered price makes that less than the lines' sum)."""
+        lines = {ln["entry_id"]: ln for ln in order["lines"]}
+        line_left = sum(lines[e]["amount_fen"] - lines[e]["refunded_fen"] for e in entry_ids)
+        asked = asked_carriage = 0
+        for body in s.execute(
+            select(SandboxRefund.body).where(
+                SandboxRefund.order_id == order["order_id"],
+                SandboxRefund.status.in_([*REFUND_OPEN, R_SUCCESS]),
+            )
+        ).scalars():
+            other = json.loads(body)
+            if other["refund_id"] == except_refund:
+                continue
+            done = other["status"] == R_SUCCESS
+            pay = other["refund_payment_fen"] if done else other["apply_payment_fen"]
+            car = other["refund_carriage_fen"] if done else other["apply_carriage_fen"]
+            asked += pay + car
+            asked_carriage += car
+        paid_left = order["total_fen"] - asked
+        carriage_left = max(0, min(order["shipping_fen"] - asked_carriage, paid_left))
+        payment_left = max(0, min(line_left, paid_left))
+        if not 0 < payment <= payment_left:
+            raise _refuse("REFUND_AMOUNT_INVALID", f"applyPayment must be 1 to {payment_left} fen")
+        if not 0 <= carriage <= carriage_left:
+            raise _refuse(
+                "REFUND_AMOUNT_INVALID", f"applyCarriage must be 0 to {carriage_left} fen"
+            )
+        if payment + carriage > paid_left:
+            raise _refuse(
+                "REFUND_AMOUNT_INVALID",
+                f"applyPayment + applyCarriage must stay within the {paid_left} fen paid",
+            )
 
     def _refund_message(
         self, s: Session, refund: dict[str, Any], at: int, previous: str | None
@@ -1143,7 +1185,7 @@ class Seller:
         order["refund_status"] = open_states[0] if open_states else new
         self._save_refund(s, rrow, refund, at)
         self._refund_message(s, refund, at, prev)
-        fully = all(ln["refunded_fen"] >= ln["amount_fen"] for ln in order["lines"])
+        fully = all(ln["refund_status"] == R_SUCCESS for ln in order["lines"])
         if new == R_SUCCESS and fully and order["status"] in (WAIT_SEND, WAIT_RECEIVE, CONFIRMED):
             oprev = _move("order", order, TERMINATED)
             order["completed_ms"] = at
@@ -1151,21 +1193,31 @@ class Seller:
             self._save_order(s, orow, order, at)
             topic = TB_STATUS if order["platform"] == P.Platform.TAOBAO else T_REFUND_IN
             self._emit(s, order["platform"], topic, at, order=order, previous=oprev)
+        elif (
+            new == R_SUCCESS
+            and order["status"] == WAIT_SEND
+            and order["parcels"]
+            and all(
+                ln["logistics_status"] != 1 or ln["refund_status"] == R_SUCCESS
+                for ln in order["lines"]
+            )
+        ):
+            # the refunded lines were all that was left to ship: the order is now all sent
+            oprev = _move("order", order, WAIT_RECEIVE)
+            order["shipped_ms"] = at
+            alibaba = order["platform"] == P.Platform.ALIBABA
+            self._emit(
+                s,
+                order["platform"],
+                T_SEND if alibaba else TB_STATUS,
+                at,
+                order=order,
+                previous=oprev,
+                reason="the lines not shipped were refunded",
+            )
+            self._after_delivery(s, orow, order, at)
         else:
             self._save_order(s, orow, order, at)
-            if (
-                new == R_SUCCESS
-                and order["status"] == WAIT_SEND
-                and all(
-                    ln["logistics_status"] != 1 or ln["refund_status"] == R_SUCCESS
-                    for ln in order["lines"]
-                )
-                and order["parcels"]
-            ):
-                # the refunded lines were all that was left to ship
-                _move("order", order, WAIT_RECEIVE)
-                order["shipped_ms"] = at
-                self._save_order(s, orow, order, at)
         return refund
 
     def seller_refund_act(
@@ -1296,14 +1348,14 @@ class Seller:
             answer = self.settings.sandbox_refund_answer_seconds * 1000
 
             def change(refund: dict[str, Any], order: dict[str, Any]) -> str:
-                lines = {ln["entry_id"]: ln for ln in order["lines"]}
-                refundable = sum(
-                    lines[e]["amount_fen"] - lines[e]["refunded_fen"] for e in refund["entry_ids"]
+                self._check_amounts(
+                    s,
+                    order,
+                    refund["entry_ids"],
+                    apply_payment_fen,
+                    refund["apply_carriage_fen"],
+                    refund["refund_id"],
                 )
-                if not 0 < apply_payment_fen <= refundable:
-                    raise _refuse(
-                        "REFUND_AMOUNT_INVALID", f"applyPayment must be 1 to {refundable} fen"
-                    )
                 reason = next((r for r in REFUND_REASONS if r.reason_id == reason_id), None)
                 if reason is None:
                     raise _refuse("REASON_INVALID", f"no refund reason {reason_id}")
@@ -1391,8 +1443,8 @@ class Seller:
             )
             if parcel is None or parcel["delivered_ms"] is not None:
                 return False
-            if status not in (WAIT_SEND, WAIT_RECEIVE):
-                return False
+            if status not in (WAIT_SEND, WAIT_RECEIVE, CONFIRMED, SUCCESS):
+                return False  # closed or refunded in full: the parcel no longer matters
             if kind == "trace":
                 parcel["steps"].append([at, TRACE_STEPS[int(payload["step"])]])
                 self._save_order(s, row, order, at)
