@@ -105,6 +105,7 @@ def inject(
                 created_ms=now_ms,
             )
         )
+    _forget(db)
     return fault_id
 
 
@@ -113,24 +114,53 @@ def clear(db: Database, fault_ids: list[str] | None = None) -> int:
         stmt = delete(SandboxFault)
         if fault_ids is not None:
             stmt = stmt.where(SandboxFault.fault_id.in_(fault_ids))
-        return int(s.execute(stmt).rowcount or 0)
+        cleared = int(s.execute(stmt).rowcount or 0)
+    _forget(db)
+    return cleared
 
 
 def _matches(pattern: str, operation: str) -> bool:
     return pattern == operation or pattern == "*" or fnmatch.fnmatchcase(operation, pattern)
 
 
-def _claim(db: Database, operation: str, develop_id: str | None) -> list[SandboxFault]:
-    """The faults that apply to this call, each claimed (hit counted, one use taken)."""
+# The live faults, as this process last read them: every marketplace call consults them, and
+# nearly always there are none. Injecting or clearing in this process refreshes at once; another
+# process (an API worker beside the one that took the operator's call) sees the change within
+# CACHE_SECONDS.
+CACHE_SECONDS = 0.5
+_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+
+
+def _key(db: Database) -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def _forget(db: Database) -> None:
+    _cache.pop(_key(db), None)
+
+
+def _live_rows(db: Database) -> list[dict[str, Any]]:
+    cached = _cache.get(_key(db))
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
     with db.reading() as conn:
         rows = [
-            SandboxFault(**r._mapping)
+            dict(r._mapping)
             for r in conn.execute(
-                select(SandboxFault)
+                select(SandboxFault.__table__)
                 .where(_live())
                 .order_by(SandboxFault.created_ms, SandboxFault.fault_id)
             ).all()
         ]
+    _cache[_key(db)] = (time.monotonic(), rows)
+    return rows
+
+
+def _claim(db: Database, operation: str, develop_id: str | None) -> list[SandboxFault]:
+    """The faults that apply to this call, each claimed (hit counted, one use taken)."""
+    rows = [SandboxFault(**r) for r in _live_rows(db)]
+    if not rows:
+        return []
     pushes = operation.endswith(".messages")
     candidates = [
         f
@@ -159,6 +189,7 @@ def _claim(db: Database, operation: str, develop_id: str | None) -> list[Sandbox
                 )
                 .returning(SandboxFault.fault_id)
             ).scalar_one_or_none()
+        _forget(db)  # its remaining count changed
         if claimed is None:
             continue
         chosen.append(f)
