@@ -16,7 +16,7 @@ from typing import TypeVar
 from daigou.config import Settings
 from daigou.db.session import Database
 from daigou.marketplace import port as P
-from daigou.marketplace.sandbox import faults, goods, orders, store
+from daigou.marketplace.sandbox import faults, goods, orders, store, word_index
 from daigou.marketplace.sandbox.clock import SandboxClock
 
 T = TypeVar("T")
@@ -48,6 +48,7 @@ class SandboxMarketplace:
                     offers_1688=s.sandbox_offers_1688,
                     offers_taobao=s.sandbox_offers_taobao,
                 )
+                word_index.warm(self.db)  # the first keyword search is then fast too
                 self._catalogue_ready = True
 
     def _call(self, operation: str, action: Callable[[], T], *, write: bool = False) -> T:

@@ -21,7 +21,7 @@ from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
 from daigou.marketplace import port as P
 from daigou.marketplace.sandbox import catalogue as C
-from daigou.marketplace.sandbox import image_index, images, store
+from daigou.marketplace.sandbox import image_index, images, store, word_index
 from daigou.marketplace.sandbox.models import SandboxOffer, SandboxShop
 from daigou.marketplace.sandbox.seller_models import SandboxOverride
 
@@ -396,8 +396,9 @@ def _image_search(
 
 
 def search(db: Database, settings: Settings, query: P.SearchQuery) -> P.SearchPage:
-    """Keyword search (``store.search``), search inside a category, or search by picture
-    (``image_index``; an unreadable picture raises ``images.BadImage``, a ValueError)."""
+    """Keyword search (``word_index``, which falls back to ``store.search`` for a keyword part
+    that is no catalogue word), search inside a category, or search by picture (``image_index``;
+    an unreadable picture raises ``images.BadImage``, a ValueError)."""
     lang = _check_language(query.language)
     shop_id = _resolve_shop(db, query.platform, query.shop_id) if query.shop_id else None
     if query.image is not None:
@@ -405,7 +406,7 @@ def search(db: Database, settings: Settings, query: P.SearchQuery) -> P.SearchPa
     elif query.category_id is not None:
         rows, total = _category_search(db, query, shop_id)
     else:
-        rows, total = store.search(
+        rows, total = word_index.search(
             db,
             query.platform.value,
             query.keyword,
@@ -549,4 +550,5 @@ def update_product(
                 in_stock=state.in_stock,
             )
         )
+        word_index.catalogue_changed(conn)  # search indexes re-read the changed offer
     return _to_offer(settings, state, "en")
