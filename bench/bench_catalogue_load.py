@@ -26,6 +26,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, ImageEnhance
@@ -150,18 +152,14 @@ def run(url: str, shops: int, offers: int, repeat: int, image_queries: int) -> N
         db.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--shops", type=int, default=C.DEFAULT_SHOPS)
-    parser.add_argument("--offers", type=int, default=C.DEFAULT_OFFERS_TAOBAO)
-    parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--image-queries", type=int, default=100)
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="daigou-bench-load-"))
+@contextmanager
+def temporary_database(kind: str, prefix: str) -> Iterator[str]:
+    """An empty database URL for one bench run: a SQLite file in a temporary directory, or a
+    database in a throwaway PostgreSQL cluster (started as the tests start theirs)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     pg = None
     try:
-        if args.db == "postgresql":
+        if kind == "postgresql":
             import sqlalchemy as sa
             from tests.support.postgres import start_postgres
 
@@ -170,14 +168,25 @@ def main() -> None:
             with engine.connect() as conn:
                 conn.execute(sa.text("CREATE DATABASE bench"))
             engine.dispose()
-            url = pg.url("bench")
+            yield pg.url("bench")
         else:
-            url = f"sqlite:///{tmp / 'daigou.sqlite3'}"
-        run(url, args.shops, args.offers, args.repeat, args.image_queries)
+            yield f"sqlite:///{tmp / 'daigou.sqlite3'}"
     finally:
         if pg is not None:
             pg.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--shops", type=int, default=C.DEFAULT_SHOPS)
+    parser.add_argument("--offers", type=int, default=C.DEFAULT_OFFERS_TAOBAO)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--image-queries", type=int, default=100)
+    args = parser.parse_args()
+    with temporary_database(args.db, "daigou-bench-load-") as url:
+        run(url, args.shops, args.offers, args.repeat, args.image_queries)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +26,9 @@ from daigou.db.migrate import upgrade  # noqa: E402
 from daigou.db.session import Database  # noqa: E402
 from daigou.marketplace.sandbox import catalogue as C  # noqa: E402
 from daigou.marketplace.sandbox import store, word_index  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_catalogue_load import temporary_database  # noqa: E402
 
 KEYWORDS = [
     ("shirt", "en"),
@@ -127,26 +128,8 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=C.DEFAULT_OFFERS_TAOBAO)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="daigou-bench-words-"))
-    pg = None
-    try:
-        if args.db == "postgresql":
-            import sqlalchemy as sa
-            from tests.support.postgres import start_postgres
-
-            pg = start_postgres()
-            engine = sa.create_engine(pg.url(), isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                conn.execute(sa.text("CREATE DATABASE bench"))
-            engine.dispose()
-            url = pg.url("bench")
-        else:
-            url = f"sqlite:///{tmp / 'daigou.sqlite3'}"
+    with temporary_database(args.db, "daigou-bench-words-") as url:
         run(url, args.offers, args.repeat)
-    finally:
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
