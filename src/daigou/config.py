@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = 60
     default_rate_limit_per_minute: int = 600
 
+    # Callbacks (CONTRACT section 9)
+    callback_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    callback_allow_private_networks: bool = Field(
+        default=False,
+        description="allow callback URLs on private network addresses (loopback http is always "
+        "allowed, for tests)",
+    )
+    delivery_concurrency: int = Field(default=200, ge=1, le=5000)
+    delivery_lease_seconds: int = Field(default=60, ge=10)
+    message_retention_days: int = Field(default=30, ge=1)
+
     # Process
     host: str = "127.0.0.1"
     port: int = 8000
