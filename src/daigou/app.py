@@ -138,8 +138,12 @@ def create_app(
     ):
         app.include_router(router)
 
+    from daigou.messages.admin_router import router as messages_admin_router
+    from daigou.messages.router import router as messages_router
     from daigou.sandbox.router import router as sandbox_router
 
     app.include_router(sandbox_router)
+    app.include_router(messages_router)
+    app.include_router(messages_admin_router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

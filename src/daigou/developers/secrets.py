@@ -1,26 +1,8 @@
-"""Encryption of API secrets at rest."""
+"""Encryption of API secrets at rest: the helpers live in daigou.core.sealed, shared with the
+callback secrets of daigou.messages (which may not import this domain)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from daigou.core.sealed import seal, unseal
 
-from cryptography.fernet import Fernet, InvalidToken
-
-
-@lru_cache(maxsize=8)
-def _fernet(key: str) -> Fernet:
-    return Fernet(key.encode())
-
-
-def seal(key: str, secret: str) -> str:
-    return _fernet(key).encrypt(secret.encode()).decode()
-
-
-@lru_cache(maxsize=4096)
-def unseal(key: str, token: str) -> str:
-    try:
-        return _fernet(key).decrypt(token.encode()).decode()
-    except InvalidToken as exc:  # the data dir's key changed under the database
-        raise RuntimeError(
-            "cannot decrypt an API secret: DAIGOU_SECRET_KEY does not match"
-        ) from exc
+__all__ = ["seal", "unseal"]

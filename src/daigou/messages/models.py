@@ -41,6 +41,7 @@ class OutboxMessage(Base):
     # a worker delivering it holds a lease; an expired lease (a crashed worker) frees the row
     lease_owner: Mapped[str | None] = mapped_column(String(40))
     lease_until: Mapped[int | None] = mapped_column(BigInteger)
+    first_attempt_at: Mapped[int | None] = mapped_column(BigInteger)  # its 3 days start here
     failed_at: Mapped[int | None] = mapped_column(BigInteger)
     confirmed_at: Mapped[int | None] = mapped_column(BigInteger)
     # the next attempt was asked for by the developer (0.7): its log entry says `manual`

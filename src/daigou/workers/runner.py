@@ -14,6 +14,8 @@ from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
 from daigou.http import guards
 from daigou.http.logging import log
+from daigou.messages import delivery
+from daigou.messages.delivery import Deliverer, DeliveryLoop
 
 
 @dataclass
@@ -32,11 +34,19 @@ class WorkerRunner:
     jobs: list[PeriodicJob] = field(default_factory=list)
     marketplace: Any = None
 
+    deliver: bool = True
+
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.delivery: DeliveryLoop | None = None
+        if self.deliver:
+            self.delivery = DeliveryLoop(Deliverer(self.db, self.settings, self.clock))
         if not self.jobs:
-            self.jobs = [PeriodicJob("prune", 60.0, self.prune)]
+            self.jobs = [
+                PeriodicJob("prune", 60.0, self.prune),
+                PeriodicJob("prune-messages", 3600.0, self.prune_messages),
+            ]
             seller = getattr(self.marketplace, "seller", None)
             if seller is not None:
                 # the sandbox seller's timers (pay timeouts, shipping, auto-confirm...) fire as
@@ -48,6 +58,12 @@ class WorkerRunner:
         """Expired nonces, idempotency keys past their 24 h, old rate counters."""
         with self.db.transaction() as s:
             return guards.prune(s, wall_ms(), self.settings.idempotency_ttl_seconds * 1000)
+
+    def prune_messages(self) -> int:
+        """Messages (and their attempt logs) older than the retention (30 days by default)."""
+        cutoff = self.clock.now_ms() - self.settings.message_retention_days * 86_400_000
+        with self.db.transaction() as s:
+            return delivery.prune(s, cutoff)
 
     def tick(self, now_s: float) -> list[str]:
         ran = []
@@ -64,6 +80,8 @@ class WorkerRunner:
         return ran
 
     def run_forever(self) -> None:
+        if self.delivery is not None and self.delivery._thread is None:
+            self.delivery.start()
         log.info("worker started", jobs=[j.name for j in self.jobs])
         while not self._stop.is_set():
             self.tick(wall_ms() / 1000)
@@ -76,5 +94,7 @@ class WorkerRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.delivery is not None:
+            self.delivery.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)

@@ -74,6 +74,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("object_id", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("lease_owner", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("first_attempt_at", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("failed_at", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("confirmed_at", sa.BigInteger(), nullable=True))
         batch_op.add_column(
@@ -93,6 +94,7 @@ def downgrade() -> None:
         batch_op.drop_column("manual")
         batch_op.drop_column("confirmed_at")
         batch_op.drop_column("failed_at")
+        batch_op.drop_column("first_attempt_at")
         batch_op.drop_column("lease_until")
         batch_op.drop_column("lease_owner")
         batch_op.drop_column("object_id")
