@@ -25,6 +25,7 @@ sent, which is how a receiver that never answers in time looks to the gateway.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -65,6 +66,31 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     state: _State
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        """Close kept-alive connections too: a receiver that is down answers nothing."""
+        with self.connections_lock:
+            open_ = list(self.connections)
+            self.connections.clear()
+        for conn in open_:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
 
 
 class _Server6(_Server):
@@ -221,6 +247,7 @@ class Receiver:
             return
         server.shutdown()
         server.server_close()
+        server.cut_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._thread = None
