@@ -65,6 +65,7 @@ class _State:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # the gateway opens many connections at once
     state: _State
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
