@@ -434,3 +434,46 @@ def test_a_worker_killed_mid_delivery_loses_nothing(db, db_url, settings, tmp_pa
     order = _first_arrivals(rx)
     assert sum(len(v) for v in order.values()) == 200
     assert all(seqs == list(range(1, 11)) for seqs in order.values())
+
+
+def test_a_rolled_back_change_leaves_no_message(db):
+    dev = add_developer(db)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), db.transaction() as s:
+        messages.record(
+            s,
+            developer_id=dev,
+            user_id=None,
+            platform=2,
+            message_type="WALLET_BALANCE_CHANGE",
+            order_key="wallet",
+            body={},
+            now_ms=START,
+        )
+        s.flush()
+        raise Boom
+    with db.reading() as conn:
+        assert conn.execute(select(OutboxMessage.seq)).all() == []
+
+
+def test_messages_are_kept_thirty_days_then_pruned(db, fast_settings, clock, rx):
+    from daigou.workers.runner import WorkerRunner
+
+    dev = add_developer(db)
+    configure(db, fast_settings, dev, rx.url)
+    (old,) = write(db, dev, "1688:old", now=START)
+    (recent,) = write(db, dev, "1688:new", now=START + 20 * 86_400_000)
+    deliverer = Deliverer(db, fast_settings, clock)
+    deliverer.drain()
+    clock.advance(31 * 86_400)
+    deliverer.drain()  # the recent one is due now
+    runner = WorkerRunner(db, fast_settings, clock, deliver=False)
+    assert runner.prune_messages() == 1
+    with db.reading() as conn:
+        left = [r[0] for r in conn.execute(select(OutboxMessage.message_id))]
+        logs = conn.execute(select(DeliveryAttempt.message_seq)).all()
+    assert left == [recent]
+    assert len(logs) == 1  # the pruned message's attempt log went with it
