@@ -246,3 +246,21 @@ def test_claims_in_progress_answer_40903_until_their_lock_expires(db):
     assert isinstance(stored, guards.StoredResponse) and stored.body == b"fresh"
     # another scope is another key space
     assert isinstance(guards.claim_key(db, "dev-b", "k", "other", t0, DAY_MS, 60_000), guards.Claim)
+
+
+def test_a_stored_response_with_a_secret_is_encrypted_at_rest(api, db):
+    """Registering a developer answers its API secret; the stored replay must not keep it in
+    clear (secrets are encrypted at rest, decision 0002), and a replay still answers it."""
+    from sqlalchemy import text
+
+    headers = {"Idempotency-Key": "create-dev-secret-1"}
+    first = api.admin("POST", "/admin/developer/create", {"name": "sealed"}, headers=headers)
+    secret = first.json()["data"]["secret"]
+    with db.reading() as conn:
+        (stored,) = conn.execute(
+            text("SELECT response_body FROM idempotency_key WHERE key = 'create-dev-secret-1'")
+        ).one()
+    assert secret.encode() not in bytes(stored)
+    again = api.admin("POST", "/admin/developer/create", {"name": "sealed"}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["data"]["secret"] == secret

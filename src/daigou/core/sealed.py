@@ -27,3 +27,16 @@ def unseal(key: str, token: str) -> str:
         raise RuntimeError(
             "cannot decrypt a stored secret: DAIGOU_SECRET_KEY does not match"
         ) from exc
+
+
+def seal_bytes(key: str, data: bytes) -> bytes:
+    return _fernet(key).encrypt(data)
+
+
+def unseal_bytes(key: str, token: bytes) -> bytes:
+    try:
+        return _fernet(key).decrypt(token)
+    except InvalidToken as exc:
+        raise RuntimeError(
+            "cannot decrypt a stored response: DAIGOU_SECRET_KEY does not match"
+        ) from exc

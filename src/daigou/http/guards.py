@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core.errors import ApiError
+from daigou.core.sealed import seal_bytes, unseal_bytes
 from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
 from daigou.http.models import AuditLog, IdempotencyRecord, Nonce, RateCounter
@@ -22,12 +23,28 @@ class StoredResponse:
     body: bytes
 
 
+# A stored response may carry a secret (a new API key, a callback secret): with a key it is kept
+# encrypted (Fernet), like every other secret at rest. SEALED marks such a body.
+SEALED = b"fernet:"
+
+
+def _store(seal_key: str | None, body: bytes) -> bytes:
+    return body if seal_key is None else SEALED + seal_bytes(seal_key, body)
+
+
+def _load(seal_key: str | None, stored: bytes) -> bytes:
+    if stored.startswith(SEALED) and seal_key is not None:
+        return unseal_bytes(seal_key, stored[len(SEALED) :])
+    return stored
+
+
 @dataclass
 class Claim:
     db: Database
     scope: str
     key: str
     token: int  # locked_until value we own
+    seal_key: str | None = None
 
     def complete(self, status_code: int, body: bytes) -> None:
         with self.db.transaction() as s:
@@ -39,7 +56,11 @@ class Claim:
                     IdempotencyRecord.state == "in_progress",
                     IdempotencyRecord.locked_until == self.token,
                 )
-                .values(state="done", status_code=status_code, response_body=body)
+                .values(
+                    state="done",
+                    status_code=status_code,
+                    response_body=_store(self.seal_key, body),
+                )
             )
 
     def abandon(self) -> None:
@@ -55,7 +76,14 @@ class Claim:
 
 
 def claim_key(
-    db: Database, scope: str, key: str, fingerprint: str, now_ms: int, ttl_ms: int, lock_ms: int
+    db: Database,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    now_ms: int,
+    ttl_ms: int,
+    lock_ms: int,
+    seal_key: str | None = None,
 ) -> Claim | StoredResponse:
     """Take an Idempotency-Key for one request, or return the response already stored for it.
 
@@ -78,7 +106,7 @@ def claim_key(
             ["scope", "key"],
         )
         if inserted:
-            return Claim(db, scope, key, token)
+            return Claim(db, scope, key, token, seal_key)
         row = s.execute(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
@@ -88,7 +116,7 @@ def claim_key(
         if not expired and row.fingerprint != fingerprint:
             raise ApiError(40902, "Idempotency-Key was used with a different request")
         if not expired and row.state == "done":
-            return StoredResponse(row.status_code or 200, row.response_body or b"")
+            return StoredResponse(row.status_code or 200, _load(seal_key, row.response_body or b""))
         if not expired and row.locked_until > now_ms:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
         # An expired key, or a claim abandoned by a crashed request: take it over.
@@ -111,7 +139,7 @@ def claim_key(
         ).rowcount
         if not taken:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
-        return Claim(db, scope, key, token)
+        return Claim(db, scope, key, token, seal_key)
 
 
 # --- pruning --------------------------------------------------------------------------------

@@ -142,6 +142,7 @@ class Ctx:
             wall_ms(),
             self.settings.idempotency_ttl_seconds * 1000,
             self.settings.idempotency_lock_seconds * 1000,
+            seal_key=self.settings.resolved_secret_key,
         )
         if isinstance(result, StoredResponse):
             return replayed(result, self.request_id)
