@@ -30,14 +30,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from daigou.config import Settings
@@ -45,6 +44,7 @@ from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
 from daigou.messages import sender, signing
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, OutboxMessage
+from daigou.workers.leases import LeasedTable, worker_id
 
 log = logging.getLogger("daigou.delivery")
 
@@ -72,6 +72,21 @@ WHERE m.delivery_status = 'pending' AND m.next_attempt_at <= :now
 {busy}ORDER BY m.next_attempt_at, m.seq
 LIMIT :limit
 """
+
+
+OUTBOX = LeasedTable("outbox_message", "seq", alias="m")
+_RETURNING = (
+    "seq",
+    "message_id",
+    "developer_id",
+    "message_type",
+    "platform",
+    "created_at",
+    "first_attempt_at",
+    "attempts",
+    "manual",
+    "body",
+)
 
 
 @dataclass
@@ -105,7 +120,7 @@ class Deliverer:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.worker_id = f"w-{secrets.token_hex(6)}"
+        self.worker_id = worker_id()
         self.skipped = 0  # messages of unwanted types the last claim set aside
 
     # --- claim ---------------------------------------------------------------------------------
@@ -116,23 +131,26 @@ class Deliverer:
 
         now = self.clock.now_ms()
         wall = wall_ms()
-        lease_until = wall + self.settings.delivery_lease_seconds * 1000
         busy_sql = "  AND m.developer_id NOT IN :busy\n" if busy else ""
-        due_sql = _DUE.format(busy=busy_sql)
-        if self.db.is_postgres:
-            due_sql += " FOR UPDATE OF m SKIP LOCKED"
-        params: dict[str, Any] = {"yes": True, "now": now, "wall": wall, "limit": limit}
-        due = text(due_sql)
+        params: dict[str, Any] = {"yes": True, "now": now, "limit": limit}
         if busy:
-            due = due.bindparams(_expanding("busy"))
             params["busy"] = sorted(busy)
         with self.db.transaction() as s:
             conn = s.connection()
             self.skipped = 0
-            seqs = [int(r[0]) for r in conn.execute(due, params)]
-            if not seqs:
+            rows = OUTBOX.claim(
+                conn,
+                _DUE.format(busy=busy_sql),
+                params,
+                owner=self.worker_id,
+                wall_ms=wall,
+                lease_ms=self.settings.delivery_lease_seconds * 1000,
+                returning=_RETURNING,
+                postgres=self.db.is_postgres,
+                expanding=("busy",) if busy else (),
+            )
+            if not rows:
                 return []
-            rows = self._lease(conn, seqs, lease_until, wall)
             configs: dict[int, CallbackConfig] = {
                 c.developer_id: c
                 for c in s.query(CallbackConfig).filter(
@@ -181,20 +199,6 @@ class Deliverer:
                 )
         return jobs
 
-    def _lease(
-        self, conn: Connection, seqs: list[int], lease_until: int, wall: int
-    ) -> list[dict[str, Any]]:
-        stmt = text(
-            "UPDATE outbox_message SET lease_owner = :me, lease_until = :until "
-            "WHERE seq IN :seqs AND (lease_until IS NULL OR lease_until < :wall) "
-            "RETURNING seq, message_id, developer_id, message_type, platform, created_at, "
-            "first_attempt_at, attempts, manual, body"
-        ).bindparams(_expanding("seqs"))
-        result = conn.execute(
-            stmt, {"me": self.worker_id, "until": lease_until, "seqs": seqs, "wall": wall}
-        )
-        return [dict(r._mapping) for r in result]
-
     # --- send ----------------------------------------------------------------------------------
     async def send(self, client: aiohttp.ClientSession, jobs: list[Job]) -> list[Result]:
         limit = asyncio.Semaphore(self.settings.delivery_concurrency)
@@ -238,7 +242,7 @@ class Deliverer:
             )
             delivered, retry, failed = [], [], []
             for r in results:
-                params = {"seq": r.job.seq, "me": self.worker_id, "at": r.at}
+                params = {"seq": r.job.seq, "owner": self.worker_id, "at": r.at}
                 if r.outcome.ok:
                     delivered.append(params)
                 elif r.at - (r.job.first_attempt_at or r.at) >= GIVE_UP_AFTER_MS:
@@ -251,7 +255,7 @@ class Deliverer:
                 "UPDATE outbox_message SET attempts = attempts + 1, last_attempt_at = :at, "
                 "first_attempt_at = COALESCE(first_attempt_at, :at), "
             )
-            mine = " WHERE seq = :seq AND lease_owner = :me"
+            mine = " WHERE " + OUTBOX.mine()
             free = "lease_owner = NULL, lease_until = NULL, manual = :no"
             if delivered:
                 conn.execute(
