@@ -1,0 +1,72 @@
+"""Shared request shapes of 1688 purchasing: ENDPOINTS S3 AddressParam and the Cargo line."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from daigou.core.wire import DecimalId
+from daigou.marketplace import port as P
+
+FLOWS = ("general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa")
+Flow = Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
+MAX_LINES = 50  # per merchant (CONTRACT section 6)
+MAX_MERCHANTS = 20
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class AddressParam(_Body):
+    """S3. One of `mobile` and `phone` is required; `districtCode` is 6 digits."""
+
+    fullName: str = Field(min_length=1, max_length=50)
+    mobile: str | None = Field(default=None, min_length=5, max_length=20, pattern=r"^[0-9+ -]+$")
+    phone: str | None = Field(default=None, min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$")
+    postCode: str | None = Field(default=None, max_length=10, pattern=r"^[0-9A-Za-z -]*$")
+    provinceText: str | None = Field(default=None, max_length=50)
+    cityText: str | None = Field(default=None, max_length=50)
+    areaText: str | None = Field(default=None, max_length=50)
+    townText: str | None = Field(default=None, max_length=50)
+    address: str = Field(min_length=1, max_length=200)
+    districtCode: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    addressId: StrictInt | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _a_number(self) -> AddressParam:
+        if not self.mobile and not self.phone:
+            raise ValueError("give mobile or phone")
+        return self
+
+    def to_port(self) -> P.Address:
+        return P.Address(
+            full_name=self.fullName,
+            mobile=self.mobile or "",
+            phone=self.phone or "",
+            post_code=self.postCode or "",
+            province=self.provinceText or "",
+            city=self.cityText or "",
+            area=self.areaText or "",
+            town=self.townText or "",
+            address=self.address,
+            district_code=self.districtCode or "",
+        )
+
+
+class Cargo(_Body):
+    offerId: DecimalId
+    specId: str | None = Field(default=None, min_length=1, max_length=64)
+    quantity: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class MerchantCargo(Cargo):
+    """A line of a multi-merchant call: its merchant, and (ours) the merchant's business key."""
+
+    sellerOpenId: str = Field(min_length=1, max_length=64)
+    outOrderId: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+def to_port_lines(lines: list[Cargo] | list[MerchantCargo]) -> tuple[P.CargoLine, ...]:
+    return tuple(P.CargoLine(c.offerId, c.specId, c.quantity) for c in lines)
