@@ -70,3 +70,20 @@ class MerchantCargo(Cargo):
 
 def to_port_lines(lines: list[Cargo] | list[MerchantCargo]) -> tuple[P.CargoLine, ...]:
     return tuple(P.CargoLine(c.offerId, c.specId, c.quantity) for c in lines)
+
+
+class PreviewRequest(_Body):
+    """6.1"""
+
+    addressParam: AddressParam
+    cargoParamList: list[Cargo] = Field(min_length=1, max_length=MAX_LINES)
+    flow: Flow = "general"
+    outOrderId: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PreviewBatchRequest(_Body):
+    """6.3 (limits checked per merchant by the service: 40003)"""
+
+    addressParam: AddressParam
+    cargoParamList: list[MerchantCargo] = Field(min_length=1, max_length=MAX_LINES * MAX_MERCHANTS)
+    flow: Flow = "general"

@@ -1,0 +1,41 @@
+"""1688 order routes (ENDPOINTS section 6). So far: the previews, 6.1 and 6.3."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.responses import Response
+
+from daigou.deps import signed_ctx, signed_router
+from daigou.http.routing import Ctx
+from daigou.orders1688 import preview
+from daigou.orders1688 import schemas as S
+
+router = signed_router(tags=["1688 orders"])
+Signed = Annotated[Ctx, Depends(signed_ctx)]
+MARKET = [50201, 50401]
+
+
+def _develop_id(caller: Any) -> str | None:
+    return caller.develop_id if caller is not None else None
+
+
+@router.post_(
+    "/alibaba/order/create/preview",
+    data=dict[str, Any],
+    errors=[40401, 40904, *MARKET],
+    summary="6.1 Price and check a single-merchant order",
+)
+async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
+    return await ctx.run(lambda c: preview.preview_one(ctx.marketplace, _develop_id(c), body))
+
+
+@router.post_(
+    "/alibaba/order/create/previewbatch",
+    data=dict[str, Any],
+    errors=[40003, *MARKET],
+    summary="6.3 Preview orders across merchants (one result per merchant)",
+)
+async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Response:
+    return await ctx.run(lambda c: preview.preview_batch(ctx.marketplace, _develop_id(c), body))
