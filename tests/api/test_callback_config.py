@@ -326,3 +326,17 @@ def test_saving_over_real_http(live_server, rx):
         dev = api.create_developer()
         saved = assert_ok(save(api, dev, rx.url))
         verify(saved["secret"], rx.requests[-1])
+
+
+def test_a_sub_account_reads_the_callback_settings_but_cannot_change_them(api, dev, rx):
+    assert_ok(save(api, dev, rx.url))
+    assert_ok(
+        api.call(
+            dev, "POST", "/open/subaccount/addOrUpdate", body={"userId": "ops", "userName": "o"}
+        )
+    )
+    seen = assert_ok(api.call(dev, "GET", CONFIG, user_id="ops"))
+    assert seen["callbackUrl"] == rx.url
+    r = api.call(dev, "POST", CONFIG, body={"callbackUrl": rx.url}, user_id="ops")
+    assert_error(r, 40302)
+    assert_error(api.call(dev, "POST", ROTATE, body={}, user_id="ops"), 40302)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Body, Depends, Query
 from starlette.responses import Response
 
+from daigou.core.errors import ApiError
 from daigou.core.pagination import PageOut, page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Caller, Ctx
@@ -29,6 +30,15 @@ from daigou.messages.schemas import (
 
 router = signed_router(tags=["messages"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
+
+
+def _main_account(caller: Caller | None) -> Caller:
+    """Callback settings belong to the developer's main account: a sub-account may read them
+    but not change them or the secret (40302)."""
+    me = _me(caller)
+    if me.user_id is not None:
+        raise ApiError(40302, "callback settings belong to the main account")
+    return me
 
 
 def _me(caller: Caller | None) -> Caller:
@@ -129,6 +139,7 @@ async def get_config(ctx: Signed) -> Response:
 @router.post_(
     "/open/callback/config",
     data=CallbackConfigSaved,
+    errors=[40302],
     summary="0.10 Set the callback URL (verified by a signed CALLBACK_TEST)",
 )
 async def save_config(body: CallbackConfigIn, ctx: Signed) -> Response:
@@ -136,8 +147,8 @@ async def save_config(body: CallbackConfigIn, ctx: Signed) -> Response:
         lambda caller: callbacks.save_config(
             ctx.db,
             ctx.settings,
-            _me(caller).developer_id,
-            _me(caller).develop_id,
+            _main_account(caller).developer_id,
+            _main_account(caller).develop_id,
             body,
             ctx.clock.now_ms(),
         )
@@ -147,14 +158,14 @@ async def save_config(body: CallbackConfigIn, ctx: Signed) -> Response:
 @router.post_(
     "/open/callback/secret/rotate",
     data=RotateOut,
-    errors=[40401],
+    errors=[40302, 40401],
     summary="0.11 New signing secret; the previous one signs too during the grace period",
 )
 async def rotate(ctx: Signed, body: Annotated[RotateIn | None, Body()] = None) -> Response:
     grace = (body or RotateIn()).graceSeconds
     return await ctx.run(
         lambda caller: callbacks.rotate_secret(
-            ctx.db, ctx.settings, _me(caller).developer_id, grace, ctx.clock.now_ms()
+            ctx.db, ctx.settings, _main_account(caller).developer_id, grace, ctx.clock.now_ms()
         )
     )
 
