@@ -143,6 +143,11 @@ def create_app(
     from daigou.sandbox.router import router as sandbox_router
 
     app.include_router(sandbox_router)
+    from daigou.cart1688.router import router as cart1688_router
+    app.include_router(cart1688_router)
+    from daigou.orders1688.router import router as orders1688_router
+
+    app.include_router(orders1688_router)
     app.include_router(messages_router)
     app.include_router(messages_admin_router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
