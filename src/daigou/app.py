@@ -144,6 +144,7 @@ def create_app(
 
     app.include_router(sandbox_router)
     from daigou.cart1688.router import router as cart1688_router
+
     app.include_router(cart1688_router)
     from daigou.orders1688.router import router as orders1688_router
 

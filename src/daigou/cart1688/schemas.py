@@ -1,0 +1,100 @@
+"""Wire shapes of the 1688 cart (ENDPOINTS 8.1-8.4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from daigou.goods.schemas import IdIn
+
+MAX_QUANTITY = 10**9
+LineId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class CartAdd(Strict):
+    offerId: IdIn
+    specId: str | None = Field(
+        default=None, max_length=64, description="optional only for an offer with one SKU"
+    )
+    quantity: Quantity = Field(description="added to the line of the same SKU")
+    productNo: str | None = Field(default=None, max_length=64, description="your label")
+    container: str | None = Field(default=None, max_length=64, description="your label")
+
+
+class CartAdded(BaseModel):
+    id: int
+    quantity: int
+
+
+class CartListQuery(Strict):
+    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
+    pageSize: int | None = Field(default=None, ge=1, le=100)
+
+
+class CartProperty(BaseModel):
+    attributeName: str
+    attributeNameTrans: str | None
+    value: str
+    valueTrans: str | None
+
+
+class CartItem(BaseModel):
+    id: int
+    offerId: str
+    specId: str | None
+    skuId: str | None
+    itemTitle: str | None
+    itemPic: str | None
+    price: int | None = Field(description="fen, the tier price for the line's quantity")
+    quantity: int
+    amountOnSale: int | None = Field(description="the SKU's stock")
+    properties: list[CartProperty]
+    productNo: str | None
+    container: str | None
+
+
+class CartStore(BaseModel):
+    sellerOpenId: str
+    sellerNickName: str | None
+    cartItemInfos: list[CartItem]
+
+
+class CartPage(BaseModel):
+    """S1 counts (stores, not lines), with the orderable and unavailable lines of the page."""
+
+    totalRecords: int
+    totalPage: int
+    pageSize: int
+    currentPage: int
+    enableList: list[CartStore]
+    disableList: list[CartStore]
+    nextCursor: str | None = None
+
+
+class CartDelete(Strict):
+    ids: list[LineId] = Field(description="1 to 100 cart line ids")
+
+
+class CartDeleteResult(BaseModel):
+    index: int
+    key: int
+    success: bool
+    code: int
+    msg: str
+
+
+class CartDeleteOut(BaseModel):
+    results: list[CartDeleteResult]
+
+
+class CartEdit(Strict):
+    id: LineId
+    quantity: Quantity
+    productNo: str | None = Field(default=None, max_length=64)
+    container: str | None = Field(default=None, max_length=64)
