@@ -243,3 +243,30 @@ def test_cart_full_answers_40901(api, dev, settings, monkeypatch):
     assert "cart full" in body["msg"]
     o, s, _ = picks[0]
     assert assert_ok(add(api, dev, o, s, 1))["id"] == ids[0]  # an existing line still grows
+
+
+PREVIEW = "/alibaba/cart/preview/order"
+ADDRESS = {"fullName": "李四", "mobile": "13900000000", "address": "义乌国际商贸城 1 区"}
+
+
+def test_cart_preview_answers_per_store_with_its_cart_ids(api, dev, settings):
+    offers = orderable(settings)
+    by_seller: dict[str, list] = {}
+    for offer, sku, seller in offers:
+        by_seller.setdefault(seller, []).append((offer, sku))
+    (sa, a), (sb, b) = [(s, v) for s, v in by_seller.items() if len(v) >= 2][:2]
+    ids = []
+    for offer, sku in (a[0], b[0], a[1]):
+        ids.append(assert_ok(add(api, dev, offer, sku, offer.min_order_quantity))["id"])
+    body = {"cartIds": ids, "addressParam": ADDRESS}
+    data = assert_ok(api.call(dev, "POST", PREVIEW, body=body))
+    first, second = data["results"]
+    assert first["sellerOpenId"] == sa and first["cartIds"] == [ids[0], ids[2]]
+    assert second["sellerOpenId"] == sb and second["cartIds"] == [ids[1]]
+    assert first["success"] and second["success"]
+    priced = [c["offerId"] for r in first["orderPreviewResuslt"] for c in r["cargoList"]]
+    assert sorted(priced) == sorted([a[0][0].offer_id, a[1][0].offer_id])
+    # a line of another cart is not found
+    other = api.create_developer()
+    r = api.call(other, "POST", PREVIEW, body=body)
+    assert r.json()["code"] == 40401

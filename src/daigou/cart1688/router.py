@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from starlette.responses import Response
 
+from daigou.cart1688 import preview as cart_preview
 from daigou.cart1688 import service
 from daigou.cart1688.schemas import (
     CartAdd,
@@ -75,5 +76,19 @@ async def edit_quantity(body: CartEdit, ctx: Signed) -> Response:
     return await ctx.run(
         lambda caller: service.edit_quantity(
             ctx.db, ctx.marketplace, service.owner_of(caller), body, ctx.clock.now_ms()
+        )
+    )
+
+
+@router.post_(
+    "/alibaba/cart/preview/order",
+    data=dict[str, Any],
+    errors=[40003, 40401, *MARKET],
+    summary="8.5 Preview orders from 1688 cart lines (as 6.3, with cartIds per merchant)",
+)
+async def preview_order(body: cart_preview.CartPreview, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda caller: cart_preview.preview_cart(
+            ctx.db, ctx.marketplace, service.owner_of(caller), body
         )
     )
