@@ -169,3 +169,32 @@ def test_merchants_are_previewed_concurrently_and_faults_stay_per_merchant(api, 
 def test_previews_need_a_signature(client, path):
     r = client.post(path, json={})
     assert r.json()["code"] == 40100
+
+
+PROMOTIONS = "/alibaba/marketing/shop/promotion/query"
+
+
+def test_shop_promotions_name_the_seller_and_apply_above_their_threshold(api, dev, settings):
+    ((seller, lines),) = merchants(settings, 1, 3)
+    _, threshold, discount = Seller.promotion_of(seller)
+    small = [{**lines[0], "quantity": lines[0]["quantity"]}]
+    data = assert_ok(post(api, dev, PROMOTIONS, {"cargoParamList": small}))
+    assert data["sellerOpenId"] == seller
+    preview = assert_ok(post(api, dev, PREVIEW, {"addressParam": ADDRESS, "cargoParamList": small}))
+    goods = sum(
+        c["finalUnitPrice"] * c["amount"]
+        for r in preview["orderPreviewResuslt"]
+        for c in r["cargoList"]
+    )
+    if goods >= threshold:
+        (promo,) = data["shopPromotionList"]
+        assert promo["discountFee"] == discount and promo["selected"] is True
+    else:
+        assert data["shopPromotionList"] == []
+    # enough pieces to pass the threshold (every piece costs at least 1 fen) always qualify
+    stock = {"platform": 1, "itemId": lines[0]["offerId"], "stock": 1_000_000}
+    assert_ok(api.admin("POST", "/admin/sandbox/product/update", stock))
+    big = [{**lines[0], "quantity": threshold}]
+    data = assert_ok(post(api, dev, PROMOTIONS, {"cargoParamList": big}))
+    (promo,) = data["shopPromotionList"]
+    assert promo["discountFee"] == discount and promo["promotionId"].startswith("SP")

@@ -1,4 +1,5 @@
-"""1688 order routes (ENDPOINTS section 6). So far: the previews, 6.1 and 6.3."""
+"""1688 order routes (ENDPOINTS section 6; so far the previews 6.1 and 6.3) and the shop
+promotion query (9.1)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.responses import Response
 
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
-from daigou.orders1688 import preview
+from daigou.orders1688 import marketing, preview
 from daigou.orders1688 import schemas as S
 
 router = signed_router(tags=["1688 orders"])
@@ -39,3 +40,13 @@ async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
 )
 async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Response:
     return await ctx.run(lambda c: preview.preview_batch(ctx.marketplace, _develop_id(c), body))
+
+
+@router.post_(
+    "/alibaba/marketing/shop/promotion/query",
+    data=dict[str, Any],
+    errors=[40401, *MARKET],
+    summary="9.1 Shop promotions usable for some lines (values of shopPromotionId)",
+)
+async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Response:
+    return await ctx.run(lambda c: marketing.shop_promotions(ctx.marketplace, _develop_id(c), body))

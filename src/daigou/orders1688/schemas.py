@@ -15,11 +15,11 @@ MAX_LINES = 50  # per merchant (CONTRACT section 6)
 MAX_MERCHANTS = 20
 
 
-class _Body(BaseModel):
+class RequestBody(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class AddressParam(_Body):
+class AddressParam(RequestBody):
     """S3. One of `mobile` and `phone` is required; `districtCode` is 6 digits."""
 
     fullName: str = Field(min_length=1, max_length=50)
@@ -55,7 +55,7 @@ class AddressParam(_Body):
         )
 
 
-class Cargo(_Body):
+class Cargo(RequestBody):
     offerId: DecimalId
     specId: str | None = Field(default=None, min_length=1, max_length=64)
     quantity: StrictInt = Field(ge=1, le=1_000_000)
@@ -72,7 +72,7 @@ def to_port_lines(lines: list[Cargo] | list[MerchantCargo]) -> tuple[P.CargoLine
     return tuple(P.CargoLine(c.offerId, c.specId, c.quantity) for c in lines)
 
 
-class PreviewRequest(_Body):
+class PreviewRequest(RequestBody):
     """6.1"""
 
     addressParam: AddressParam
@@ -81,7 +81,7 @@ class PreviewRequest(_Body):
     outOrderId: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class PreviewBatchRequest(_Body):
+class PreviewBatchRequest(RequestBody):
     """6.3 (limits checked per merchant by the service: 40003)"""
 
     addressParam: AddressParam
