@@ -35,8 +35,10 @@ def record(
     order_key: str,
     body: dict[str, Any],
     now_ms: int,
+    object_id: str | None = None,
 ) -> OutboxMessage:
-    """Write one message in the caller's transaction; `sequence` increases per (developer, key)."""
+    """Write one message in the caller's transaction; `sequence` increases per (developer, key).
+    ``object_id`` (the order, refund or logistics order id) serves the pull API's filters."""
     sequence = increment(
         session,
         MessageSequence.__table__,
@@ -56,6 +58,7 @@ def record(
         delivery_status="pending",
         attempts=0,
         next_attempt_at=now_ms,
+        object_id=object_id,
     )
     session.add(message)
     return message

@@ -1,5 +1,5 @@
-"""1688 order routes (ENDPOINTS section 6; so far the previews 6.1 and 6.3) and the shop
-promotion query (9.1)."""
+"""1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, create 6.2, detail 6.5
+and the page 6.6) and the shop promotion query (9.1)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends
 from starlette.responses import Response
 
+from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
-from daigou.orders1688 import marketing, preview
+from daigou.orders1688 import create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
 
 router = signed_router(tags=["1688 orders"])
@@ -50,3 +51,45 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
 )
 async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Response:
     return await ctx.run(lambda c: marketing.shop_promotions(ctx.marketplace, _develop_id(c), body))
+
+
+@router.post_(
+    "/alibaba/order/create",
+    data=dict[str, Any],
+    errors=[40401, 40904, *MARKET],
+    summary="6.2 Create a single-merchant order (outOrderId: idempotent business key)",
+)
+async def create_order(body: create.CreateRequest, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: create.create(
+            ctx.db,
+            ctx.marketplace,
+            developer_id=c.developer_id,
+            develop_id=c.develop_id,
+            user_id=c.user_id,
+            body=body,
+            now_ms=ctx.clock.now_ms(),
+        )
+    )
+
+
+@router.post_(
+    "/alibaba/order/detail",
+    data=dict[str, Any],
+    errors=[40302, 40401],
+    summary="6.5 One order (Order1688 with gatewayInfo)",
+)
+async def order_detail(body: queries.DetailRequest, ctx: Signed) -> Response:
+    return await ctx.run(lambda c: queries.detail(ctx.db, c.developer_id, c.user_id, body))
+
+
+@router.post_(
+    "/alibaba/order/page",
+    data=dict[str, Any],
+    summary="6.6 Orders, newest first (pageNo or cursor)",
+)
+async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
+    req = page_request(body.pageNo, body.pageSize, body.cursor)
+    return await ctx.run(
+        lambda c: queries.page(ctx.db, c.developer_id, c.user_id, body, req).to_wire()
+    )

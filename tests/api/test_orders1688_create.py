@@ -1,0 +1,140 @@
+"""6.2 create, 6.5 detail and 6.6 page through the signed API, against the sandbox seller:
+business keys, replays, line failures, timeouts with the outcome unknown, messages, scoping."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from daigou.messages.models import OutboxMessage
+from tests.api.helpers import assert_error, assert_ok
+from tests.api.test_orders1688_preview import ADDRESS, merchants
+
+CREATE = "/alibaba/order/create"
+DETAIL = "/alibaba/order/detail"
+PAGE = "/alibaba/order/page"
+
+
+def create(api, dev, lines, user_id=None, **extra):
+    body = {"flow": "general", "addressParam": ADDRESS, "cargoParamList": lines, **extra}
+    return api.call(dev, "POST", CREATE, body=body, user_id=user_id)
+
+
+def test_create_makes_a_waiting_order_with_its_message(api, dev, settings, db):
+    ((seller, lines),) = merchants(settings, 1, 2)
+    data = assert_ok(create(api, dev, lines, outOrderId="erp-1"))
+    assert data["status"] == "waitbuyerpay" and data["replayed"] is False
+    assert data["failedOfferList"] == [] and data["outOrderId"] == "erp-1"
+    (listed,) = data["orderList"]
+    assert (
+        listed["orderId"] == data["orderId"] and listed["totalAmount"] == data["totalSuccessAmount"]
+    )
+    order = assert_ok(
+        api.call(dev, "POST", DETAIL, body={"webSite": "1688", "orderId": data["orderId"]})
+    )
+    base, info = order["baseInfo"], order["gatewayInfo"]
+    assert base["id"] == data["orderId"] and base["status"] == "waitbuyerpay"
+    assert base["sellerOpenId"] == seller and len(order["productItems"]) == 2
+    assert info["outOrderId"] == "erp-1" and info["payState"] == "none"
+    assert info["pendingOperation"] is None and info["sequence"] == 1
+    with db.reading() as conn:
+        (msg,) = conn.execute(
+            select(OutboxMessage.message_type, OutboxMessage.order_key).where(
+                OutboxMessage.object_id == data["orderId"]
+            )
+        ).all()
+    assert tuple(msg) == ("ORDER_BUYER_VIEW_BUYER_MAKE", f"1688:{data['orderId']}")
+    by_out = assert_ok(
+        api.call(dev, "POST", DETAIL, body={"webSite": "1688", "outOrderId": "erp-1"})
+    )
+    assert by_out["baseInfo"]["id"] == data["orderId"]
+
+
+def test_the_same_out_order_id_returns_the_same_orders_and_makes_nothing(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 1)
+    first = assert_ok(create(api, dev, lines, outOrderId="erp-2"))
+    again = assert_ok(create(api, dev, lines, outOrderId="erp-2"))
+    assert again["replayed"] is True and again["orderId"] == first["orderId"]
+    page = assert_ok(api.call(dev, "POST", PAGE, body={"outOrderId": "erp-2"}))
+    assert page["totalRecords"] == 1
+
+
+def test_another_sub_account_cannot_reuse_a_key_or_see_the_order(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 1)
+    for user in ("alice", "bob"):
+        assert_ok(
+            api.call(
+                dev, "POST", "/open/subaccount/addOrUpdate", body={"userId": user, "userName": user}
+            )
+        )
+    made = assert_ok(create(api, dev, lines, user_id="alice", outOrderId="shared"))
+    assert_error(create(api, dev, lines, user_id="bob", outOrderId="shared"), 40902)
+    r = api.call(dev, "POST", DETAIL, body={"orderId": made["orderId"]}, user_id="bob")
+    assert_error(r, 40302)
+    assert assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": made["orderId"]}))  # main
+    other = api.create_developer()
+    assert_error(api.call(other, "POST", DETAIL, body={"orderId": made["orderId"]}), 40401)
+    bob_page = assert_ok(api.call(dev, "POST", PAGE, body={}, user_id="bob"))
+    assert bob_page["data"] == []
+
+
+def test_refused_lines_are_listed_and_nothing_orderable_is_40904(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 2)
+    mixed = [lines[0], {**lines[1], "quantity": 999_999}]
+    data = assert_ok(create(api, dev, mixed))
+    (failed,) = data["failedOfferList"]
+    assert failed["offerId"] == lines[1]["offerId"] and failed["errorCode"] == "STOCK_NOT_ENOUGH"
+    r = create(api, dev, [{**lines[0], "quantity": 999_999}], outOrderId="nothing")
+    assert_error(r, 40904)
+    # nothing was made, so the key is free again
+    assert assert_ok(create(api, dev, [lines[0]], outOrderId="nothing"))["replayed"] is False
+
+
+def test_a_lost_answer_is_settled_by_the_next_call_with_the_same_key(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 1)
+    fault = {"operation": "1688.order.create", "mode": "timeout_after_commit", "count": 1}
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
+    r = create(api, dev, lines, outOrderId="lost")
+    assert_error(r, 50401)
+    assert r.json()["data"]["pendingOperation"] == "create"
+    # the marketplace made the order; the gateway learns it by the key and records it once
+    settled = assert_ok(create(api, dev, lines, outOrderId="lost"))
+    assert settled["replayed"] is True
+    again = assert_ok(create(api, dev, lines, outOrderId="lost"))
+    assert again["orderId"] == settled["orderId"]
+    page = assert_ok(api.call(dev, "POST", PAGE, body={"outOrderId": "lost"}))
+    assert page["totalRecords"] == 1
+
+
+def test_a_timeout_with_nothing_done_lets_the_retry_create(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 1)
+    fault = {"operation": "1688.order.create", "mode": "timeout", "count": 1}
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
+    assert_error(create(api, dev, lines, outOrderId="retry"), 50401)
+    made = assert_ok(create(api, dev, lines, outOrderId="retry"))
+    assert made["replayed"] is False and made["status"] == "waitbuyerpay"
+
+
+def test_the_page_is_newest_first_with_filters_and_a_cursor(api, dev, settings):
+    ((seller, lines),) = merchants(settings, 1, 3)
+    made = [assert_ok(create(api, dev, [ln]))["orderId"] for ln in lines]
+    first = assert_ok(api.call(dev, "POST", PAGE, body={"pageSize": 2}))
+    assert first["totalRecords"] == 3 and first["nextCursor"]
+    rest = assert_ok(
+        api.call(dev, "POST", PAGE, body={"pageSize": 2, "cursor": first["nextCursor"]})
+    )
+    seen = [o["baseInfo"]["id"] for o in first["data"] + rest["data"]]
+    assert sorted(seen) == sorted(made) and len(set(seen)) == 3
+    assert rest["totalRecords"] is None and rest["nextCursor"] is None
+    assert assert_ok(api.call(dev, "POST", PAGE, body={"status": "success"}))["data"] == []
+    assert_error(api.call(dev, "POST", PAGE, body={"status": "nonsense"}), 40001)
+    same = assert_ok(api.call(dev, "POST", PAGE, body={"sellerOpenId": seller}))
+    assert same["totalRecords"] == 3
+
+
+def test_create_validates_its_input(api, dev, settings):
+    ((_, lines),) = merchants(settings, 1, 1)
+    body = {"addressParam": ADDRESS, "cargoParamList": lines}
+    assert_error(api.call(dev, "POST", CREATE, body=body), 40001)  # flow is required
+    assert_error(create(api, dev, lines, tradeType="fxassure"), 40001)
+    assert_error(create(api, dev, lines, outOrderId="x" * 65), 40001)
+    assert_error(api.call(dev, "POST", DETAIL, body={"webSite": "1688"}), 40001)
