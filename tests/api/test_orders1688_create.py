@@ -138,3 +138,99 @@ def test_create_validates_its_input(api, dev, settings):
     assert_error(create(api, dev, lines, tradeType="fxassure"), 40001)
     assert_error(create(api, dev, lines, outOrderId="x" * 65), 40001)
     assert_error(api.call(dev, "POST", DETAIL, body={"webSite": "1688"}), 40001)
+
+
+CANCEL = "/alibaba/order/cancel"
+TRACE = "/alibaba/order/logistics/trace"
+
+
+def _one_order(api, dev, settings, **extra) -> str:
+    ((_, lines),) = merchants(settings, 1, 1)
+    return assert_ok(create(api, dev, lines, **extra))["orderId"]
+
+
+def test_cancel_closes_an_unpaid_order_with_its_message(api, dev, settings, db):
+    order_id = _one_order(api, dev, settings)
+    body = {"webSite": "1688", "orderId": order_id, "cancelReason": "buyerCancel"}
+    data = assert_ok(api.call(dev, "POST", CANCEL, body=body))
+    assert data == {"success": True, "orderId": order_id, "status": "cancel"}
+    order = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order_id}))
+    assert order["baseInfo"]["status"] == "cancel" and order["gatewayInfo"]["sequence"] == 2
+    with db.reading() as conn:
+        types = [
+            r[0]
+            for r in conn.execute(
+                select(OutboxMessage.message_type)
+                .where(OutboxMessage.object_id == order_id)
+                .order_by(OutboxMessage.sequence)
+            )
+        ]
+    assert types == ["ORDER_BUYER_VIEW_BUYER_MAKE", "ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE"]
+    # cancelling again: the order is no longer unpaid
+    assert_error(api.call(dev, "POST", CANCEL, body=body), 40901)
+
+
+def test_cancel_of_an_order_the_marketplace_already_moved_is_refused_and_mirrored(
+    api, dev, settings, app
+):
+    from daigou.marketplace import port as P
+
+    order_id = _one_order(api, dev, settings)
+    market = app.state.marketplace
+    total = market.order(P.Platform.ALIBABA, order_id).total_fen
+    assert market.pay(P.Platform.ALIBABA, order_id, total, "outside").paid  # paid elsewhere
+    body = {"orderId": order_id, "cancelReason": "other"}
+    r = api.call(dev, "POST", CANCEL, body=body)
+    assert_error(r, 40901)
+    assert r.json()["data"]["upstreamCode"] == "ORDER_STATUS_ERROR"
+    order = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order_id}))
+    assert order["baseInfo"]["status"] == "waitsellersend"  # the record caught up, forward
+    assert order["gatewayInfo"]["pendingOperation"] is None
+
+
+def test_a_cancel_whose_answer_was_lost_is_settled_by_calling_again(api, dev, settings):
+    order_id = _one_order(api, dev, settings)
+    fault = {"operation": "1688.order.cancel", "mode": "timeout_after_commit", "count": 1}
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
+    body = {"orderId": order_id, "cancelReason": "buyerCancel"}
+    r = api.call(dev, "POST", CANCEL, body=body)
+    assert_error(r, 50401)
+    order = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order_id}))
+    assert order["gatewayInfo"]["pendingOperation"] == "cancel"
+    data = assert_ok(api.call(dev, "POST", CANCEL, body=body))
+    assert data["status"] == "cancel"
+    order = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order_id}))
+    assert order["gatewayInfo"]["pendingOperation"] is None
+
+
+def test_cancel_and_trace_only_for_the_owner(api, dev, settings):
+    order_id = _one_order(api, dev, settings)
+    other = api.create_developer()
+    body = {"orderId": order_id, "cancelReason": "buyerCancel"}
+    assert_error(api.call(other, "POST", CANCEL, body=body), 40401)
+    assert_error(api.call(other, "GET", TRACE, params={"orderId": order_id}), 40401)
+    assert_error(api.call(dev, "POST", CANCEL, body={**body, "orderId": "3999"}), 40401)
+
+
+def test_the_trace_shows_each_parcel_and_its_steps(api, dev, settings, app):
+    from daigou.marketplace import port as P
+
+    order_id = _one_order(api, dev, settings)
+    before = assert_ok(api.call(dev, "GET", TRACE, params={"orderId": order_id}))
+    assert before["logisticsTrace"] == []
+    market = app.state.marketplace
+    total = market.order(P.Platform.ALIBABA, order_id).total_fen
+    market.pay(P.Platform.ALIBABA, order_id, total, "pay-trace")
+    shipped = {"platform": 1, "orderId": order_id, "logisticsBillNo": "ZTO123456789"}
+    assert_ok(api.admin("POST", "/admin/sandbox/order/ship", shipped))
+    data = assert_ok(api.call(dev, "GET", TRACE, params={"orderId": order_id}))
+    (parcel,) = data["logisticsTrace"]
+    assert parcel["logisticsBillNo"] == "ZTO123456789" and parcel["logisticsSteps"]
+    one = assert_ok(
+        api.call(
+            dev, "GET", TRACE, params={"orderId": order_id, "logisticsId": parcel["logisticsId"]}
+        )
+    )
+    assert one["logisticsTrace"] == data["logisticsTrace"]
+    r = api.call(dev, "GET", TRACE, params={"orderId": order_id, "logisticsId": "LPnope"})
+    assert_error(r, 40401)

@@ -47,7 +47,7 @@ class PageRequestBody(S.RequestBody):
     cursor: str | None = Field(default=None, max_length=512)
 
 
-def _visible(row: Order1688, developer_id: int, user_id: str | None) -> None:
+def check_visible(row: Order1688, developer_id: int, user_id: str | None) -> None:
     if row.developer_id != developer_id:
         raise NotFound("no such order")
     if user_id is not None and row.user_id != user_id:
@@ -69,7 +69,7 @@ def detail(
     if found is None:
         raise NotFound("no such order")
     row = Order1688(**found._mapping)
-    _visible(row, developer_id, user_id)
+    check_visible(row, developer_id, user_id)
     return order_out(row)
 
 

@@ -114,3 +114,13 @@ def refresh(s: Session, row: Order1688, order: P.MarketOrder, now_ms: int) -> bo
     row.total_fen = order.total_fen
     row.modified_at = now_ms
     return True
+
+
+def apply(s: Session, row: Order1688, order: P.MarketOrder, message_type: str, now_ms: int) -> bool:
+    """Mirror a newer view of the order; when its status moved, record ``message_type``."""
+    previous = row.status
+    if not refresh(s, row, order, now_ms):
+        return False
+    if row.status != previous:
+        _message(s, row, message_type, previous, now_ms)
+    return True

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from starlette.responses import Response
 
 from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
-from daigou.orders1688 import create, marketing, preview, queries
+from daigou.orders1688 import actions, create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
 
 router = signed_router(tags=["1688 orders"])
@@ -92,4 +92,43 @@ async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
     req = page_request(body.pageNo, body.pageSize, body.cursor)
     return await ctx.run(
         lambda c: queries.page(ctx.db, c.developer_id, c.user_id, body, req).to_wire()
+    )
+
+
+@router.post_(
+    "/alibaba/order/cancel",
+    data=dict[str, Any],
+    errors=[40302, 40401, 40901, *MARKET],
+    summary="6.7 Cancel an unpaid order",
+)
+async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: actions.cancel(
+            ctx.db,
+            ctx.marketplace,
+            developer_id=c.developer_id,
+            develop_id=c.develop_id,
+            user_id=c.user_id,
+            body=body,
+            now_ms=ctx.clock.now_ms(),
+        )
+    )
+
+
+@router.get_(
+    "/alibaba/order/logistics/trace",
+    data=dict[str, Any],
+    errors=[40302, 40401, *MARKET],
+    summary="6.11 Parcel tracking of an order",
+)
+async def logistics_trace(q: Annotated[actions.TraceQuery, Query()], ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: actions.trace(
+            ctx.db,
+            ctx.marketplace,
+            developer_id=c.developer_id,
+            develop_id=c.develop_id,
+            user_id=c.user_id,
+            query=q,
+        )
     )
