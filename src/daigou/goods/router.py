@@ -13,7 +13,7 @@ from daigou.deps import signed_ctx, signed_router
 from daigou.goods import schemas as S
 from daigou.goods import service
 from daigou.http.envelope import ErrorEnvelope
-from daigou.http.routing import Ctx, Router, offload, public_ctx
+from daigou.http.routing import Ctx, Router, develop_id_of, offload, public_ctx
 
 router = signed_router(tags=["goods"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -24,16 +24,12 @@ MARKET = [50201, 50401]
 NAMED = [40401, *MARKET]
 
 
-def _develop_id(caller: Any) -> str | None:
-    return caller.develop_id if caller is not None else None
-
-
 # --- Taobao ------------------------------------------------------------------------------------
 
 
 @router.get_("/open/product/get", data=S.TaobaoItem, errors=NAMED, summary="1.1 One Taobao item")
 async def get_item(q: Annotated[S.ItemQuery, Query()], ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.get_item(ctx.marketplace, _develop_id(c), q))
+    return await ctx.run(lambda c: service.get_item(ctx.marketplace, develop_id_of(c), q))
 
 
 @router.post_(
@@ -43,7 +39,7 @@ async def get_item(q: Annotated[S.ItemQuery, Query()], ctx: Signed) -> Response:
     summary="1.2 Check up to 50 items for purchasability",
 )
 async def batch_check(body: S.BatchCheck, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.batch_check(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.batch_check(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -53,7 +49,7 @@ async def batch_check(body: S.BatchCheck, ctx: Signed) -> Response:
     summary="1.3 One Taobao item fresh from the marketplace, original text kept",
 )
 async def source_item(body: S.SourceGet, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.source_item(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.source_item(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -63,7 +59,7 @@ async def source_item(body: S.SourceGet, ctx: Signed) -> Response:
     summary="1.4 Taobao keyword search",
 )
 async def item_search(body: S.ItemSearch, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.item_search(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.item_search(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -74,7 +70,7 @@ async def item_search(body: S.ItemSearch, ctx: Signed) -> Response:
 )
 async def image_search(body: S.ImageSearch, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda c: service.image_search(ctx.marketplace, ctx.settings, _develop_id(c), body)
+        lambda c: service.image_search(ctx.marketplace, ctx.settings, develop_id_of(c), body)
     )
 
 
@@ -85,7 +81,7 @@ async def image_search(body: S.ImageSearch, ctx: Signed) -> Response:
     summary="1.6 Search inside one Taobao shop",
 )
 async def shop_search(body: S.ShopSearch, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.shop_search(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.shop_search(ctx.marketplace, develop_id_of(c), body))
 
 
 # --- 1688 --------------------------------------------------------------------------------------
@@ -95,7 +91,7 @@ async def shop_search(body: S.ShopSearch, ctx: Signed) -> Response:
     "/alibaba/product/detail/get", data=S.Offer1688, errors=NAMED, summary="5.1 One 1688 offer"
 )
 async def offer_detail(body: S.OfferDetailGet, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.offer_detail(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.offer_detail(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -105,7 +101,7 @@ async def offer_detail(body: S.OfferDetailGet, ctx: Signed) -> Response:
     summary="5.2 1688 keyword search",
 )
 async def keyword_query(body: S.KeywordQuery, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.keyword_query(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.keyword_query(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -116,7 +112,7 @@ async def keyword_query(body: S.KeywordQuery, ctx: Signed) -> Response:
 )
 async def image_query(body: S.ImageQuery, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda c: service.image_query(ctx.marketplace, ctx.settings, _develop_id(c), body)
+        lambda c: service.image_query(ctx.marketplace, ctx.settings, develop_id_of(c), body)
     )
 
 
@@ -127,7 +123,7 @@ async def image_query(body: S.ImageQuery, ctx: Signed) -> Response:
     summary="5.4 Search inside one 1688 store",
 )
 async def seller_offers(body: S.SellerOfferQuery, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.seller_offers(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.seller_offers(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -137,7 +133,7 @@ async def seller_offers(body: S.SellerOfferQuery, ctx: Signed) -> Response:
     summary="5.5 A category and its children, translated",
 )
 async def category(body: S.CategoryGet, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.category(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.category(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -147,7 +143,7 @@ async def category(body: S.CategoryGet, ctx: Signed) -> Response:
     summary="5.6 Offers recommended for an end user (outMemberId)",
 )
 async def recommend(body: S.RecommendQuery, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.recommend(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.recommend(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -157,7 +153,7 @@ async def recommend(body: S.RecommendQuery, ctx: Signed) -> Response:
     summary="5.7 Offers related to one offer (same category)",
 )
 async def related(body: S.RelatedQuery, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.related(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.related(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -167,7 +163,7 @@ async def related(body: S.RelatedQuery, ctx: Signed) -> Response:
     summary="5.8 A seller's open id to its Wangwang nickname and URL",
 )
 async def wangwang(body: S.WangwangDecrypt, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.wangwang(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: service.wangwang(ctx.marketplace, develop_id_of(c), body))
 
 
 # --- pictures (public) -------------------------------------------------------------------------

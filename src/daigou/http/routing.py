@@ -52,6 +52,11 @@ class Caller:
     cashier_pay_allowed: bool = False
 
 
+def develop_id_of(caller: Caller | None) -> str | None:
+    """The caller's developId (None on unsigned routes)."""
+    return caller.develop_id if caller is not None else None
+
+
 @dataclass
 class Ctx:
     """What an endpoint gets: the services' dependencies, and (once run) the caller."""

@@ -10,17 +10,13 @@ from starlette.responses import Response
 
 from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
-from daigou.http.routing import Ctx
+from daigou.http.routing import Ctx, develop_id_of
 from daigou.orders1688 import actions, create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
 
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
 MARKET = [50201, 50401]
-
-
-def _develop_id(caller: Any) -> str | None:
-    return caller.develop_id if caller is not None else None
 
 
 @router.post_(
@@ -30,7 +26,7 @@ def _develop_id(caller: Any) -> str | None:
     summary="6.1 Price and check a single-merchant order",
 )
 async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: preview.preview_one(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: preview.preview_one(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -40,7 +36,7 @@ async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
     summary="6.3 Preview orders across merchants (one result per merchant)",
 )
 async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: preview.preview_batch(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(lambda c: preview.preview_batch(ctx.marketplace, develop_id_of(c), body))
 
 
 @router.post_(
@@ -50,7 +46,9 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
     summary="9.1 Shop promotions usable for some lines (values of shopPromotionId)",
 )
 async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: marketing.shop_promotions(ctx.marketplace, _develop_id(c), body))
+    return await ctx.run(
+        lambda c: marketing.shop_promotions(ctx.marketplace, develop_id_of(c), body)
+    )
 
 
 @router.post_(
