@@ -170,8 +170,20 @@ def test_cancel_closes_an_unpaid_order_with_its_message(api, dev, settings, db):
     assert_error(api.call(dev, "POST", CANCEL, body=body), 40901)
 
 
+def order_messages(db, order_id: str) -> list[tuple[str, str]]:
+    import json
+
+    with db.reading() as conn:
+        rows = conn.execute(
+            select(OutboxMessage.message_type, OutboxMessage.body)
+            .where(OutboxMessage.object_id == order_id)
+            .order_by(OutboxMessage.sequence)
+        ).all()
+    return [(t, json.loads(b)["currentStatus"]) for t, b in rows]
+
+
 def test_cancel_of_an_order_the_marketplace_already_moved_is_refused_and_mirrored(
-    api, dev, settings, app
+    api, dev, settings, app, db
 ):
     from daigou.marketplace import port as P
 
@@ -186,6 +198,11 @@ def test_cancel_of_an_order_the_marketplace_already_moved_is_refused_and_mirrore
     order = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order_id}))
     assert order["baseInfo"]["status"] == "waitsellersend"  # the record caught up, forward
     assert order["gatewayInfo"]["pendingOperation"] is None
+    # and reported the move with the message of the status it reached
+    assert order_messages(db, order_id) == [
+        ("ORDER_BUYER_VIEW_BUYER_MAKE", "waitbuyerpay"),
+        ("ORDER_BUYER_VIEW_ORDER_PAY", "waitsellersend"),
+    ]
 
 
 def test_a_cancel_whose_answer_was_lost_is_settled_by_calling_again(api, dev, settings):
@@ -234,3 +251,25 @@ def test_the_trace_shows_each_parcel_and_its_steps(api, dev, settings, app):
     assert one["logisticsTrace"] == data["logisticsTrace"]
     r = api.call(dev, "GET", TRACE, params={"orderId": order_id, "logisticsId": "LPnope"})
     assert_error(r, 40401)
+
+
+RECEIVE = "/alibaba/order/receivegoods"
+
+
+def test_receipt_is_confirmed_once_shipped_and_reported(api, dev, settings, app, db):
+    from daigou.marketplace import port as P
+
+    order_id = _one_order(api, dev, settings)
+    assert_error(api.call(dev, "POST", RECEIVE, body={"orderId": order_id}), 40901)
+    market = app.state.marketplace
+    total = market.order(P.Platform.ALIBABA, order_id).total_fen
+    market.pay(P.Platform.ALIBABA, order_id, total, "pay-receive")
+    assert_ok(api.admin("POST", "/admin/sandbox/order/ship", {"platform": 1, "orderId": order_id}))
+    data = assert_ok(api.call(dev, "POST", RECEIVE, body={"orderId": order_id}))
+    assert data == {"success": True, "errorInfo": "", "errorCode": "", "status": "confirm_goods"}
+    assert [t for t, _ in order_messages(db, order_id)] == [
+        "ORDER_BUYER_VIEW_BUYER_MAKE",
+        "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",  # the record caught up with the seller
+        "ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS",
+    ]
+    assert_error(api.call(dev, "POST", RECEIVE, body={"orderId": order_id}), 40901)

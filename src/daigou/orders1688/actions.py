@@ -1,4 +1,5 @@
-"""The buyer's actions on one 1688 order: 6.7 cancel (unpaid only) and 6.11 the logistics trace.
+"""The buyer's actions on one 1688 order: 6.7 cancel (unpaid only), 6.10 confirm receipt and
+6.11 the logistics trace.
 
 A cancel carries an ``opRequestId`` fixed per order, so the marketplace deduplicates a repeat.
 When its answer is lost the order keeps ``pendingOperation: cancel`` and the call answers 50401;
@@ -21,14 +22,17 @@ from daigou.orders1688 import schemas as S
 from daigou.orders1688.models import Order1688
 from daigou.orders1688.queries import check_visible
 
-CLOSED_BY_BUYER = "ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE"
-
 
 class CancelRequest(S.RequestBody):
     webSite: Literal["1688", "alibaba"] = "1688"
     orderId: DecimalId
     cancelReason: str = Field(min_length=1, max_length=200)
     remark: str | None = Field(default=None, max_length=500)
+
+
+class ReceiveRequest(S.RequestBody):
+    orderId: DecimalId
+    orderEntryIds: list[DecimalId] | None = Field(default=None, min_length=1, max_length=200)
 
 
 class TraceQuery(S.RequestBody):
@@ -104,11 +108,35 @@ def _mirror(
         row = s.execute(
             select(Order1688).where(Order1688.order_id == order_id).with_for_update()
         ).scalar_one()
-        records.apply(s, row, order, CLOSED_BY_BUYER, now_ms)
+        records.apply(s, row, order, now_ms)
         row.pending_operation = pending
         s.flush()
         s.expunge(row)
     return row
+
+
+def receive(
+    db: Database,
+    market: P.Marketplace,
+    *,
+    developer_id: int,
+    develop_id: str,
+    user_id: str | None,
+    body: ReceiveRequest,
+    now_ms: int,
+) -> dict[str, Any]:
+    """6.10: confirm receipt. The record first catches up with the marketplace (the seller may
+    have shipped since it was last read), then the marketplace is asked."""
+    row = _own(db, developer_id, user_id, body.orderId)
+    with P.acting_for(develop_id):
+        current = market.order(P.Platform.ALIBABA, row.order_id)
+        row = _mirror(db, row.order_id, current, now_ms, pending=row.pending_operation)
+        if row.status != "waitbuyerreceive":
+            raise Conflict(f"the order is {row.status}: receipt is confirmed once it is shipped")
+        entries = tuple(body.orderEntryIds or ())
+        order = market.confirm_receipt(P.Platform.ALIBABA, row.order_id, entries)
+    saved = _mirror(db, row.order_id, order, now_ms, pending=row.pending_operation)
+    return {"success": True, "errorInfo": "", "errorCode": "", "status": saved.status}
 
 
 def trace(

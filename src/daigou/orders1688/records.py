@@ -29,6 +29,23 @@ RANK = {
     "terminated": 4,
 }
 MESSAGE_ON_CREATE = "ORDER_BUYER_VIEW_BUYER_MAKE"
+# the message that reports an order reaching a status (CONTRACT section 9)
+MESSAGE_FOR_STATUS = {
+    "waitsellersend": "ORDER_BUYER_VIEW_ORDER_PAY",
+    "waitbuyerreceive": "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",
+    "confirm_goods": "ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS",
+    "success": "ORDER_BUYER_VIEW_ORDER_SUCCESS",
+    "terminated": "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES",
+}
+
+
+def message_for(order: P.MarketOrder) -> str:
+    """The message type that reports ``order``'s current status."""
+    if order.status == "cancel":
+        if order.close_operate_type == "seller":
+            return "ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE"
+        return "ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE"
+    return MESSAGE_FOR_STATUS.get(order.status, "ORDER_BUYER_VIEW_BUYER_MAKE")
 
 
 def gateway_info(row: Order1688) -> dict[str, Any]:
@@ -116,11 +133,12 @@ def refresh(s: Session, row: Order1688, order: P.MarketOrder, now_ms: int) -> bo
     return True
 
 
-def apply(s: Session, row: Order1688, order: P.MarketOrder, message_type: str, now_ms: int) -> bool:
-    """Mirror a newer view of the order; when its status moved, record ``message_type``."""
+def apply(s: Session, row: Order1688, order: P.MarketOrder, now_ms: int) -> bool:
+    """Mirror a newer view of the order; when its status moved, record the message that
+    reports the status it reached."""
     previous = row.status
     if not refresh(s, row, order, now_ms):
         return False
     if row.status != previous:
-        _message(s, row, message_type, previous, now_ms)
+        _message(s, row, message_for(order), previous, now_ms)
     return True

@@ -1,5 +1,5 @@
-"""1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, create 6.2, detail 6.5
-and the page 6.6) and the shop promotion query (9.1)."""
+"""1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, create 6.2, detail 6.5,
+the page 6.6, cancel 6.7, receipt 6.10 and the trace 6.11) and the shop promotion query (9.1)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,26 @@ async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
 async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: actions.cancel(
+            ctx.db,
+            ctx.marketplace,
+            developer_id=c.developer_id,
+            develop_id=c.develop_id,
+            user_id=c.user_id,
+            body=body,
+            now_ms=ctx.clock.now_ms(),
+        )
+    )
+
+
+@router.post_(
+    "/alibaba/order/receivegoods",
+    data=dict[str, Any],
+    errors=[40302, 40401, 40901, *MARKET],
+    summary="6.10 Confirm receipt of a shipped order",
+)
+async def receive_goods(body: actions.ReceiveRequest, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: actions.receive(
             ctx.db,
             ctx.marketplace,
             developer_id=c.developer_id,
