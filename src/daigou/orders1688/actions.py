@@ -63,13 +63,12 @@ def _set_pending(db: Database, order_id: str, operation: str | None) -> None:
 def cancel(
     db: Database,
     market: P.Marketplace,
+    buyer: S.Buyer,
     *,
-    developer_id: int,
-    develop_id: str,
-    user_id: str | None,
     body: CancelRequest,
     now_ms: int,
 ) -> dict[str, Any]:
+    developer_id, develop_id, user_id = buyer.developer_id, buyer.develop_id, buyer.user_id
     row = _own(db, developer_id, user_id, body.orderId)
     if row.pending_operation not in (None, "cancel"):
         raise Conflict(f"the order has a {row.pending_operation} in flight")
@@ -118,15 +117,14 @@ def _mirror(
 def receive(
     db: Database,
     market: P.Marketplace,
+    buyer: S.Buyer,
     *,
-    developer_id: int,
-    develop_id: str,
-    user_id: str | None,
     body: ReceiveRequest,
     now_ms: int,
 ) -> dict[str, Any]:
     """6.10: confirm receipt. The record first catches up with the marketplace (the seller may
     have shipped since it was last read), then the marketplace is asked."""
+    developer_id, develop_id, user_id = buyer.developer_id, buyer.develop_id, buyer.user_id
     row = _own(db, developer_id, user_id, body.orderId)
     with P.acting_for(develop_id):
         current = market.order(P.Platform.ALIBABA, row.order_id)
@@ -142,13 +140,12 @@ def receive(
 def trace(
     db: Database,
     market: P.Marketplace,
+    buyer: S.Buyer,
     *,
-    developer_id: int,
-    develop_id: str,
-    user_id: str | None,
     query: TraceQuery,
 ) -> dict[str, Any]:
     """6.11: the parcels of an order and their steps, read from the marketplace."""
+    developer_id, develop_id, user_id = buyer.developer_id, buyer.develop_id, buyer.user_id
     row = _own(db, developer_id, user_id, query.orderId)
     with P.acting_for(develop_id):
         parcels = market.logistics(P.Platform.ALIBABA, row.order_id)

@@ -188,13 +188,12 @@ def _existing(db: Database, developer_id: int, claim: OrderRequest1688) -> dict[
 def create(
     db: Database,
     market: P.Marketplace,
+    buyer: S.Buyer,
     *,
-    developer_id: int,
-    develop_id: str,
-    user_id: str | None,
     body: CreateRequest,
     now_ms: int,
 ) -> dict[str, Any]:
+    developer_id, develop_id, user_id = buyer.developer_id, buyer.develop_id, buyer.user_id
     claim: OrderRequest1688 | None = None
     if body.outOrderId:
         claim, fresh = _claim_key(db, developer_id, user_id, body.outOrderId, now_ms)

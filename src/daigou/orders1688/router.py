@@ -62,9 +62,7 @@ async def create_order(body: create.CreateRequest, ctx: Signed) -> Response:
         lambda c: create.create(
             ctx.db,
             ctx.marketplace,
-            developer_id=c.developer_id,
-            develop_id=c.develop_id,
-            user_id=c.user_id,
+            S.Buyer.of(c),
             body=body,
             now_ms=ctx.clock.now_ms(),
         )
@@ -104,9 +102,7 @@ async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
         lambda c: actions.cancel(
             ctx.db,
             ctx.marketplace,
-            developer_id=c.developer_id,
-            develop_id=c.develop_id,
-            user_id=c.user_id,
+            S.Buyer.of(c),
             body=body,
             now_ms=ctx.clock.now_ms(),
         )
@@ -124,9 +120,7 @@ async def receive_goods(body: actions.ReceiveRequest, ctx: Signed) -> Response:
         lambda c: actions.receive(
             ctx.db,
             ctx.marketplace,
-            developer_id=c.developer_id,
-            develop_id=c.develop_id,
-            user_id=c.user_id,
+            S.Buyer.of(c),
             body=body,
             now_ms=ctx.clock.now_ms(),
         )
@@ -144,9 +138,7 @@ async def logistics_trace(q: Annotated[actions.TraceQuery, Query()], ctx: Signed
         lambda c: actions.trace(
             ctx.db,
             ctx.marketplace,
-            developer_id=c.developer_id,
-            develop_id=c.develop_id,
-            user_id=c.user_id,
+            S.Buyer.of(c),
             query=q,
         )
     )

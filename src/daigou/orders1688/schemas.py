@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
@@ -13,6 +14,19 @@ FLOWS = ("general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa")
 Flow = Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
 MAX_LINES = 50  # per merchant (CONTRACT section 6)
 MAX_MERCHANTS = 20
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who buys: the developer, and the sub-account acting (None: the main account)."""
+
+    developer_id: int
+    develop_id: str
+    user_id: str | None
+
+    @classmethod
+    def of(cls, caller: Any) -> Buyer:
+        return cls(caller.developer_id, caller.develop_id, caller.user_id)
 
 
 class RequestBody(BaseModel):
