@@ -11,12 +11,14 @@ def import_all_models() -> MetaData:
     """Import every module that declares tables; return the complete metadata."""
     import daigou.cart1688.models  # noqa: F401
     import daigou.developers.models  # noqa: F401
+    import daigou.feed.models  # noqa: F401
     import daigou.http.models  # noqa: F401
     import daigou.marketplace.sandbox.image_index  # noqa: F401
     import daigou.marketplace.sandbox.models  # noqa: F401
     import daigou.marketplace.sandbox.seller_models  # noqa: F401
     import daigou.messages.models  # noqa: F401
     import daigou.orders1688.models  # noqa: F401
+    import daigou.reconcile.models  # noqa: F401
     import daigou.wallet.models  # noqa: F401
 
     return Base.metadata

@@ -9,7 +9,7 @@ is unknown (``pending_operation``, CONTRACT section 8), and the last message ``s
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from daigou.db.base import Base
@@ -30,6 +30,8 @@ class Order1688(Base):
     paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     pending_operation: Mapped[str | None] = mapped_column(String(16))
+    pay_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    staff_name: Mapped[str | None] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(BigInteger)
@@ -56,3 +58,18 @@ class OrderRequest1688(Base):
     result: Mapped[str | None] = mapped_column(Text)  # JSON: orderIds, failedOfferList
     created_at: Mapped[int] = mapped_column(BigInteger)
     modified_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class PayBatch1688(Base):
+    """A bulk pay (6.9): its orders in input order and what became of each. ``pending`` counts
+    the orders whose payment outcome is still unknown; ORDER_BATCH_PAY is recorded when it
+    reaches 0 (at once, or when the reconciler settles the last one)."""
+
+    __tablename__ = "pay_batch1688"
+    batch_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    developer_id: Mapped[int] = mapped_column(ForeignKey("developer.id"))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    items: Mapped[str] = mapped_column(Text)  # JSON [{orderId, status}]
+    pending: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    finished_at: Mapped[int | None] = mapped_column(BigInteger)

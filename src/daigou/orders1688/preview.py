@@ -7,35 +7,14 @@ Nothing is written. Marketplace calls of one request run concurrently, a few at 
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from daigou.core.errors import ApiError, validation_error
 from daigou.marketplace import port as P
+from daigou.marketplace.fanout import fan_out
 from daigou.orders1688 import schemas as S
 
-T = TypeVar("T")
-FAN_OUT = 8  # marketplace calls in flight per request
 STOCK_CODES = {"STOCK_NOT_ENOUGH", "QUANTITY_LESS_THAN_MIN", "OFFER_NOT_ON_SALE"}
-
-
-def fan_out(calls: list[Callable[[], T]]) -> list[T | BaseException]:
-    """Run marketplace calls concurrently (at most FAN_OUT at once), each in a copy of the
-    caller's context (so `acting_for` holds); results, or the exception, in input order."""
-    if len(calls) <= 1:
-        return [_catch(c) for c in calls]
-    with ThreadPoolExecutor(max_workers=min(FAN_OUT, len(calls))) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, _catch, c) for c in calls]
-        return [f.result() for f in futures]
-
-
-def _catch(call: Callable[[], T]) -> T | BaseException:
-    try:
-        return call()
-    except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
-        return exc
 
 
 def preview_result(order: P.PreviewOrder, flow: str) -> dict[str, Any]:
