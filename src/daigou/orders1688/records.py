@@ -52,6 +52,7 @@ def gateway_info(row: Order1688) -> dict[str, Any]:
     return {
         "outOrderId": row.out_order_id,
         "userId": row.user_id,
+        "staffName": row.staff_name,
         "payState": row.pay_state,
         "heldAmount": row.held_fen,
         "paidAmount": row.paid_fen,
@@ -94,6 +95,7 @@ def record_created(
     out_order_id: str | None,
     order: P.MarketOrder,
     now_ms: int,
+    staff_name: str | None = None,
 ) -> Order1688:
     """A new order made by a create: its record and ORDER_BUYER_VIEW_BUYER_MAKE."""
     row = Order1688(
@@ -110,6 +112,8 @@ def record_created(
         paid_fen=0,
         refunded_fen=0,
         pending_operation=None,
+        pay_attempts=0,
+        staff_name=staff_name,
         sequence=0,
         body=json.dumps(order_view(order), ensure_ascii=False),
         created_at=now_ms,
