@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, StrictInt, model_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, select, tuple_
 
 from daigou.core.errors import ApiError, NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
@@ -114,12 +114,15 @@ def page(
     total = None
     with db.reading() as conn:
         if req.cursor is not None:
+            # One row-value comparison, not `a < x OR (a = x AND b < y)`: both databases seek
+            # ix_order1688_dev_created straight to the position with it; with the OR they
+            # walked the developer's orders from the newest, so a page at depth D cost O(D)
+            # (88 ms against 3.5 ms at 1,000,000 orders, bench/bench_order_paging.py).
             created, order_id = req.cursor
+            at = literal(int(created), t.c.created_at.type)
             query = query.where(
-                or_(
-                    t.c.created_at < int(created),
-                    (t.c.created_at == int(created)) & (t.c.order_id < str(order_id)),
-                )
+                tuple_(t.c.created_at, t.c.order_id)
+                < tuple_(at, literal(str(order_id), t.c.order_id.type))
             )
         else:
             total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
