@@ -138,18 +138,23 @@ def create_app(
     ):
         app.include_router(router)
 
+    from daigou.cart1688.router import router as cart1688_router
     from daigou.messages.admin_router import router as messages_admin_router
     from daigou.messages.router import router as messages_router
+    from daigou.orders1688.pay_router import router as pay1688_router
+    from daigou.orders1688.router import router as orders1688_router
+    from daigou.reconcile.router import router as reconcile_router
     from daigou.sandbox.router import router as sandbox_router
 
-    app.include_router(sandbox_router)
-    from daigou.cart1688.router import router as cart1688_router
-
-    app.include_router(cart1688_router)
-    from daigou.orders1688.router import router as orders1688_router
-
-    app.include_router(orders1688_router)
-    app.include_router(messages_router)
-    app.include_router(messages_admin_router)
+    for router in (
+        sandbox_router,
+        cart1688_router,
+        orders1688_router,
+        pay1688_router,
+        reconcile_router,
+        messages_router,
+        messages_admin_router,
+    ):
+        app.include_router(router)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -348,6 +348,13 @@ def _lock_account(session: Session, developer_id: int, currency: str) -> None:
         )
 
 
+def lock_account(session: Session, developer_id: int, currency: str = DEFAULT_CURRENCY) -> None:
+    """Take the developer's wallet lock for the rest of the transaction. A use case that moves
+    money for several objects takes it first, before locking those objects, so every writer
+    locks in the same order (wallet, then objects) and none deadlocks."""
+    _lock_account(session, developer_id, currency)
+
+
 def _by_reference(
     session: Session,
     *,
