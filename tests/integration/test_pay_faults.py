@@ -1,0 +1,174 @@
+"""Bulk pay under marketplace faults: errors, timeouts with nothing done, timeouts after the
+payment happened, and a process that dies between the hold and the answer. After
+reconciliation every order is paid exactly once or not at all, and the ledger explains every
+fen: available + held + captured = top-ups, every hold settled, every entry balanced."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from sqlalchemy import func, select
+
+from daigou.marketplace import port as P
+from daigou.messages.models import OutboxMessage
+from daigou.orders1688 import payments
+from daigou.orders1688 import schemas as S
+from daigou.orders1688.models import Order1688
+from daigou.reconcile.models import OPEN_STATES, MarketOperation
+from daigou.reconcile.service import Reconciler
+from daigou.wallet import service as wallet
+from daigou.wallet.models import Hold
+from tests.api.helpers import assert_ok
+from tests.api.test_orders1688_pay import BALANCE, bulk, fund, make_orders
+
+FAULT = "/admin/sandbox/fault/inject"
+
+
+def settle_everything(api, db, reconciler: Reconciler) -> None:
+    """Clear the faults and let the reconciler run (moving the clock past each next check)
+    until no operation is open."""
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/clear", {}))
+    for _ in range(20):
+        with db.reading() as conn:
+            open_ops = conn.execute(
+                select(func.count())
+                .select_from(MarketOperation)
+                .where(MarketOperation.state.in_(OPEN_STATES))
+            ).scalar_one()
+        if not open_ops:
+            return
+        assert_ok(api.admin("POST", "/admin/sandbox/clock/advance", {"seconds": 3600}))
+        with db.transaction() as s:  # a dead request's lease: as if it had expired
+            s.execute(
+                MarketOperation.__table__.update()
+                .where(MarketOperation.state.in_(OPEN_STATES))
+                .values(lease_until=0)
+            )
+        reconciler.run_once(limit=500)
+    pytest.fail("operations stayed open")
+
+
+def check_books(api, db, app, dev, topups: int) -> None:
+    market = app.state.marketplace
+    with db.transaction() as s:
+        rows = list(s.execute(select(Order1688)).scalars())
+        hold_rows = list(s.execute(select(Hold)).scalars())
+        assert wallet.unbalanced_entries(s) == []
+        types = list(
+            s.execute(
+                select(OutboxMessage.object_id, OutboxMessage.message_type).where(
+                    OutboxMessage.message_type == "ORDER_BUYER_VIEW_ORDER_PAY"
+                )
+            )
+        )
+    by_order: dict[str, list[Hold]] = {}
+    for h in hold_rows:
+        assert h.status in ("captured", "released"), "every hold is settled"
+        by_order.setdefault(h.order_id, []).append(h)
+    captured_total = 0
+    for row in rows:
+        captured = [h for h in by_order.get(row.order_id, []) if h.status == "captured"]
+        paid_at_market = market.order(P.Platform.ALIBABA, row.order_id).paid_ms is not None
+        assert row.pending_operation is None
+        if row.pay_state == "paid":
+            assert len(captured) == 1 and captured[0].captured == row.total_fen
+            assert paid_at_market
+            captured_total += captured[0].captured
+        else:
+            assert row.pay_state == "none" and captured == [] and not paid_at_market
+    pay_messages = [oid for oid, _ in types]
+    assert sorted(pay_messages) == sorted(r.order_id for r in rows if r.pay_state == "paid")
+    money = assert_ok(api.call(dev, "GET", BALANCE))
+    assert money["heldAmount"] == 0
+    assert money["availableAmount"] + captured_total == topups
+
+
+def batch_messages(db) -> dict[str, list[dict]]:
+    with db.reading() as conn:
+        bodies = conn.execute(
+            select(OutboxMessage.body).where(OutboxMessage.message_type == "ORDER_BATCH_PAY")
+        ).scalars()
+        out: dict[str, list[dict]] = {}
+        for b in bodies:
+            body = json.loads(b)
+            assert body["batchId"] not in out, "one ORDER_BATCH_PAY per batch"
+            out[body["batchId"]] = body["batchPay"]
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_bulk_pay_under_faults_pays_each_order_once_or_not_at_all(
+    api, dev, settings, db, app, seed
+):
+    rnd = random.Random(seed)
+    orders = make_orders(api, dev, settings, 10)
+    funded = sum(t for _, t in orders) * 7 // 10
+    fund(api, dev, funded)
+    topups = funded
+    for mode, probability in (("error", 20), ("timeout", 25), ("timeout_after_commit", 25)):
+        fault = {
+            "operation": "1688.order.pay",
+            "mode": mode,
+            "count": 0,
+            "probability": probability,
+        }
+        assert_ok(api.admin("POST", FAULT, fault))
+    ids = [oid for oid, _ in orders]
+    rnd.shuffle(ids)
+    first = assert_ok(bulk(api, dev, ids[:7]))
+    second = assert_ok(bulk(api, dev, ids[4:]))  # overlaps the first
+    batches = [(ids[:7], first), (ids[4:], second)]
+    for asked, data in batches:
+        assert [r["key"] for r in data["results"]] == asked
+        paid, failed = set(data["successOrderIds"]), {f["orderId"] for f in data["payFailOrders"]}
+        assert not paid & failed
+        for r in data["results"]:
+            listed = r["key"] in paid or r["key"] in failed
+            assert listed == (r["code"] != 50401), r
+    settle_everything(api, db, Reconciler(db, app.state.marketplace, app.state.clock))
+    check_books(api, db, app, dev, topups)
+    finished = batch_messages(db)
+    for asked, data in batches:
+        statuses = finished[data["batchId"]]
+        assert [e["orderId"] for e in statuses] == asked
+        with db.reading() as conn:
+            state = dict(
+                conn.execute(
+                    select(Order1688.order_id, Order1688.pay_state).where(
+                        Order1688.order_id.in_(asked)
+                    )
+                ).all()
+            )
+        for entry in statuses:
+            if entry["status"] == "successed":
+                assert state[entry["orderId"]] == "paid"
+
+
+def test_a_process_dying_after_the_hold_is_settled_by_the_reconciler(api, dev, settings, db, app):
+    """Step 1 ran (hold, operation written) and the process died before asking the
+    marketplace: the hold stays until the lease expires, then the reconciler pays it."""
+    ((a, ta), (b, tb)) = make_orders(api, dev, settings, 2)
+    fund(api, dev, ta + tb)
+    buyer = S.Buyer(developer_id=_pk(db, a), develop_id=dev.develop_id, user_id=None)
+    items, batch_id = payments._claim_all(db, buyer, [a, b], True, app.state.clock.now_ms())
+    assert [i.pay_state for i in items] == ["held", "held"]
+    reconciler = Reconciler(db, app.state.marketplace, app.state.clock)
+    assert reconciler.run_once() == 0  # the request's lease is live
+    # the marketplace had been asked for a before the process died
+    market = app.state.marketplace
+    assert market.pay(P.Platform.ALIBABA, a, ta, items[0].operation.market_key).paid
+    settle_everything(api, db, reconciler)
+    check_books(api, db, app, dev, ta + tb)
+    assert batch_messages(db)[batch_id] == [
+        {"orderId": a, "status": "successed"},
+        {"orderId": b, "status": "successed"},
+    ]
+
+
+def _pk(db, order_id: str) -> int:
+    with db.reading() as conn:
+        return conn.execute(
+            select(Order1688.developer_id).where(Order1688.order_id == order_id)
+        ).scalar_one()
