@@ -21,9 +21,11 @@ BALANCE = "/open/account/balance"
 
 
 def make_orders(api, dev, settings, n: int) -> list[tuple[str, int]]:
-    """`n` single-merchant orders (each from another merchant): [(orderId, total)]."""
+    """`n` single-merchant orders (from up to 8 merchants in turn): [(orderId, total)]."""
+    sellers = merchants(settings, min(n, 8), 1)
     out = []
-    for _, lines in merchants(settings, n, 1):
+    for k in range(n):
+        _, lines = sellers[k % len(sellers)]
         data = assert_ok(create(api, dev, lines))
         out.append((data["orderId"], data["totalSuccessAmount"]))
     return out
