@@ -12,6 +12,7 @@ from typing import Any
 from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
+from daigou.feed.consumer import FeedConsumer
 from daigou.http import guards
 from daigou.http.logging import log
 from daigou.messages import delivery
@@ -53,6 +54,11 @@ class WorkerRunner:
                 # the sandbox clock passes them; 12.15 fires them at once when it moves the clock
                 every = self.settings.worker_poll_seconds
                 self.jobs.append(PeriodicJob("sandbox-timers", every, seller.fire_due))
+            if self.marketplace is not None:
+                # the marketplace's pushes, applied to the gateway's order records
+                feed = FeedConsumer(self.db, self.marketplace, self.clock)
+                every = self.settings.worker_poll_seconds
+                self.jobs.append(PeriodicJob("market-feed", every, feed.run_once))
 
     def prune(self) -> dict[str, int]:
         """Expired nonces, idempotency keys past their 24 h, old rate counters."""
