@@ -269,7 +269,10 @@ def test_receipt_is_confirmed_once_shipped_and_reported(api, dev, settings, app,
     assert data == {"success": True, "errorInfo": "", "errorCode": "", "status": "confirm_goods"}
     assert [t for t, _ in order_messages(db, order_id)] == [
         "ORDER_BUYER_VIEW_BUYER_MAKE",
-        "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",  # the record caught up with the seller
+        # the record caught up with the seller: one message per step it had missed
+        "ORDER_BUYER_VIEW_ORDER_PAY",
+        "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",
+        "LOGISTICS_BUYER_VIEW_TRACE",
         "ORDER_BUYER_VIEW_ORDER_COMFIRM_RECEIVEGOODS",
     ]
     assert_error(api.call(dev, "POST", RECEIVE, body={"orderId": order_id}), 40901)
