@@ -17,6 +17,7 @@ from daigou.http import guards
 from daigou.http.logging import log
 from daigou.messages import delivery
 from daigou.messages.delivery import Deliverer, DeliveryLoop
+from daigou.reconcile.service import Reconciler
 
 
 @dataclass
@@ -59,6 +60,9 @@ class WorkerRunner:
                 feed = FeedConsumer(self.db, self.marketplace, self.clock)
                 every = self.settings.worker_poll_seconds
                 self.jobs.append(PeriodicJob("market-feed", every, feed.run_once))
+                # marketplace writes whose outcome is unknown (CONTRACT section 8)
+                reconciler = Reconciler(self.db, self.marketplace, self.clock)
+                self.jobs.append(PeriodicJob("reconcile", every, reconciler.run_once))
 
     def prune(self) -> dict[str, int]:
         """Expired nonces, idempotency keys past their 24 h, old rate counters."""
