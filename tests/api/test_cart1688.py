@@ -270,3 +270,81 @@ def test_cart_preview_answers_per_store_with_its_cart_ids(api, dev, settings):
     other = api.create_developer()
     r = api.call(other, "POST", PREVIEW, body=body)
     assert r.json()["code"] == 40401
+
+
+CREATE = "/alibaba/cart/create/order"
+
+
+def _two_stores(settings, per=2):
+    by_seller: dict[str, list] = {}
+    for offer, sku, seller in orderable(settings):
+        by_seller.setdefault(seller, []).append((offer, sku))
+    return [(s, v) for s, v in by_seller.items() if len(v) >= per][:2]
+
+
+def test_cart_create_orders_per_store_and_removes_only_the_ordered_lines(api, dev, settings, db):
+    (sa, a), (sb, b) = _two_stores(settings)
+    ids = []
+    for offer, sku in (a[0], b[0], a[1]):
+        ids.append(assert_ok(add(api, dev, offer, sku, offer.min_order_quantity))["id"])
+    keep = assert_ok(add(api, dev, *b[1], b[1][0].min_order_quantity))["id"]  # not ordered
+    # a's second line and b's only line can no longer be ordered
+    for offer, _ in (a[1], b[0]):
+        r = api.admin("POST", UPDATE, {"platform": 1, "itemId": offer.offer_id, "onSale": False})
+        assert r.status_code == 200, r.text
+    body = {"flow": "general", "cartIds": ids, "addressParam": ADDRESS, "staffName": "Mai"}
+    data = assert_ok(api.call(dev, "POST", CREATE, body=body))
+    first, second = data["results"]
+    assert (first["sellerOpenId"], first["cartIds"], first["lineIndexes"]) == (
+        sa,
+        [ids[0], ids[2]],
+        [0, 2],
+    )
+    assert (second["sellerOpenId"], second["cartIds"]) == (sb, [ids[1]])
+    assert first["success"] is True and first["orders"]
+    assert first["orders"][0]["gatewayInfo"]["staffName"] == "Mai"
+    (refused,) = first["failedOfferList"]
+    assert refused["offerId"] == a[1][0].offer_id
+    assert second["code"] == 40904 and second["orderIds"] == []
+    ordered = {i["productID"] for o in first["orders"] for i in o["productItems"]}
+    assert ordered == {a[0][0].offer_id}
+    # the ordered line left the cart; the refused, the failed and the untouched lines stay
+    left = set(lines(listing(api, dev), "enableList")) | set(
+        lines(listing(api, dev), "disableList")
+    )
+    assert left == {ids[1], ids[2], keep}
+
+
+def test_cart_create_needs_lines_of_the_callers_cart(api, dev, settings):
+    assert_ok(
+        api.call(
+            dev, "POST", "/open/subaccount/addOrUpdate", body={"userId": "sub-1", "userName": "S"}
+        )
+    )
+    offer, sku, _ = orderable(settings)[0]
+    line = assert_ok(add(api, dev, offer, sku, offer.min_order_quantity))["id"]
+    body = {"flow": "general", "cartIds": [line], "addressParam": ADDRESS}
+    # another account's line of the same developer: answered as 8.5 answers it
+    as_preview = api.call(dev, "POST", PREVIEW, body=body, user_id="sub-1").json()["code"]
+    assert as_preview in (40302, 40401)
+    assert_error(api.call(dev, "POST", CREATE, body=body, user_id="sub-1"), as_preview)
+    assert_error(api.call(dev, "POST", CREATE, body={**body, "userId": "sub-1"}), as_preview)
+    other = api.create_developer()
+    assert_error(api.call(other, "POST", CREATE, body=body), 40401)
+    assert_error(api.call(dev, "POST", CREATE, body={**body, "cartIds": [987654321]}), 40401)
+    assert_error(api.call(dev, "POST", CREATE, body={**body, "cartIds": []}), 40001)
+    no_flow = {k: v for k, v in body.items() if k != "flow"}
+    assert_error(api.call(dev, "POST", CREATE, body=no_flow), 40001)
+    no_address = {k: v for k, v in body.items() if k != "addressParam"}
+    assert_error(api.call(dev, "POST", CREATE, body=no_address), 40001)
+    assert line in lines(listing(api, dev))  # nothing was ordered
+    # the sub-account orders its own cart, and its order carries its userId
+    mine = assert_ok(add(api, dev, offer, sku, offer.min_order_quantity, user_id="sub-1"))["id"]
+    data = assert_ok(
+        api.call(dev, "POST", CREATE, body={**body, "cartIds": [mine]}, user_id="sub-1")
+    )
+    (result,) = data["results"]
+    assert result["cartIds"] == [mine] and result["success"] is True
+    assert result["orders"][0]["gatewayInfo"]["userId"] == "sub-1"
+    assert lines(listing(api, dev, user_id="sub-1")) == {}
+    assert line in lines(listing(api, dev))

@@ -1,4 +1,4 @@
-"""ENDPOINTS 8.1-8.4: the 1688 cart of the caller (or of the sub-account acting)."""
+"""ENDPOINTS 8.1-8.6: the 1688 cart of the caller (or of the sub-account acting)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 from starlette.responses import Response
 
+from daigou.cart1688 import create as cart_create
 from daigou.cart1688 import preview as cart_preview
 from daigou.cart1688 import service
 from daigou.cart1688.schemas import (
@@ -21,6 +22,7 @@ from daigou.cart1688.schemas import (
 from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
+from daigou.orders1688.batch_create import acting_buyer
 
 router = signed_router(tags=["cart1688"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -90,5 +92,23 @@ async def preview_order(body: cart_preview.CartPreview, ctx: Signed) -> Response
     return await ctx.run(
         lambda caller: cart_preview.preview_cart(
             ctx.db, ctx.marketplace, service.owner_of(caller), body
+        )
+    )
+
+
+@router.post_(
+    "/alibaba/cart/create/order",
+    data=dict[str, Any],
+    errors=[40003, 40401],
+    summary="8.6 Order 1688 cart lines (as 6.4, with cartIds per merchant); ordered lines leave",
+)
+async def create_order(body: cart_create.CartCreate, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda caller: cart_create.create_from_cart(
+            ctx.db,
+            ctx.marketplace,
+            acting_buyer(ctx.db, caller, body.userId),
+            body,
+            ctx.clock.now_ms(),
         )
     )

@@ -6,12 +6,17 @@ sub-account's key answers 40902. The marketplace is asked with a key of ours (``
 so it can deduplicate too. When its answer is lost (timeout) the claim stays ``pending`` and the
 call answers 50401 with ``pendingOperation: create``; the next call with the same key settles it
 by asking the marketplace which orders carry ``market_key`` (CONTRACT section 8).
+
+``create_for_merchant`` is that whole path for one merchant's lines; 6.2 calls it once, the
+multi-merchant creates (6.4, 8.6: ``batch_create``) once per merchant.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
@@ -36,6 +41,16 @@ class CreateRequest(S.RequestBody):
     addressParam: S.AddressParam
     cargoParamList: list[S.Cargo] = Field(min_length=1, max_length=S.MAX_LINES)
     outOrderId: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+@dataclass(frozen=True)
+class Created:
+    """What one merchant's create made: its order records, the lines refused, and whether the
+    orders were made by an earlier call (the outOrderId's, or the marketplace's replay)."""
+
+    rows: list[Order1688]
+    failed: list[dict[str, Any]]
+    replayed: bool
 
 
 def _failures(result: P.CreateResult) -> list[dict[str, Any]]:
@@ -101,26 +116,27 @@ def _settle(
     db: Database,
     claim: OrderRequest1688,
     result: P.CreateResult,
-    developer_id: int,
-    user_id: str | None,
+    buyer: S.Buyer,
+    staff_name: str | None,
     now_ms: int,
 ) -> list[Order1688]:
     """`_record`, once more if a concurrent call with the same key recorded an order first."""
     try:
-        return _record(db, claim, result, developer_id, user_id, now_ms)
+        return _record(db, claim, result, buyer, staff_name, now_ms)
     except IntegrityError:
-        return _record(db, claim, result, developer_id, user_id, now_ms)
+        return _record(db, claim, result, buyer, staff_name, now_ms)
 
 
 def _record(
     db: Database,
     claim: OrderRequest1688,
     result: P.CreateResult,
-    developer_id: int,
-    user_id: str | None,
+    buyer: S.Buyer,
+    staff_name: str | None,
     now_ms: int,
 ) -> list[Order1688]:
     """Record the orders a create made (those not recorded yet) and close the claim."""
+    developer_id = buyer.developer_id
     with db.transaction() as s:
         rows = []
         for order in result.orders:
@@ -129,10 +145,11 @@ def _record(
                 row = records.record_created(
                     s,
                     developer_id=developer_id,
-                    user_id=user_id,
+                    user_id=buyer.user_id,
                     out_order_id=claim.out_order_id or None,
                     order=order,
                     now_ms=now_ms,
+                    staff_name=staff_name,
                 )
             rows.append(row)
         if claim.out_order_id:
@@ -172,7 +189,7 @@ def _release(db: Database, developer_id: int, out_order_id: str) -> None:
         )
 
 
-def _existing(db: Database, developer_id: int, claim: OrderRequest1688) -> dict[str, Any]:
+def _existing(db: Database, claim: OrderRequest1688) -> Created:
     stored = json.loads(claim.result or "{}")
     with db.transaction() as s:
         rows = list(
@@ -182,42 +199,58 @@ def _existing(db: Database, developer_id: int, claim: OrderRequest1688) -> dict[
         )
         s.expunge_all()
     rows.sort(key=lambda r: stored["orderIds"].index(r.order_id))
-    return _answer(rows, claim.out_order_id, stored.get("failedOfferList", []), True)
+    return Created(rows, stored.get("failedOfferList", []), True)
 
 
-def create(
+def create_for_merchant(
     db: Database,
     market: P.Marketplace,
     buyer: S.Buyer,
     *,
-    body: CreateRequest,
+    seller_open_id: str | Callable[[], str],
+    lines: tuple[P.CargoLine, ...],
+    address: P.Address,
+    flow: str,
+    message: str | None,
+    shop_promotion_id: str | None,
+    out_order_id: str | None,
+    staff_name: str | None,
     now_ms: int,
-) -> dict[str, Any]:
-    developer_id, develop_id, user_id = buyer.developer_id, buyer.develop_id, buyer.user_id
+) -> Created:
+    """One merchant's create: claim ``out_order_id``, ask the marketplace, record the orders.
+
+    A key already done returns its orders (``replayed``); a key an earlier call left with an
+    unknown outcome is settled by asking the marketplace for the orders carrying its
+    ``market_key``. Raises ApiError 40902 (another sub-account's key), 40904 (no line
+    orderable) and 50401 (no answer: the outcome is unknown, ``pendingOperation: create``);
+    marketplace errors propagate. ``seller_open_id`` may be a callable, asked only when the
+    marketplace has to be asked to create (6.2 learns the seller from the lines' offers).
+    """
+    developer_id, develop_id = buyer.developer_id, buyer.develop_id
     claim: OrderRequest1688 | None = None
-    if body.outOrderId:
-        claim, fresh = _claim_key(db, developer_id, user_id, body.outOrderId, now_ms)
+    if out_order_id:
+        claim, fresh = _claim_key(db, developer_id, buyer.user_id, out_order_id, now_ms)
         if claim.state == "done":
-            return _existing(db, developer_id, claim)
+            return _existing(db, claim)
         if not fresh:
             # an earlier create with this key has no known outcome: ask the marketplace
             with P.acting_for(develop_id):
                 made = market.orders_by_out_order_id(P.Platform.ALIBABA, claim.market_key)
             if made:
-                rows = _settle(db, claim, P.CreateResult(made), developer_id, user_id, now_ms)
-                return _answer(rows, claim.out_order_id, [], True)
+                rows = _settle(db, claim, P.CreateResult(made), buyer, staff_name, now_ms)
+                return Created(rows, [], True)
     market_key = claim.market_key if claim else f"{developer_id}-{secrets.token_hex(8)}"
     with P.acting_for(develop_id):
-        seller = merchant_of(market, body.cargoParamList)
+        seller = seller_open_id() if callable(seller_open_id) else seller_open_id
         draft = P.OrderDraft(
             platform=P.Platform.ALIBABA,
             seller_open_id=seller,
-            lines=S.to_port_lines(body.cargoParamList),
-            address=body.addressParam.to_port(),
+            lines=lines,
+            address=address,
             out_order_id=market_key,
-            message=body.message or "",
-            flow=body.flow,
-            shop_promotion_id=body.shopPromotionId,
+            message=message or "",
+            flow=flow,
+            shop_promotion_id=shop_promotion_id,
             buyer_ref=develop_id,
         )
         try:
@@ -227,15 +260,15 @@ def create(
                 50401,
                 "the marketplace did not answer: the outcome of this create is unknown; "
                 "call again with the same outOrderId to learn it",
-                {"outOrderId": body.outOrderId, "pendingOperation": "create"},
+                {"outOrderId": out_order_id, "pendingOperation": "create"},
             ) from exc
         except P.MarketplaceError:
-            if body.outOrderId:
-                _release(db, developer_id, body.outOrderId)
+            if out_order_id:
+                _release(db, developer_id, out_order_id)
             raise
     if not result.orders:
-        if body.outOrderId:
-            _release(db, developer_id, body.outOrderId)
+        if out_order_id:
+            _release(db, developer_id, out_order_id)
         failed = _failures(result)
         raise ApiError(
             40904,
@@ -246,8 +279,34 @@ def create(
         db,
         claim or OrderRequest1688(out_order_id="", market_key=market_key),
         result,
-        developer_id,
-        user_id,
+        buyer,
+        staff_name,
         now_ms,
     )
-    return _answer(rows, body.outOrderId, _failures(result), result.replayed)
+    return Created(rows, _failures(result), result.replayed)
+
+
+def create(
+    db: Database,
+    market: P.Marketplace,
+    buyer: S.Buyer,
+    *,
+    body: CreateRequest,
+    now_ms: int,
+) -> dict[str, Any]:
+    """6.2"""
+    made = create_for_merchant(
+        db,
+        market,
+        buyer,
+        seller_open_id=lambda: merchant_of(market, body.cargoParamList),
+        lines=S.to_port_lines(body.cargoParamList),
+        address=body.addressParam.to_port(),
+        flow=body.flow,
+        message=body.message,
+        shop_promotion_id=body.shopPromotionId,
+        out_order_id=body.outOrderId,
+        staff_name=None,
+        now_ms=now_ms,
+    )
+    return _answer(made.rows, body.outOrderId, made.failed, made.replayed)

@@ -1,5 +1,6 @@
-"""1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, create 6.2, detail 6.5,
-the page 6.6, cancel 6.7, receipt 6.10 and the trace 6.11) and the shop promotion query (9.1)."""
+"""1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, creates 6.2 and 6.4,
+detail 6.5, the page 6.6, cancel 6.7, receipt 6.10 and the trace 6.11) and the shop promotion
+query (9.1)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx, develop_id_of
-from daigou.orders1688 import actions, create, marketing, preview, queries
+from daigou.orders1688 import actions, batch_create, create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
 
 router = signed_router(tags=["1688 orders"])
@@ -140,5 +141,23 @@ async def logistics_trace(q: Annotated[actions.TraceQuery, Query()], ctx: Signed
             ctx.marketplace,
             S.Buyer.of(c),
             query=q,
+        )
+    )
+
+
+@router.post_(
+    "/alibaba/order/batch/create",
+    data=dict[str, Any],
+    errors=[40003],
+    summary="6.4 Create orders across merchants (one result per merchant)",
+)
+async def batch_create_order(body: batch_create.BatchCreateRequest, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: batch_create.create_batch(
+            ctx.db,
+            ctx.marketplace,
+            batch_create.acting_buyer(ctx.db, c, body.userId),
+            body=body,
+            now_ms=ctx.clock.now_ms(),
         )
     )
