@@ -226,12 +226,13 @@ def test_a_sub_account_has_its_own_cart(api, dev, settings):
     assert sub["id"] != main["id"] and sub["quantity"] == offer.min_order_quantity
     assert set(lines(listing(api, dev))) == {main["id"]}
     assert set(lines(listing(api, dev, user_id="buyer-a"))) == {sub["id"]}
+    # each account keeps its own cart: another account's line of the same developer is 40302
     assert_error(
         api.call(dev, "POST", EDIT, body={"id": main["id"], "quantity": 1}, user_id="buyer-a"),
-        40401,
+        40302,
     )
     r = assert_ok(api.call(dev, "POST", DELETE, body={"ids": [sub["id"]]}))
-    assert r["results"][0]["code"] == 40401
+    assert r["results"][0]["code"] == 40302
     assert_error(add(api, dev, offer, sku, 1, user_id="nobody"), 40301)
 
 

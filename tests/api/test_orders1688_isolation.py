@@ -62,8 +62,6 @@ class Endpoint:
     per_item: bool = False
 
 
-NOT_BUILT = pytest.mark.xfail(reason="6.8/6.9 not built yet", strict=False)
-
 ORDER_ENDPOINTS = [
     pytest.param(
         Endpoint("POST", DETAIL, lambda o: {"webSite": "1688", "orderId": o["orderId"]}),
@@ -89,11 +87,10 @@ ORDER_ENDPOINTS = [
         Endpoint("GET", "/alibaba/order/logistics/trace", lambda o: {"orderId": o["orderId"]}),
         id="6.11-logistics-trace",
     ),
-    # ---- 6.8 / 6.9 pay: being built; drop the xfail marks once they are ----------------------
+    # ---- 6.8 / 6.9 pay ------------------------------------------------------------------------
     pytest.param(
         Endpoint("GET", "/alibaba/order/pay/url", lambda o: {"orderId": o["orderId"]}),
         id="6.8-pay-url",
-        marks=NOT_BUILT,
     ),
     pytest.param(
         Endpoint(
@@ -103,7 +100,6 @@ ORDER_ENDPOINTS = [
             per_item=True,
         ),
         id="6.9-batch-pay",
-        marks=NOT_BUILT,
     ),
     # ---- add further order endpoints here --------------------------------------------------
 ]
@@ -144,14 +140,6 @@ CALLERS = {
 }
 # whose object: the victim's sub-account alice, or the victim's main account
 TARGETS = ("alice", "main")
-
-# The cart answers 40401, not 40302, to a sub-account naming a line of another cart of its own
-# developer (cart1688/service.py `_mine`, cart1688/preview.py `lines_of`); CONTRACT section 4
-# and the ENDPOINTS preamble ask for 40302 "inside the same developer".
-CART_SIBLING_IS_40401 = pytest.mark.xfail(
-    reason="code answers 40401 where CONTRACT section 4 asks 40302 (sibling sub-account)",
-    strict=True,
-)
 
 
 def cases(endpoints: list[Any], sibling_mark: Any = None) -> list[Any]:
@@ -405,9 +393,7 @@ def test_an_order_of_another_developer_or_sub_account_is_refused_and_untouched(
     _refused(world, endpoint, caller, world.orders[target], "orderId")
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "caller", "target"), cases(CART_ENDPOINTS, sibling_mark=CART_SIBLING_IS_40401)
-)
+@pytest.mark.parametrize(("endpoint", "caller", "target"), cases(CART_ENDPOINTS))
 def test_a_cart_line_of_another_developer_or_sub_account_is_refused_and_untouched(
     world, endpoint, caller, target
 ):

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from daigou.cart1688.models import Cart1688Line
 from daigou.cart1688.schemas import LineId, Strict
-from daigou.cart1688.service import Owner
-from daigou.core.errors import NotFound
+from daigou.cart1688.service import Owner, missing_line
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.orders1688 import preview
@@ -27,8 +26,8 @@ class CartPreview(Strict):
 
 
 def lines_of(db: Database, owner: Owner, cart_ids: list[int]) -> list[Cart1688Line]:
-    """The caller's cart lines, in the order asked (a repeated id counts once); 40401 for an
-    id that is not a line of this cart."""
+    """The caller's cart lines, in the order asked (a repeated id counts once); 40302 / 40401
+    for an id that is not a line of this cart (`missing_line`)."""
     wanted = list(dict.fromkeys(cart_ids))
     with db.transaction() as s:
         rows = {
@@ -41,10 +40,10 @@ def lines_of(db: Database, owner: Owner, cart_ids: list[int]) -> list[Cart1688Li
                 )
             ).scalars()
         }
+        missing = [i for i in wanted if i not in rows]
+        if missing:
+            raise missing_line(s, owner, missing[0])
         s.expunge_all()
-    missing = [i for i in wanted if i not in rows]
-    if missing:
-        raise NotFound(f"no cart line {missing[0]}")
     return [rows[i] for i in wanted]
 
 

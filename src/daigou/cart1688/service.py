@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from daigou.cart1688.models import Cart1688Line
 from daigou.cart1688.schemas import (
@@ -86,6 +87,18 @@ def _check_stock(offer: P.Offer, sku: P.Sku | None, quantity: int) -> None:
 
 def _mine(owner: Owner) -> Any:
     return (T.c.developer_id == owner.developer_id) & (T.c.user_id == owner.user_id)
+
+
+def missing_line(s: Session, owner: Owner, line_id: int) -> ApiError:
+    """Why a line id is not the caller's: 40302 when it is another cart of the same developer
+    (its main account's or a sub-account's: each account keeps its own cart), else 40401
+    (another developer's line is never revealed)."""
+    found = s.execute(
+        select(T.c.id).where(T.c.developer_id == owner.developer_id, T.c.id == line_id)
+    ).first()
+    if found is not None:
+        return ApiError(40302, f"cart line {line_id} belongs to another account's cart")
+    return NotFound(f"no cart line {line_id}")
 
 
 # --- 8.1 add ---------------------------------------------------------------------------------
@@ -270,13 +283,10 @@ def delete_lines(db: Database, owner: Owner, body: CartDelete) -> CartDeleteOut:
                     )
                 )
             else:
+                why = missing_line(s, owner, line_id)
                 results.append(
                     CartDeleteResult(
-                        index=index,
-                        key=line_id,
-                        success=False,
-                        code=40401,
-                        msg=f"no cart line {line_id}",
+                        index=index, key=line_id, success=False, code=why.code, msg=why.msg
                     )
                 )
     return CartDeleteOut(results=results)
@@ -288,10 +298,10 @@ def delete_lines(db: Database, owner: Owner, body: CartDelete) -> CartDeleteOut:
 def edit_quantity(
     db: Database, market: P.Marketplace, owner: Owner, body: CartEdit, now_ms: int
 ) -> bool:
-    with db.reading() as conn:
-        line = conn.execute(select(T).where(_mine(owner), T.c.id == body.id)).first()
-    if line is None:
-        raise NotFound(f"no cart line {body.id}")
+    with db.transaction() as s:
+        line = s.execute(select(T).where(_mine(owner), T.c.id == body.id)).first()
+        if line is None:
+            raise missing_line(s, owner, body.id)
     try:
         offer = _fetch(market, owner, line.offer_id)
     except P.MarketplaceNotFound as exc:
@@ -306,7 +316,7 @@ def edit_quantity(
     with db.transaction() as s:
         row = s.get(Cart1688Line, body.id)
         if row is None or row.developer_id != owner.developer_id or row.user_id != owner.user_id:
-            raise NotFound(f"no cart line {body.id}")
+            raise missing_line(s, owner, body.id)
         row.quantity = body.quantity
         row.updated_at = now_ms
         if body.productNo is not None:
