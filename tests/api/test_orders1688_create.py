@@ -105,6 +105,30 @@ def test_a_lost_answer_is_settled_by_the_next_call_with_the_same_key(api, dev, s
     assert page["totalRecords"] == 1
 
 
+def test_a_lost_create_is_recorded_by_the_reconciler(api, dev, settings, db, app):
+    from daigou.reconcile.service import Reconciler
+
+    ((_, lines),) = merchants(settings, 1, 1)
+    fault = {"operation": "1688.order.create", "mode": "timeout_after_commit", "count": 1}
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
+    assert_error(create(api, dev, lines, outOrderId="found-later"), 50401)
+    listed = assert_ok(api.admin("GET", "/admin/reconcile/list", {"objectType": "order1688"}))
+    (op,) = listed["data"]
+    assert op["operation"] == "create" and op["objectId"] == "found-later"
+    assert op["state"] == "unknown"
+    assert_ok(api.admin("POST", "/admin/sandbox/clock/advance", {"seconds": 10}))
+    assert Reconciler(db, app.state.marketplace, app.state.clock).run_once() == 1
+    page = assert_ok(api.call(dev, "POST", PAGE, body={"outOrderId": "found-later"}))
+    (order,) = page["data"]
+    assert order["baseInfo"]["outOrderId"] == "found-later"
+    assert [t for t, _ in order_messages(db, order["baseInfo"]["id"])] == [
+        "ORDER_BUYER_VIEW_BUYER_MAKE"
+    ]
+    again = assert_ok(create(api, dev, lines, outOrderId="found-later"))
+    assert again["replayed"] is True and again["orderId"] == order["baseInfo"]["id"]
+    assert assert_ok(api.admin("GET", "/admin/reconcile/list", {}))["data"] == []
+
+
 def test_a_timeout_with_nothing_done_lets_the_retry_create(api, dev, settings):
     ((_, lines),) = merchants(settings, 1, 1)
     fault = {"operation": "1688.order.create", "mode": "timeout", "count": 1}

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from daigou.goods.schemas import IdIn
 
-MAX_QUANTITY = 10**9
+MAX_QUANTITY = 1_000_000  # what one order line may carry (orders1688 Cargo)
 LineId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
 

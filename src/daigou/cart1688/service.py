@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from daigou.cart1688.models import Cart1688Line
 from daigou.cart1688.schemas import (
+    MAX_QUANTITY,
     CartAdd,
     CartAdded,
     CartDelete,
@@ -134,6 +135,10 @@ def _add_line(
         ).first()
         if line is not None:
             quantity = line.quantity + body.quantity
+            if quantity > MAX_QUANTITY:
+                raise validation_error(
+                    "quantity", f"a cart line holds at most {MAX_QUANTITY} (it has {line.quantity})"
+                )
             _check_stock(offer, sku, quantity)
             line.quantity = quantity
             line.updated_at = now_ms

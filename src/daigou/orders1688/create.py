@@ -23,14 +23,18 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from daigou.core.clock import Clock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
+from daigou.developers.service import develop_ids
 from daigou.marketplace import port as P
 from daigou.orders1688 import records
 from daigou.orders1688 import schemas as S
 from daigou.orders1688.models import Order1688, OrderRequest1688
 from daigou.orders1688.preview import merchant_of
+from daigou.reconcile import service as reconcile
+from daigou.reconcile.models import FAILED, SUCCEEDED, UNKNOWN, MarketOperation
 
 
 class CreateRequest(S.RequestBody):
@@ -256,6 +260,7 @@ def create_for_merchant(
         try:
             result = market.create_order(draft)
         except P.MarketplaceTimeout as exc:
+            _unknown(db, buyer, out_order_id, market_key, now_ms)
             raise ApiError(
                 50401,
                 "the marketplace did not answer: the outcome of this create is unknown; "
@@ -310,3 +315,77 @@ def create(
         now_ms=now_ms,
     )
     return _answer(made.rows, body.outOrderId, made.failed, made.replayed)
+
+
+# --- a create whose answer was lost ------------------------------------------------------------
+def _unknown(
+    db: Database, buyer: S.Buyer, out_order_id: str | None, market_key: str, now_ms: int
+) -> None:
+    """Hand the create to the reconciler, which looks for what it made by ``market_key``."""
+    with db.transaction() as s:
+        if s.get(MarketOperation, f"create-{market_key}") is not None:
+            return  # an earlier call with this key is already being settled
+        op = reconcile.begin(
+            s,
+            operation_id=f"create-{market_key}",
+            developer_id=buyer.developer_id,
+            user_id=buyer.user_id,
+            object_type="order1688",
+            object_id=out_order_id or market_key,
+            operation="create",
+            market_key=market_key,
+            now_ms=now_ms,
+        )
+        reconcile.lost(op, now_ms)
+
+
+def reconcile_create(
+    db: Database, market: P.Marketplace, clock: Clock, op: MarketOperation, owner: str
+) -> reconcile.Settled:
+    """The reconciler's create: the orders carrying the create's key are recorded (with their
+    messages); none an hour after the create means it was not made, and its ``outOrderId`` may
+    be used again."""
+    try:
+        made = market.orders_by_out_order_id(P.Platform.ALIBABA, op.market_key)
+    except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
+        with db.transaction() as s:
+            still = reconcile.locked(s, op.operation_id, owner)
+            if still is not None:
+                reconcile.lost(still, clock.now_ms(), f"the lookup failed: {exc}")
+        return reconcile.Settled(UNKNOWN, None)
+    now_ms = clock.now_ms()
+    with db.transaction() as s:
+        claim = s.execute(
+            select(OrderRequest1688).where(OrderRequest1688.market_key == op.market_key)
+        ).scalar_one_or_none()
+        develop_id = develop_ids(s, {op.developer_id}).get(op.developer_id, "")
+        if claim is not None:
+            s.expunge(claim)
+    buyer = S.Buyer(developer_id=op.developer_id, develop_id=develop_id, user_id=op.user_id)
+    rows: list[Order1688] = []
+    if made:
+        rows = _settle(
+            db,
+            claim or OrderRequest1688(out_order_id="", market_key=op.market_key),
+            P.CreateResult(made),
+            buyer,
+            None,
+            now_ms,
+        )
+    elif now_ms - op.started_at >= reconcile.CREATE_GIVE_UP_MS and claim is not None:
+        _release(db, op.developer_id, claim.out_order_id)
+    with db.transaction() as s:
+        still = reconcile.locked(s, op.operation_id, owner)
+        if still is None:
+            return reconcile.Settled(UNKNOWN, None)
+        if made:
+            still.state, still.settled_at = SUCCEEDED, now_ms
+        elif now_ms - op.started_at >= reconcile.CREATE_GIVE_UP_MS:
+            still.state, still.settled_at = FAILED, now_ms
+            still.last_error = "no order carries the create's key: it was not made"
+        else:
+            reconcile.lost(still, now_ms, "no order carries the create's key yet")
+            return reconcile.Settled(UNKNOWN, None)
+        still.lease_owner, still.lease_until = None, None
+        outcome = still.state
+    return reconcile.Settled(outcome, records.order_out(rows[0]) if rows else None)

@@ -71,7 +71,10 @@ def gateway_info(row: Order1688) -> dict[str, Any]:
 
 def order_out(row: Order1688) -> dict[str, Any]:
     """Order1688 (ENDPOINTS S6) with ``gatewayInfo``."""
-    return {**json.loads(row.body), "gatewayInfo": gateway_info(row)}
+    body = json.loads(row.body)
+    # the marketplace knows the create by the gateway's own key; the caller, by theirs
+    body["baseInfo"]["outOrderId"] = row.out_order_id
+    return {**body, "gatewayInfo": gateway_info(row)}
 
 
 def _message(

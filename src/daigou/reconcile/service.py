@@ -129,11 +129,12 @@ Settler = Callable[[Database, P.Marketplace, Clock, MarketOperation, str], Settl
 
 def _settlers() -> dict[str, Settler]:
     # imported here: the use cases import this module to begin their operations
-    from daigou.orders1688 import actions, payments
+    from daigou.orders1688 import actions, create, payments
 
     return {
         "pay": payments.reconcile_pay,
         "cancel": actions.reconcile_cancel,
+        "create": create.reconcile_create,
     }
 
 
