@@ -706,3 +706,62 @@ def test_ledger_is_readable_inside_the_writing_transaction(db, dev_id):
         page = wallet.ledger_page(s, LedgerFilter(developer_id=dev_id), PageRequest(1, 10))
         assert [e.reference for e in page.items] == ["x"]
         check_books(books(s, dev_id), dev_id)
+
+
+# --- several moves at once (bulk pay) -------------------------------------------------------------
+def _refs(order_id: str) -> Refs:
+    return Refs(platform=1, order_id=order_id)
+
+
+def test_hold_many_holds_in_order_while_the_balance_lasts(db, funded):
+    requests = [
+        wallet.HoldRequest(f"bulk:{k}", amount, _refs(str(k)))
+        for k, amount in enumerate([4_000, 7_000, 5_000, 1_000])
+    ]
+    with db.transaction() as s:
+        held = wallet.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
+    assert held == [True, False, True, True]  # 4,000 + 5,000 + 1,000 of 10,000
+    assert _bal(db, funded) == (0, 10_000)
+    b = read_books(db, funded)
+    check_books(b, funded)
+    holds = [e for e in b.entries if e.type == "hold"]
+    assert [(e.order_id, e.amount, e.available_after, e.held_after) for e in holds] == [
+        ("0", -4_000, 6_000, 4_000),
+        ("2", -5_000, 1_000, 9_000),
+        ("3", -1_000, 0, 10_000),
+    ]
+    msgs = wallet_messages(b)
+    assert [body(m)["entry"]["entryId"] for m in msgs[-3:]] == [e.entry_id for e in holds]
+    assert [m.sequence for m in msgs] == list(range(1, len(msgs) + 1))
+
+
+def test_settle_holds_captures_and_releases_each_once(db, funded):
+    requests = [wallet.HoldRequest(f"bulk:{k}", 2_000, _refs(str(k))) for k in range(3)]
+    with db.transaction() as s:
+        wallet.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
+        moved = wallet.settle_holds(
+            s, developer_id=funded, capture=["bulk:0", "bulk:2"], release=["bulk:1"], now_ms=NOW_MS
+        )
+    assert moved == {"bulk:0", "bulk:1", "bulk:2"}
+    assert _bal(db, funded) == (6_000, 0)
+    with db.transaction() as s:  # again: nothing moves twice
+        again = wallet.settle_holds(
+            s, developer_id=funded, capture=["bulk:0", "bulk:1"], release=["bulk:2"], now_ms=NOW_MS
+        )
+        global_checks(s)
+    assert again == set()
+    assert _bal(db, funded) == (6_000, 0)
+    b = read_books(db, funded)
+    check_books(b, funded)
+    kinds = [(e.type, e.order_id, e.amount, e.held_delta) for e in b.entries if e.type != "topup"]
+    assert kinds[3:] == [
+        ("capture", "0", 0, -2_000),
+        ("capture", "2", 0, -2_000),
+        ("release", "1", 2_000, -2_000),
+    ]
+    captured = {h.hold_key: (h.status, h.captured, h.released) for h in b.holds}
+    assert captured == {
+        "bulk:0": ("captured", 2_000, 0),
+        "bulk:1": ("released", 0, 2_000),
+        "bulk:2": ("captured", 2_000, 0),
+    }

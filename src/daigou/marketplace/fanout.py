@@ -16,7 +16,7 @@ from typing import TypeVar
 from daigou.marketplace import port as P
 
 T = TypeVar("T")
-FAN_OUT = 50  # marketplace calls in flight per request (a 100-order bulk pay: two waves)
+FAN_OUT = 100  # marketplace calls in flight per request: a whole bulk pay (100) in one wave
 
 
 def fan_out(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, case, column, exists, func, or_, select, table
+from sqlalchemy import and_, case, column, exists, func, insert, or_, select, table
 from sqlalchemy.orm import Session, aliased
 
 from daigou.core import ids
@@ -62,6 +62,51 @@ def record(
     )
     session.add(message)
     return message
+
+
+def record_many(
+    session: Session,
+    *,
+    developer_id: int,
+    platform: int,
+    message_type: str,
+    order_key: str,
+    items: list[tuple[str | None, dict[str, Any], str | None]],
+    now_ms: int,
+) -> None:
+    """`record` for several messages of one key at once ((user_id, body, object_id) each, in
+    order): one sequence increment and one multi-row insert."""
+    if not items:
+        return
+    last = increment(
+        session,
+        MessageSequence.__table__,
+        {"developer_id": developer_id, "order_key": order_key},
+        "last",
+        by=len(items),
+    )
+    first = last - len(items) + 1
+    rows = [
+        {
+            "message_id": ids.message_id(),
+            "developer_id": developer_id,
+            "user_id": user_id,
+            "platform": platform,
+            "message_type": message_type,
+            "order_key": order_key,
+            "sequence": first + i,
+            "body": json.dumps(
+                {"sequence": first + i, **body}, separators=(",", ":"), ensure_ascii=False
+            ),
+            "created_at": now_ms,
+            "delivery_status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now_ms,
+            "object_id": object_id,
+        }
+        for i, (user_id, body, object_id) in enumerate(items)
+    ]
+    session.execute(insert(OutboxMessage), rows)
 
 
 # --- reading messages (ENDPOINTS 0.5, 0.6) ----------------------------------------------------

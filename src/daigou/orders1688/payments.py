@@ -10,7 +10,7 @@ Each order is paid in three steps, and money moves at most once per order whatev
    with a lease covering the marketplace call (the write-ahead record of CONTRACT section 8);
 2. **pay**: the marketplace is asked, with ``opRequestId = pay-<orderId>-<attempt>`` so a
    repeat is deduplicated; the calls of one request run concurrently (``fan_out``);
-3. **settle** (:func:`settle_pay`, also the reconciler's): paid -> capture the hold, the order
+3. **settle** (:func:`settle_pays`, also the reconciler's): paid -> capture the hold, the order
    is ``waitsellersend`` with ORDER_BUYER_VIEW_ORDER_PAY; refused -> release the hold; no
    answer (timeout) -> the hold stays, the order shows ``pendingOperation: pay`` and the
    operation is ``unknown`` until the reconciler settles it by asking again with the same
@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock
@@ -41,7 +41,7 @@ from daigou.orders1688 import records
 from daigou.orders1688 import schemas as S
 from daigou.orders1688.models import Order1688, PayBatch1688
 from daigou.reconcile import service as reconcile
-from daigou.reconcile.models import FAILED, SUCCEEDED, MarketOperation
+from daigou.reconcile.models import FAILED, OPEN_STATES, SUCCEEDED, MarketOperation
 from daigou.wallet import service as wallet
 
 MAX_ORDERS = 100
@@ -93,85 +93,33 @@ class Item:
 
 
 # --- step 1: claim and hold -------------------------------------------------------------------
-def _claim(
-    s: Session,
-    buyer: S.Buyer,
-    item: Item,
-    row: Order1688 | None,
-    batch_id: str | None,
-    now_ms: int,
-) -> None:
+def _payable(buyer: S.Buyer, item: Item, row: Order1688 | None) -> bool:
+    """Whether the order may be held for payment; if not, the item says why."""
     if row is None or row.developer_id != buyer.developer_id:
         item.fail(40401, NOT_FOUND, "no such order")
-        return
+        return False
     item.status, item.pay_state = row.status, row.pay_state
     if buyer.user_id is not None and row.user_id != buyer.user_id:
         item.fail(40302, NOT_YOURS, "the order belongs to another sub-account")
-        return
-    if row.pending_operation == "pay":
+    elif row.pending_operation == "pay":
         item.outcome, item.code, item.reason = PENDING, 50401, IN_FLIGHT
         item.msg = "an earlier payment of this order has no known outcome yet"
-        return
-    if row.pending_operation is not None:
+    elif row.pending_operation is not None:
         item.fail(40901, BUSY, f"the order has a {row.pending_operation} in flight")
-        return
-    if row.pay_state == "paid":
+    elif row.pay_state != "none":
         item.fail(40901, ALREADY_PAID, "the order is paid")
-        return
-    if row.status != "waitbuyerpay":
+    elif row.status != "waitbuyerpay":
         item.fail(40901, NOT_PAYABLE, f"the order is {row.status}: not payable")
-        return
-    attempt = row.pay_attempts + 1
-    hold_key = f"1688:{row.order_id}:pay:{attempt}"
-    try:
-        wallet.hold(
-            s,
-            developer_id=buyer.developer_id,
-            key=hold_key,
-            amount=row.total_fen,
-            now_ms=now_ms,
-            refs=wallet.Refs(
-                user_id=row.user_id, platform=messages.PLATFORM_1688, order_id=row.order_id
-            ),
-        )
-    except ApiError as exc:
-        if exc.code != 40201:
-            raise
-        item.fail(40201, NO_BALANCE, "the available balance does not cover the order")
-        return
-    claimed = s.execute(
-        update(Order1688)
-        .where(Order1688.order_id == row.order_id, Order1688.pay_state == "none")
-        .values(
-            pay_state="held",
-            held_fen=row.total_fen,
-            pending_operation="pay",
-            pay_attempts=attempt,
-            modified_at=now_ms,
-        )
-    ).rowcount
-    assert claimed == 1, "the order row is locked by this transaction"
-    op = reconcile.begin(
-        s,
-        operation_id=f"pay-{row.order_id}-{attempt}",
-        developer_id=buyer.developer_id,
-        user_id=row.user_id,
-        object_type="order1688",
-        object_id=row.order_id,
-        operation="pay",
-        market_key=f"pay-{row.order_id}-{attempt}",
-        now_ms=now_ms,
-        amount_fen=row.total_fen,
-        hold_key=hold_key,
-        batch_id=batch_id,
-    )
-    item.operation = op
-    item.outcome, item.pay_state = PENDING, "held"
+    else:
+        return True
+    return False
 
 
 def _claim_all(
     db: Database, buyer: S.Buyer, order_ids: list[str], batch: bool, now_ms: int
 ) -> tuple[list[Item], str | None]:
+    """Step 1 for every order of the call, in one transaction: check, hold (in input order, while
+    the balance lasts), mark the orders held and write their operations."""
     items = [Item(i, oid) for i, oid in enumerate(order_ids)]
     batch_id = f"bp_{secrets.token_hex(12)}" if batch else None
     with db.transaction() as s:
@@ -185,8 +133,45 @@ def _claim_all(
                 .with_for_update()
             ).scalars()
         }
-        for item in items:
-            _claim(s, buyer, item, rows.get(item.order_id), batch_id, now_ms)
+        payable = [(i, rows[i.order_id]) for i in items if _payable(buyer, i, rows.get(i.order_id))]
+        held = wallet.hold_many(
+            s,
+            developer_id=buyer.developer_id,
+            requests=[
+                wallet.HoldRequest(
+                    key=f"1688:{row.order_id}:pay:{row.pay_attempts + 1}",
+                    amount=row.total_fen,
+                    refs=wallet.Refs(
+                        user_id=row.user_id, platform=messages.PLATFORM_1688, order_id=row.order_id
+                    ),
+                )
+                for _, row in payable
+            ],
+            now_ms=now_ms,
+        )
+        for (item, row), ok in zip(payable, held, strict=True):
+            if not ok:
+                item.fail(40201, NO_BALANCE, "the available balance does not cover the order")
+                continue
+            row.pay_attempts += 1
+            row.pay_state, row.held_fen, row.pending_operation = "held", row.total_fen, "pay"
+            row.modified_at = now_ms
+            key = f"pay-{row.order_id}-{row.pay_attempts}"
+            item.operation = reconcile.begin(
+                s,
+                operation_id=key,
+                developer_id=buyer.developer_id,
+                user_id=row.user_id,
+                object_type="order1688",
+                object_id=row.order_id,
+                operation="pay",
+                market_key=key,
+                now_ms=now_ms,
+                amount_fen=row.total_fen,
+                hold_key=f"1688:{row.order_id}:pay:{row.pay_attempts}",
+                batch_id=batch_id,
+            )
+            item.outcome, item.pay_state = PENDING, "held"
         if batch_id is not None:
             s.add(
                 PayBatch1688(
@@ -231,46 +216,88 @@ class Answer:
         return cls(timed_out=True)
 
 
-def settle_pay(
+def settle_pays(
     s: Session,
-    operation_id: str,
-    answer: Answer,
+    answers: list[tuple[str, Answer]],
     now_ms: int,
     *,
     owner: str | None = None,
-) -> tuple[str, Order1688 | None]:
-    """Apply a pay's answer to the money and the order, once: the operation must still be
-    open (and, given ``owner``, leased by it). Returns the operation's state after."""
-    query = select(MarketOperation.developer_id).where(MarketOperation.operation_id == operation_id)
-    # locks in the house order (wallet account, operation, order): no deadlock with a claim
-    wallet.lock_account(s, s.execute(query).scalar_one())
-    op = reconcile.locked(s, operation_id, owner)
-    if op is None:
-        done = s.get(MarketOperation, operation_id)
-        assert done is not None
-        return done.state, s.get(Order1688, done.object_id)
-    row = s.execute(
-        select(Order1688).where(Order1688.order_id == op.object_id).with_for_update()
+) -> list[tuple[str, Order1688 | None]]:
+    """Apply pay answers (operations of one developer) to the money and the orders, each once:
+    an operation must still be open (and, given ``owner``, leased by it). Returns each
+    operation's state after, and its order. Locks in the house order: the wallet account, then
+    the operations, then the orders (as the claim does), so no two settles deadlock."""
+    if not answers:
+        return []
+    op_ids = [op_id for op_id, _ in answers]
+    developer_id = s.execute(
+        select(MarketOperation.developer_id).where(MarketOperation.operation_id == op_ids[0])
     ).scalar_one()
-    if answer.timed_out:
-        return reconcile.lost(op, now_ms), row
-    op.lease_owner, op.lease_until = None, None
-    assert op.hold_key is not None and op.amount_fen is not None
-    if answer.result is not None and answer.result.paid:
-        wallet.capture(s, developer_id=op.developer_id, key=op.hold_key, now_ms=now_ms)
-        row.pay_state, row.paid_fen, row.held_fen = "paid", op.amount_fen, 0
-        row.pending_operation, row.modified_at = None, now_ms
-        _mark_paid(s, row, now_ms)
-        op.state, op.settled_at, op.last_error = SUCCEEDED, now_ms, None
-        _batch_settled(s, op, "successed", now_ms)
-        return SUCCEEDED, row
-    wallet.release(s, developer_id=op.developer_id, key=op.hold_key, now_ms=now_ms)
-    row.pay_state, row.held_fen = "none", 0
-    row.pending_operation, row.modified_at = None, now_ms
-    code, text = _refusal(answer)
-    op.state, op.settled_at, op.last_error = FAILED, now_ms, f"{code}: {text}"
-    _batch_settled(s, op, code, now_ms)
-    return FAILED, row
+    wallet.lock_account(s, developer_id)
+    ops = {
+        op.operation_id: op
+        for op in s.execute(
+            select(MarketOperation)
+            .where(MarketOperation.operation_id.in_(op_ids))
+            .order_by(MarketOperation.operation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
+    rows = {
+        r.order_id: r
+        for r in s.execute(
+            select(Order1688)
+            .where(Order1688.order_id.in_([op.object_id for op in ops.values()]))
+            .order_by(Order1688.order_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+    }
+    mine = {
+        op_id
+        for op_id, _ in answers
+        if ops[op_id].state in OPEN_STATES and (owner is None or ops[op_id].lease_owner == owner)
+    }
+    paid = {
+        op_id for op_id, a in answers if op_id in mine and a.result is not None and a.result.paid
+    }
+    refused = {op_id for op_id, a in answers if op_id in mine and not a.timed_out} - paid
+    moved = wallet.settle_holds(
+        s,
+        developer_id=developer_id,
+        capture=[str(ops[i].hold_key) for i in op_ids if i in paid],
+        release=[str(ops[i].hold_key) for i in op_ids if i in refused],
+        now_ms=now_ms,
+    )
+    settled: dict[str, dict[str, str]] = {}  # batch id -> order id -> final status
+    out: list[tuple[str, Order1688 | None]] = []
+    for op_id, answer in answers:
+        op, row = ops[op_id], rows[ops[op_id].object_id]
+        if op_id not in mine:
+            out.append((op.state, row))
+            continue
+        if answer.timed_out:
+            out.append((reconcile.lost(op, now_ms), row))
+            continue
+        assert op.hold_key in moved and op.amount_fen is not None, op_id
+        op.lease_owner, op.lease_until, op.settled_at = None, None, now_ms
+        row.pending_operation, row.held_fen, row.modified_at = None, 0, now_ms
+        if op_id in paid:
+            row.pay_state, row.paid_fen = "paid", op.amount_fen
+            _mark_paid(s, row, now_ms)
+            op.state, op.last_error, status = SUCCEEDED, None, "successed"
+        else:
+            row.pay_state = "none"
+            status, text = _refusal(answer)
+            op.state, op.last_error = FAILED, f"{status}: {text}"
+        if op.batch_id is not None:
+            settled.setdefault(op.batch_id, {})[op.object_id] = status
+        out.append((op.state, row))
+    for batch_id, statuses in settled.items():
+        _batch_settled(s, batch_id, statuses, now_ms)
+    s.flush()
+    return out
 
 
 def _refusal(answer: Answer) -> tuple[str, str]:
@@ -292,19 +319,16 @@ def _mark_paid(s: Session, row: Order1688, now_ms: int) -> None:
     records._message(s, row, "ORDER_BUYER_VIEW_ORDER_PAY", previous, now_ms)  # noqa: SLF001
 
 
-def _batch_settled(s: Session, op: MarketOperation, status: str, now_ms: int) -> None:
-    """One more order of a bulk pay is settled; ORDER_BATCH_PAY when it was the last."""
-    if op.batch_id is None:
-        return
+def _batch_settled(s: Session, batch_id: str, statuses: dict[str, str], now_ms: int) -> None:
+    """More orders of a bulk pay are settled; ORDER_BATCH_PAY when they were the last."""
     batch = s.execute(
-        select(PayBatch1688).where(PayBatch1688.batch_id == op.batch_id).with_for_update()
+        select(PayBatch1688).where(PayBatch1688.batch_id == batch_id).with_for_update()
     ).scalar_one()
     entries = json.loads(batch.items)
     for entry in entries:
-        if entry["orderId"] == op.object_id:
-            entry["status"] = status
+        entry["status"] = statuses.get(entry["orderId"], entry["status"])
     batch.items = json.dumps(entries)
-    batch.pending -= 1
+    batch.pending -= len(statuses)
     if batch.pending == 0:
         finish_batch(s, batch, entries, now_ms)
 
@@ -351,11 +375,13 @@ def pay_orders(
         )
     now_ms = clock.now_ms()
     with db.transaction() as s:
-        for item, outcome in zip(to_pay, answers, strict=True):
-            assert item.operation is not None
-            answer = Answer.of(outcome)
-            with s.begin_nested():
-                state, row = settle_pay(s, item.operation.operation_id, answer, now_ms)
+        pairs = [
+            (str(item.operation.operation_id), Answer.of(outcome))  # type: ignore[union-attr]
+            for item, outcome in zip(to_pay, answers, strict=True)
+        ]
+        for item, (_, answer), (state, row) in zip(
+            to_pay, pairs, settle_pays(s, pairs, now_ms), strict=True
+        ):
             _report(item, state, answer, row)
         if batch_id is not None:
             unsettled = s.execute(
@@ -432,5 +458,7 @@ def reconcile_pay(
     except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
         outcome = exc
     with db.transaction() as s:
-        state, row = settle_pay(s, op.operation_id, Answer.of(outcome), clock.now_ms(), owner=owner)
+        ((state, row),) = settle_pays(
+            s, [(op.operation_id, Answer.of(outcome))], clock.now_ms(), owner=owner
+        )
         return reconcile.Settled(state, records.order_out(row) if row is not None else None)

@@ -32,6 +32,12 @@ class SandboxMarketplace:
         self.seller = orders.Seller(db, settings, clock, self)
         self._catalogue_ready = False
         self._catalogue_lock = threading.Lock()
+        # The sandbox keeps its state in the gateway's own database and connection pool. A
+        # seller operation may take a second connection (the sandbox clock's offset) while it
+        # holds one, so at most db_pool_size of them run at once in a process: a request
+        # fanning out 100 calls cannot take every connection and wait for itself. (Injected
+        # latency is spent outside this gate, as a remote marketplace's would be.)
+        self._gate = threading.BoundedSemaphore(max(1, settings.db_pool_size))
 
     # --- plumbing --------------------------------------------------------------------------
     def ensure_catalogue(self) -> None:
@@ -53,7 +59,11 @@ class SandboxMarketplace:
 
     def _call(self, operation: str, action: Callable[[], T], *, write: bool = False) -> T:
         """Run one marketplace operation under the injected faults that match it."""
-        return faults.apply(self.db, self.clock, operation, P.acting_developer(), action, write)
+        def gated() -> T:
+            with self._gate:
+                return action()
+
+        return faults.apply(self.db, self.clock, operation, P.acting_developer(), gated, write)
 
     # --- goods -----------------------------------------------------------------------------
     def search(self, query: P.SearchQuery) -> P.SearchPage:

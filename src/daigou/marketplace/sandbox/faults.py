@@ -189,7 +189,8 @@ def _claim(db: Database, operation: str, develop_id: str | None) -> list[Sandbox
                 )
                 .returning(SandboxFault.fault_id)
             ).scalar_one_or_none()
-        _forget(db)  # its remaining count changed
+        if f.remaining is not None:
+            _forget(db)  # its remaining count changed (an unlimited fault's match did not)
         if claimed is None:
             continue
         chosen.append(f)
