@@ -398,9 +398,11 @@ class Seller(TimerDesk):
                     self._timer(
                         s, now + self.settings.sandbox_ship_after_seconds * 1000, "ship", order_id
                     )
+                result = P.PayResult(order_id, True, amount_fen)
+                self._record_write(s, key, "pay", asdict(result), now)
                 topic = T_PAY if platform == P.Platform.ALIBABA else TB_STATUS
                 self._emit(s, str(platform), topic, now, order=order, previous=prev)
-                result = P.PayResult(order_id, True, amount_fen)
+                return result
             self._record_write(s, key, "pay", asdict(result), now)
             return result
 

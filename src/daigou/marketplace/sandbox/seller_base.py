@@ -102,7 +102,10 @@ class SellerBase:
         **extra: Any,
     ) -> None:
         """Write the push a real marketplace would send: small, ids and statuses only (the
-        gateway reads the object for the rest)."""
+        gateway reads the object for the rest). The push counter is one row that every write
+        locks until it commits (so pushes are numbered in commit order and a reader's cursor
+        never skips one): the rest of the write is flushed first, to hold it briefly."""
+        s.flush()
         n = self._next(s, "message")
         data: dict[str, Any] = {"msgSendTime": at, **extra}
         status = None
