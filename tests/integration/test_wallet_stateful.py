@@ -31,6 +31,7 @@ from tests.support.wallet_helpers import (
 )
 
 HOLD_KEYS = [f"1688:{i}:pay:1" for i in range(10)]
+BULK_KEYS = [f"1688:{i}:pay:2" for i in range(12)]  # held by hold_many only: always new
 REFUND_KEYS = [f"TQ{i}" for i in range(8)]
 REFERENCES = [f"ref-{i}" for i in range(6)]
 SETTINGS = settings(
@@ -248,6 +249,54 @@ def _machine(db, app_settings):
             m.held -= h.amount
             m.available += h.amount
             m.entries += 1
+
+        # --- several at once (a bulk pay) ------------------------------------------------
+        @rule(amounts=st.lists(st.integers(1, 3_000), min_size=1, max_size=5))
+        def hold_many(self, amounts: list[int]) -> None:
+            m = self.model
+            free = [k for k in BULK_KEYS if k not in m.holds][: len(amounts)]
+            requests = [
+                wallet.HoldRequest(k, a, wallet.Refs(platform=1, order_id=k.split(":")[1]))
+                for k, a in zip(free, amounts, strict=False)
+            ]
+            if not requests:
+                return
+            with db.transaction() as s:
+                took = wallet.hold_many(
+                    s, developer_id=self.dev, requests=requests, now_ms=self._now()
+                )
+            for r, ok in zip(requests, took, strict=True):
+                assert ok == (r.amount <= m.available), (r, m.available)
+                if ok:
+                    m.holds[r.key] = ModelHold(r.amount)
+                    m.available -= r.amount
+                    m.held += r.amount
+                    m.entries += 1
+
+        @rule(data=st.data())
+        def settle_holds(self, data: st.DataObject) -> None:
+            m = self.model
+            keys = sorted(m.holds)
+            if not keys:
+                return
+            chosen = data.draw(st.lists(st.sampled_from(keys), unique=True, max_size=6))
+            split = data.draw(st.integers(0, len(chosen)), label="captured first")
+            capture, release = chosen[:split], chosen[split:]
+            with db.transaction() as s:
+                moved = wallet.settle_holds(
+                    s, developer_id=self.dev, capture=capture, release=release, now_ms=self._now()
+                )
+            assert moved == {k for k in chosen if m.holds[k].status == "held"}
+            for k in moved:
+                h = m.holds[k]
+                m.held -= h.amount
+                m.entries += 1
+                if k in capture:
+                    h.status, h.captured = "captured", h.amount
+                    m.captured += h.amount
+                else:
+                    h.status = "released"
+                    m.available += h.amount
 
         # --- refunds ----------------------------------------------------------------------
         @rule(
