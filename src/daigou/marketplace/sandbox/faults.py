@@ -13,7 +13,9 @@ optionally only for one developer (the one :func:`daigou.marketplace.port.acting
 
 Latency faults add up; of the other modes the oldest matching fault applies. Each applied fault
 counts a ``hit`` and uses one of its ``remaining``, claimed by a conditional update so two
-processes never both use the last one.
+processes never both use the last one. A fault without a count (until cleared) has nothing to
+use up: its hits are counted in memory and added to its row at most every CACHE_SECONDS (and
+before the operator's list), so a latency fault on every call does not add a write per call.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -61,6 +64,7 @@ def _live() -> Any:
 
 
 def active(db: Database) -> list[dict[str, Any]]:
+    flush_hits(db)
     with db.reading() as conn:
         rows = conn.execute(
             select(SandboxFault)
@@ -139,10 +143,39 @@ def _forget(db: Database) -> None:
     _cache.pop(_key(db), None)
 
 
+# hits of faults without a count, not yet added to their rows: (database, fault id) -> hits
+_hits: dict[tuple[str, str], int] = {}
+_hits_lock = threading.Lock()
+
+
+def _count_hit(db: Database, fault_id: str) -> None:
+    with _hits_lock:
+        key = (_key(db), fault_id)
+        _hits[key] = _hits.get(key, 0) + 1
+
+
+def flush_hits(db: Database) -> None:
+    """Add the hits counted in memory to their faults' rows."""
+    name = _key(db)
+    with _hits_lock:
+        taken = {fid: n for (d, fid), n in _hits.items() if d == name}
+        for fid in taken:
+            del _hits[(name, fid)]
+    if taken:
+        with db.transaction() as s:
+            for fid, n in sorted(taken.items()):
+                s.execute(
+                    update(SandboxFault)
+                    .where(SandboxFault.fault_id == fid)
+                    .values(hits=SandboxFault.hits + n)
+                )
+
+
 def _live_rows(db: Database) -> list[dict[str, Any]]:
     cached = _cache.get(_key(db))
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
+    flush_hits(db)
     with db.reading() as conn:
         rows = [
             dict(r._mapping)
@@ -179,6 +212,12 @@ def _claim(db: Database, operation: str, develop_id: str | None) -> list[Sandbox
             continue
         if f.probability < 100 and _rng.randrange(100) >= f.probability:
             continue
+        if f.remaining is None:  # until cleared: nothing to use up
+            _count_hit(db, f.fault_id)
+            chosen.append(f)
+            if f.mode != "latency":
+                blocking_taken = True
+            continue
         with db.transaction() as s:
             claimed = s.execute(
                 update(SandboxFault)
@@ -189,8 +228,7 @@ def _claim(db: Database, operation: str, develop_id: str | None) -> list[Sandbox
                 )
                 .returning(SandboxFault.fault_id)
             ).scalar_one_or_none()
-        if f.remaining is not None:
-            _forget(db)  # its remaining count changed (an unlimited fault's match did not)
+        _forget(db)  # its remaining count changed
         if claimed is None:
             continue
         chosen.append(f)
