@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         default=604_800, ge=1, description="buyer's time to send goods back or modify"
     )
     sandbox_refund_receive_seconds: int = Field(default=864_000, ge=1)
+    sandbox_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="sandbox marketplace operations run at once per process (its work is this "
+        "process's CPU: more only contend); injected latency is spent outside this limit",
+    )
 
     # HTTP rules (CONTRACT sections 2 to 4)
     timestamp_window_seconds: int = 600

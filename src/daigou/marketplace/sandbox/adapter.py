@@ -32,12 +32,15 @@ class SandboxMarketplace:
         self.seller = orders.Seller(db, settings, clock, self)
         self._catalogue_ready = False
         self._catalogue_lock = threading.Lock()
-        # The sandbox keeps its state in the gateway's own database and connection pool. A
-        # seller operation may take a second connection (the sandbox clock's offset) while it
-        # holds one, so at most db_pool_size of them run at once in a process: a request
-        # fanning out 100 calls cannot take every connection and wait for itself. (Injected
-        # latency is spent outside this gate, as a remote marketplace's would be.)
-        self._gate = threading.BoundedSemaphore(max(1, settings.db_pool_size))
+        # The sandbox runs in the gateway's process, on its database and connection pool.
+        # Its work is this process's CPU (the GIL): a few operations at once go as fast as
+        # many, and many at once only contend. A seller operation may also take a second
+        # connection while it holds one (the clock's offset, an offer), so a request fanning
+        # out 100 calls must not start 100 of them: at most DAIGOU_SANDBOX_CONCURRENCY run at
+        # once (never more than half the pool). Injected latency is spent outside this gate, as
+        # a remote marketplace's would be.
+        limit = min(settings.sandbox_concurrency, max(1, settings.db_pool_size // 2))
+        self._gate = threading.BoundedSemaphore(limit)
 
     # --- plumbing --------------------------------------------------------------------------
     def ensure_catalogue(self) -> None:

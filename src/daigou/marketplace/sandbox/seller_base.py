@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from daigou.config import Settings
@@ -85,8 +85,14 @@ class SellerBase:
         s.flush()
 
     def _timer(self, s: Session, due_ms: int, kind: str, object_id: str, **payload: Any) -> None:
-        s.add(
-            SandboxTimer(due_ms=due_ms, kind=kind, object_id=object_id, payload=json.dumps(payload))
+        s.execute(
+            insert(SandboxTimer),
+            {
+                "due_ms": due_ms,
+                "kind": kind,
+                "object_id": object_id,
+                "payload": json.dumps(payload),
+            },
         )
 
     def _emit(
@@ -126,17 +132,19 @@ class SellerBase:
             )
             if previous is not None:
                 data["previousRefundStatus"] = refund_status_label(platform, previous)
-        s.add(
-            SandboxMessage(
-                message_id=f"sbm_{n:012d}",
-                platform=platform,
-                topic=topic,
-                occurred_ms=at,
-                order_id=(order or refund or {}).get("order_id"),
-                refund_id=refund["refund_id"] if refund else None,
-                status=status,
-                data=json.dumps(data, ensure_ascii=False),
-            )
+        # inserted after the counter is taken: the push's seq follows the commit order
+        s.execute(
+            insert(SandboxMessage),
+            {
+                "message_id": f"sbm_{n:012d}",
+                "platform": platform,
+                "topic": topic,
+                "occurred_ms": at,
+                "order_id": (order or refund or {}).get("order_id"),
+                "refund_id": refund["refund_id"] if refund else None,
+                "status": status,
+                "data": json.dumps(data, ensure_ascii=False),
+            },
         )
 
     def _write_done(self, s: Session, key: str) -> Any:
