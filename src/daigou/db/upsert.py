@@ -94,3 +94,27 @@ def increment(
         _STATEMENTS[cache_key] = stmt
     params = {**_params(keys), "v_by": by, "v_by2": by}
     return int(executor.execute(stmt, params).scalar_one())
+
+
+def increment_many(
+    executor: Session | Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    column: str,
+    by: int = 1,
+) -> dict[tuple[Any, ...], int]:
+    """`increment` for several distinct keys in one statement (a multi-row upsert): the new
+    value of `column` per key tuple (the key columns' values in sorted column-name order)."""
+    if not rows:
+        return {}
+    names = tuple(sorted(rows[0]))
+    ins = _insert(_dialect(executor), table)
+    stmt = (
+        ins.values([{**r, column: by} for r in rows])
+        .on_conflict_do_update(
+            index_elements=list(names),
+            set_={column: table.c[column] + getattr(ins.excluded, column)},
+        )
+        .returning(*(table.c[n] for n in names), table.c[column])
+    )
+    return {tuple(r[:-1]): int(r[-1]) for r in executor.execute(stmt)}

@@ -16,7 +16,7 @@ from daigou.core import ids
 from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.session import Database
-from daigou.db.upsert import increment
+from daigou.db.upsert import increment, increment_many
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, MessageSequence, OutboxMessage
 from daigou.messages.schemas import DELIVERY_STATUSES, MAX_BATCH, MESSAGE_TYPES
 
@@ -106,6 +106,53 @@ def record_many(
         }
         for i, (user_id, body, object_id) in enumerate(items)
     ]
+    session.execute(insert(OutboxMessage), rows)
+
+
+def record_each(
+    session: Session,
+    *,
+    developer_id: int,
+    platform: int,
+    message_type: str,
+    items: list[tuple[str, str | None, str | None, Callable[[int], dict[str, Any]]]],
+    now_ms: int,
+) -> None:
+    """`record` for one message on each of several distinct keys, in two statements: every
+    key's next sequence at once, then one multi-row insert. Each item is (order_key, user_id,
+    object_id, body_of(sequence))."""
+    if not items:
+        return
+    taken = increment_many(
+        session,
+        MessageSequence.__table__,
+        [{"developer_id": developer_id, "order_key": key} for key, *_ in items],
+        "last",
+    )
+    rows = []
+    for key, user_id, object_id, body_of in items:
+        sequence = taken[(developer_id, key)]
+        rows.append(
+            {
+                "message_id": ids.message_id(),
+                "developer_id": developer_id,
+                "user_id": user_id,
+                "platform": platform,
+                "message_type": message_type,
+                "order_key": key,
+                "sequence": sequence,
+                "body": json.dumps(
+                    {"sequence": sequence, **body_of(sequence)},
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ),
+                "created_at": now_ms,
+                "delivery_status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now_ms,
+                "object_id": object_id,
+            }
+        )
     session.execute(insert(OutboxMessage), rows)
 
 

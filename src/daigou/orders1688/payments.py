@@ -271,6 +271,7 @@ def settle_pays(
         now_ms=now_ms,
     )
     settled: dict[str, dict[str, str]] = {}  # batch id -> order id -> final status
+    moved_on: list[tuple[Order1688, str]] = []  # paid orders and the status they left
     out: list[tuple[str, Order1688 | None]] = []
     for op_id, answer in answers:
         op, row = ops[op_id], rows[ops[op_id].object_id]
@@ -285,7 +286,9 @@ def settle_pays(
         row.pending_operation, row.held_fen, row.modified_at = None, 0, now_ms
         if op_id in paid:
             row.pay_state, row.paid_fen = "paid", op.amount_fen
-            _mark_paid(s, row, now_ms)
+            left = _mark_paid(row, now_ms)
+            if left is not None:
+                moved_on.append((row, left))
             op.state, op.last_error, status = SUCCEEDED, None, "successed"
         else:
             row.pay_state = "none"
@@ -294,6 +297,7 @@ def settle_pays(
         if op.batch_id is not None:
             settled.setdefault(op.batch_id, {})[op.object_id] = status
         out.append((op.state, row))
+    records.message_each(s, developer_id, "ORDER_BUYER_VIEW_ORDER_PAY", moved_on, now_ms)
     for batch_id, statuses in settled.items():
         _batch_settled(s, batch_id, statuses, now_ms)
     s.flush()
@@ -307,16 +311,17 @@ def _refusal(answer: Answer) -> tuple[str, str]:
     return answer.error.code or MARKET_ERROR, answer.error.message
 
 
-def _mark_paid(s: Session, row: Order1688, now_ms: int) -> None:
+def _mark_paid(row: Order1688, now_ms: int) -> str | None:
     """The marketplace took the payment: the record is ``waitsellersend`` (unless a push got it
-    there, or further, first) with ORDER_BUYER_VIEW_ORDER_PAY."""
+    there, or further, first). The status it left, when it moved (to report with
+    ORDER_BUYER_VIEW_ORDER_PAY); else None."""
     if records.RANK.get(row.status, 0) >= records.RANK["waitsellersend"]:
-        return
+        return None
     body = json.loads(row.body)
     body["baseInfo"].update(status="waitsellersend", payTime=now_ms, modifyTime=now_ms)
     previous, row.status = row.status, "waitsellersend"
     row.body = json.dumps(body, ensure_ascii=False)
-    records._message(s, row, "ORDER_BUYER_VIEW_ORDER_PAY", previous, now_ms)  # noqa: SLF001
+    return previous
 
 
 def _batch_settled(s: Session, batch_id: str, statuses: dict[str, str], now_ms: int) -> None:
