@@ -64,6 +64,42 @@ def record(
     return message
 
 
+def _insert_messages(
+    session: Session,
+    *,
+    developer_id: int,
+    platform: int,
+    message_type: str,
+    now_ms: int,
+    rows: list[tuple[str, int, str | None, str | None, dict[str, Any]]],
+) -> None:
+    """One multi-row insert of messages whose sequences are taken:
+    (order_key, sequence, user_id, object_id, body) each."""
+    session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "message_id": ids.message_id(),
+                "developer_id": developer_id,
+                "user_id": user_id,
+                "platform": platform,
+                "message_type": message_type,
+                "order_key": key,
+                "sequence": sequence,
+                "body": json.dumps(
+                    {"sequence": sequence, **body}, separators=(",", ":"), ensure_ascii=False
+                ),
+                "created_at": now_ms,
+                "delivery_status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now_ms,
+                "object_id": object_id,
+            }
+            for key, sequence, user_id, object_id, body in rows
+        ],
+    )
+
+
 def record_many(
     session: Session,
     *,
@@ -86,27 +122,17 @@ def record_many(
         by=len(items),
     )
     first = last - len(items) + 1
-    rows = [
-        {
-            "message_id": ids.message_id(),
-            "developer_id": developer_id,
-            "user_id": user_id,
-            "platform": platform,
-            "message_type": message_type,
-            "order_key": order_key,
-            "sequence": first + i,
-            "body": json.dumps(
-                {"sequence": first + i, **body}, separators=(",", ":"), ensure_ascii=False
-            ),
-            "created_at": now_ms,
-            "delivery_status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now_ms,
-            "object_id": object_id,
-        }
-        for i, (user_id, body, object_id) in enumerate(items)
-    ]
-    session.execute(insert(OutboxMessage), rows)
+    _insert_messages(
+        session,
+        developer_id=developer_id,
+        platform=platform,
+        message_type=message_type,
+        now_ms=now_ms,
+        rows=[
+            (order_key, first + i, user_id, object_id, body)
+            for i, (user_id, body, object_id) in enumerate(items)
+        ],
+    )
 
 
 def record_each(
@@ -132,28 +158,15 @@ def record_each(
     rows = []
     for key, user_id, object_id, body_of in items:
         sequence = taken[(developer_id, key)]
-        rows.append(
-            {
-                "message_id": ids.message_id(),
-                "developer_id": developer_id,
-                "user_id": user_id,
-                "platform": platform,
-                "message_type": message_type,
-                "order_key": key,
-                "sequence": sequence,
-                "body": json.dumps(
-                    {"sequence": sequence, **body_of(sequence)},
-                    separators=(",", ":"),
-                    ensure_ascii=False,
-                ),
-                "created_at": now_ms,
-                "delivery_status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now_ms,
-                "object_id": object_id,
-            }
-        )
-    session.execute(insert(OutboxMessage), rows)
+        rows.append((key, sequence, user_id, object_id, body_of(sequence)))
+    _insert_messages(
+        session,
+        developer_id=developer_id,
+        platform=platform,
+        message_type=message_type,
+        now_ms=now_ms,
+        rows=rows,
+    )
 
 
 # --- reading messages (ENDPOINTS 0.5, 0.6) ----------------------------------------------------
