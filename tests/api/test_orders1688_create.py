@@ -21,7 +21,7 @@ def create(api, dev, lines, user_id=None, **extra):
 
 def test_create_makes_a_waiting_order_with_its_message(api, dev, settings, db):
     ((seller, lines),) = merchants(settings, 1, 2)
-    data = assert_ok(create(api, dev, lines, outOrderId="erp-1"))
+    data = assert_ok(create(api, dev, lines, outOrderId="erp-1", message="gift wrap, please"))
     assert data["status"] == "waitbuyerpay" and data["replayed"] is False
     assert data["failedOfferList"] == [] and data["outOrderId"] == "erp-1"
     (listed,) = data["orderList"]
@@ -34,6 +34,13 @@ def test_create_makes_a_waiting_order_with_its_message(api, dev, settings, db):
     base, info = order["baseInfo"], order["gatewayInfo"]
     assert base["id"] == data["orderId"] and base["status"] == "waitbuyerpay"
     assert base["sellerOpenId"] == seller and len(order["productItems"]) == 2
+    assert base["flow"] == "general" and base["buyerFeedback"] == "gift wrap, please"
+    shipping = order["nativeLogistics"]
+    assert (shipping["contactPerson"], shipping["mobile"]) == (
+        ADDRESS["fullName"],
+        ADDRESS["mobile"],
+    )
+    assert shipping["address"] == ADDRESS["address"] and shipping["logisticsItems"] == []
     assert info["outOrderId"] == "erp-1" and info["payState"] == "none"
     assert info["pendingOperation"] is None and info["sequence"] == 1
     with db.reading() as conn:

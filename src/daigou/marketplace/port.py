@@ -376,6 +376,9 @@ class MarketOrder:
     parcels: tuple[Parcel, ...] = ()
     refund_status: str | None = None
     currency: str = "CNY"
+    message: str = ""  # the buyer's remark
+    flow: str | None = None
+    address: Address | None = None  # where it ships
 
 
 @dataclass(frozen=True)

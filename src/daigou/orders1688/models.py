@@ -40,6 +40,8 @@ class Order1688(Base):
     __table_args__ = (
         Index("ix_order1688_dev_created", "developer_id", "created_at", "order_id"),
         Index("ix_order1688_dev_out", "developer_id", "out_order_id"),
+        # a sub-account's page (6.6 with user-id): its own orders, newest first, at any depth
+        Index("ix_order1688_dev_user_created", "developer_id", "user_id", "created_at", "order_id"),
     )
 
 

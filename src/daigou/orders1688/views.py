@@ -33,6 +33,8 @@ def order_view(o: P.MarketOrder) -> dict[str, Any]:
             "completeTime": o.completed_ms,
             "modifyTime": o.modified_ms,
             "outOrderId": o.out_order_id,
+            "flow": o.flow,
+            "buyerFeedback": o.message,
         },
         "productItems": [
             {
@@ -52,7 +54,10 @@ def order_view(o: P.MarketOrder) -> dict[str, Any]:
             }
             for ln in o.lines
         ],
-        "nativeLogistics": {"logisticsItems": [parcel_view(p) for p in o.parcels]},
+        "nativeLogistics": {
+            **address_view(o.address),
+            "logisticsItems": [parcel_view(p) for p in o.parcels],
+        },
     }
 
 
@@ -65,4 +70,22 @@ def parcel_view(p: P.Parcel) -> dict[str, Any]:
         "signedTime": p.delivered_ms,
         "subItemIds": list(p.entry_ids),
         "steps": [{"acceptTime": s.time_ms, "remark": s.remark} for s in p.steps],
+    }
+
+
+def address_view(a: P.Address | None) -> dict[str, Any]:
+    """Where the order ships, in 1688's ``nativeLogistics`` names."""
+    if a is None:
+        return {}
+    return {
+        "contactPerson": a.full_name,
+        "mobile": a.mobile,
+        "telephone": a.phone,
+        "zip": a.post_code,
+        "province": a.province,
+        "city": a.city,
+        "area": a.area,
+        "areaCode": a.district_code,
+        "town": a.town,
+        "address": a.address,
     }

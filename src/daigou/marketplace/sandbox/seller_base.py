@@ -204,6 +204,9 @@ class SellerBase:
             completed_ms=order["completed_ms"],
             close_reason=order["close_reason"],
             close_operate_type=order["close_operate_type"],
+            message=order.get("message") or "",
+            flow=order.get("flow"),
+            address=P.Address(**order["address"]) if order.get("address") else None,
             parcels=tuple(
                 P.Parcel(
                     logistics_id=p["logistics_id"],
