@@ -7,6 +7,7 @@ import pytest
 
 from daigou.core.errors import ApiError, Conflict, InsufficientBalance
 from daigou.core.pagination import PageRequest, decode_cursor
+from daigou.wallet import bulk
 from daigou.wallet import service as wallet
 from daigou.wallet.service import LedgerFilter, Refs
 from tests.support.wallet_helpers import (
@@ -715,11 +716,11 @@ def _refs(order_id: str) -> Refs:
 
 def test_hold_many_holds_in_order_while_the_balance_lasts(db, funded):
     requests = [
-        wallet.HoldRequest(f"bulk:{k}", amount, _refs(str(k)))
+        bulk.HoldRequest(f"bulk:{k}", amount, _refs(str(k)))
         for k, amount in enumerate([4_000, 7_000, 5_000, 1_000])
     ]
     with db.transaction() as s:
-        held = wallet.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
+        held = bulk.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
     assert held == [True, False, True, True]  # 4,000 + 5,000 + 1,000 of 10,000
     assert _bal(db, funded) == (0, 10_000)
     b = read_books(db, funded)
@@ -736,16 +737,16 @@ def test_hold_many_holds_in_order_while_the_balance_lasts(db, funded):
 
 
 def test_settle_holds_captures_and_releases_each_once(db, funded):
-    requests = [wallet.HoldRequest(f"bulk:{k}", 2_000, _refs(str(k))) for k in range(3)]
+    requests = [bulk.HoldRequest(f"bulk:{k}", 2_000, _refs(str(k))) for k in range(3)]
     with db.transaction() as s:
-        wallet.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
-        moved = wallet.settle_holds(
+        bulk.hold_many(s, developer_id=funded, requests=requests, now_ms=NOW_MS)
+        moved = bulk.settle_holds(
             s, developer_id=funded, capture=["bulk:0", "bulk:2"], release=["bulk:1"], now_ms=NOW_MS
         )
     assert moved == {"bulk:0", "bulk:1", "bulk:2"}
     assert _bal(db, funded) == (6_000, 0)
     with db.transaction() as s:  # again: nothing moves twice
-        again = wallet.settle_holds(
+        again = bulk.settle_holds(
             s, developer_id=funded, capture=["bulk:0", "bulk:1"], release=["bulk:2"], now_ms=NOW_MS
         )
         global_checks(s)

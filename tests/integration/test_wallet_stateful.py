@@ -21,6 +21,7 @@ from hypothesis.stateful import (
 )
 
 from daigou.core.errors import ApiError, Conflict, InsufficientBalance, NotFound
+from daigou.wallet import bulk
 from daigou.wallet import service as wallet
 from tests.support.wallet_helpers import (
     NOW_MS,
@@ -256,13 +257,13 @@ def _machine(db, app_settings):
             m = self.model
             free = [k for k in BULK_KEYS if k not in m.holds][: len(amounts)]
             requests = [
-                wallet.HoldRequest(k, a, wallet.Refs(platform=1, order_id=k.split(":")[1]))
+                bulk.HoldRequest(k, a, wallet.Refs(platform=1, order_id=k.split(":")[1]))
                 for k, a in zip(free, amounts, strict=False)
             ]
             if not requests:
                 return
             with db.transaction() as s:
-                took = wallet.hold_many(
+                took = bulk.hold_many(
                     s, developer_id=self.dev, requests=requests, now_ms=self._now()
                 )
             for r, ok in zip(requests, took, strict=True):
@@ -283,7 +284,7 @@ def _machine(db, app_settings):
             split = data.draw(st.integers(0, len(chosen)), label="captured first")
             capture, release = chosen[:split], chosen[split:]
             with db.transaction() as s:
-                moved = wallet.settle_holds(
+                moved = bulk.settle_holds(
                     s, developer_id=self.dev, capture=capture, release=release, now_ms=self._now()
                 )
             assert moved == {k for k in chosen if m.holds[k].status == "held"}

@@ -42,6 +42,7 @@ from daigou.orders1688 import schemas as S
 from daigou.orders1688.models import Order1688, PayBatch1688
 from daigou.reconcile import service as reconcile
 from daigou.reconcile.models import FAILED, OPEN_STATES, SUCCEEDED, MarketOperation
+from daigou.wallet import bulk
 from daigou.wallet import service as wallet
 
 MAX_ORDERS = 100
@@ -134,11 +135,11 @@ def _claim_all(
             ).scalars()
         }
         payable = [(i, rows[i.order_id]) for i in items if _payable(buyer, i, rows.get(i.order_id))]
-        held = wallet.hold_many(
+        held = bulk.hold_many(
             s,
             developer_id=buyer.developer_id,
             requests=[
-                wallet.HoldRequest(
+                bulk.HoldRequest(
                     key=f"1688:{row.order_id}:pay:{row.pay_attempts + 1}",
                     amount=row.total_fen,
                     refs=wallet.Refs(
@@ -263,7 +264,7 @@ def settle_pays(
         op_id for op_id, a in answers if op_id in mine and a.result is not None and a.result.paid
     }
     refused = {op_id for op_id, a in answers if op_id in mine and not a.timed_out} - paid
-    moved = wallet.settle_holds(
+    moved = bulk.settle_holds(
         s,
         developer_id=developer_id,
         capture=[str(ops[i].hold_key) for i in op_ids if i in paid],
