@@ -111,6 +111,8 @@ def _payable(buyer: S.Buyer, item: Item, row: Order1688 | None) -> bool:
         item.fail(40901, ALREADY_PAID, "the order is paid")
     elif row.status != "waitbuyerpay":
         item.fail(40901, NOT_PAYABLE, f"the order is {row.status}: not payable")
+    elif row.total_fen <= 0:  # nothing to hold: never one item failing the whole call
+        item.fail(40901, NOT_PAYABLE, "the order's total is not above zero: not payable")
     else:
         return True
     return False
