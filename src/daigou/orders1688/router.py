@@ -4,6 +4,7 @@ query (9.1)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -18,6 +19,15 @@ from daigou.orders1688 import schemas as S
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
 MARKET = [50201, 50401]
+
+
+def _as_buyer(ctx: Ctx, use_case: Callable[..., Any], body: Any) -> Awaitable[Response]:
+    """Run a buyer's use case: ``use_case(db, marketplace, buyer, body=, now_ms=)``."""
+    return ctx.run(
+        lambda c: use_case(
+            ctx.db, ctx.marketplace, S.Buyer.of(c), body=body, now_ms=ctx.clock.now_ms()
+        )
+    )
 
 
 @router.post_(
@@ -59,15 +69,7 @@ async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Respon
     summary="6.2 Create a single-merchant order (outOrderId: idempotent business key)",
 )
 async def create_order(body: create.CreateRequest, ctx: Signed) -> Response:
-    return await ctx.run(
-        lambda c: create.create(
-            ctx.db,
-            ctx.marketplace,
-            S.Buyer.of(c),
-            body=body,
-            now_ms=ctx.clock.now_ms(),
-        )
-    )
+    return await _as_buyer(ctx, create.create, body)
 
 
 @router.post_(
@@ -99,15 +101,7 @@ async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
     summary="6.7 Cancel an unpaid order",
 )
 async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
-    return await ctx.run(
-        lambda c: actions.cancel(
-            ctx.db,
-            ctx.marketplace,
-            S.Buyer.of(c),
-            body=body,
-            now_ms=ctx.clock.now_ms(),
-        )
-    )
+    return await _as_buyer(ctx, actions.cancel, body)
 
 
 @router.post_(
@@ -117,15 +111,7 @@ async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
     summary="6.10 Confirm receipt of a shipped order",
 )
 async def receive_goods(body: actions.ReceiveRequest, ctx: Signed) -> Response:
-    return await ctx.run(
-        lambda c: actions.receive(
-            ctx.db,
-            ctx.marketplace,
-            S.Buyer.of(c),
-            body=body,
-            now_ms=ctx.clock.now_ms(),
-        )
-    )
+    return await _as_buyer(ctx, actions.receive, body)
 
 
 @router.get_(
