@@ -17,9 +17,6 @@ taobao), each `client` (HTTP and signing) -> `mapper` (raw JSON to these DTOs) -
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -65,8 +62,23 @@ class MarketplaceNotFound(MarketplaceError):
         self.ident = ident
 
 
+class MarketplaceNotSent(MarketplaceError):
+    """The call certainly did not reach the marketplace (no connection, no slot in the
+    upstream's limiter): nothing happened there, so it is safe to send again."""
+
+
+class MarketplaceRateLimited(MarketplaceError):
+    """The marketplace refused the call for its rate limit: nothing happened there; it may be
+    sent again after ``retry_after_s`` seconds."""
+
+    def __init__(self, code: str, message: str, *, retry_after_s: float = 1.0) -> None:
+        super().__init__(code, message)
+        self.retry_after_s = retry_after_s
+
+
 class MarketplaceTimeout(Exception):
-    """No answer in time. For a write the outcome is unknown until reconciled (50401)."""
+    """No answer in time: the outcome is unknown. For a write it stays unknown until the
+    reconciler settles it by querying (50401); it is never sent again blindly."""
 
     def __init__(self, operation: str, wrote: bool | None = None) -> None:
         super().__init__(f"{operation}: no answer from the marketplace")
@@ -74,23 +86,11 @@ class MarketplaceTimeout(Exception):
         self.wrote = wrote  # adapters never know; the sandbox's fault injection may say
 
 
-# --- who is calling ----------------------------------------------------------------------------
-_ACTING_FOR: ContextVar[str | None] = ContextVar("marketplace_acting_for", default=None)
+MarketplaceOutcomeUnknown = MarketplaceTimeout  # the name that says what the caller may do
 
 
-@contextmanager
-def acting_for(develop_id: str | None) -> Iterator[None]:
-    """Marks the marketplace calls made inside as made for one developer. Real adapters ignore
-    it (the gateway buys with one account); the sandbox scopes injected faults by it."""
-    token = _ACTING_FOR.set(develop_id)
-    try:
-        yield
-    finally:
-        _ACTING_FOR.reset(token)
-
-
-def acting_developer() -> str | None:
-    return _ACTING_FOR.get()
+# --- who is calling (not part of the port: see daigou.marketplace.context) -------------------
+from daigou.marketplace.context import acting_developer, acting_for  # noqa: E402,F401
 
 
 # --- goods ------------------------------------------------------------------------------------
