@@ -49,6 +49,9 @@ def create_app(
     from daigou.marketplace.factory import build_marketplace
 
     marketplace, clock = build_marketplace(settings, db, clock or SystemClock())
+    from daigou.platforms import register_platforms
+
+    settlers = register_platforms()
     run_worker = settings.run_worker if worker is None else worker
 
     @asynccontextmanager
@@ -62,7 +65,7 @@ def create_app(
         if run_worker:
             from daigou.workers.runner import WorkerRunner
 
-            runner = WorkerRunner(db, settings, clock, marketplace=marketplace)
+            runner = WorkerRunner(db, settings, clock, marketplace=marketplace, settlers=settlers)
             runner.start_in_background()
         try:
             yield
@@ -84,6 +87,7 @@ def create_app(
     app.state.db = db
     app.state.clock = clock
     app.state.marketplace = marketplace
+    app.state.settlers = settlers
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request

@@ -113,7 +113,7 @@ def test_a_lost_answer_is_settled_by_the_next_call_with_the_same_key(api, dev, s
 
 
 def test_a_lost_create_is_recorded_by_the_reconciler(api, dev, settings, db, app):
-    from daigou.reconcile.service import Reconciler
+    from tests.support.reconcile import reconciler_of
 
     ((_, lines),) = merchants(settings, 1, 1)
     fault = {"operation": "1688.order.create", "mode": "timeout_after_commit", "count": 1}
@@ -124,7 +124,7 @@ def test_a_lost_create_is_recorded_by_the_reconciler(api, dev, settings, db, app
     assert op["operation"] == "create" and op["objectId"] == "found-later"
     assert op["state"] == "unknown"
     assert_ok(api.admin("POST", "/admin/sandbox/clock/advance", {"seconds": 10}))
-    assert Reconciler(db, app.state.marketplace, app.state.clock).run_once() == 1
+    assert reconciler_of(app, db).run_once() == 1
     page = assert_ok(api.call(dev, "POST", PAGE, body={"outOrderId": "found-later"}))
     (order,) = page["data"]
     assert order["baseInfo"]["outOrderId"] == "found-later"

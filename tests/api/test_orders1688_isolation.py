@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from daigou.cart1688.models import Cart1688Line
 from daigou.developers.models import ApiKey
 from daigou.messages.models import OutboxMessage
-from daigou.orders1688.models import Order1688
+from daigou.purchasing.models import PurchaseOrder as Order1688
 from daigou.reconcile.models import MarketOperation
 from daigou.wallet.models import Hold, LedgerEntry
 from tests.api.helpers import assert_error, assert_ok

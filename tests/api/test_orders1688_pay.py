@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from daigou.marketplace import port as P
 from daigou.messages.models import OutboxMessage
-from daigou.reconcile.service import Reconciler
 from daigou.wallet.models import Hold
 from tests.api.helpers import assert_error, assert_ok, field_names
 from tests.api.test_orders1688_create import DETAIL, create
 from tests.api.test_orders1688_preview import merchants
+from tests.support.reconcile import reconciler_of
 
 BULK = "/alibaba/order/batch/submit/to/pay"
 PAY_URL = "/alibaba/order/pay/url"
@@ -221,7 +221,7 @@ def test_a_timeout_with_nothing_done_is_paid_by_the_reconciler_once(api, dev, se
     fault = {"operation": "1688.order.pay", "mode": "timeout", "count": 1}
     assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
     assert assert_ok(bulk(api, dev, [a]))["results"][0]["code"] == 50401
-    reconciler = Reconciler(db, app.state.marketplace, app.state.clock)
+    reconciler = reconciler_of(app, db)
     assert reconciler.run_once() == 0  # not due yet (first check after 5 s)
     assert_ok(api.admin("POST", "/admin/sandbox/clock/advance", {"seconds": 10}))
     assert reconciler.run_once() == 1

@@ -1,5 +1,5 @@
 """The marketplace's pushes consumed into the gateway's 1688 order records
-(``daigou.feed.consumer`` and ``daigou.orders1688.records.apply``): one message per step an
+(``daigou.feed.consumer`` and ``daigou.purchasing.records.apply``): one message per step an
 order took, in order, whatever the pushes did (repeated, reordered, lost), on SQLite and
 PostgreSQL. Time is a ManualClock under the sandbox clock; the seller's timers fire on demand."""
 
@@ -19,8 +19,10 @@ from daigou.marketplace import port as P
 from daigou.marketplace.sandbox import faults
 from daigou.marketplace.sandbox.seller_models import SandboxMessage
 from daigou.messages.models import OutboxMessage
-from daigou.orders1688 import records
-from daigou.orders1688.models import Order1688
+from daigou.orders1688.profile import PROFILE
+from daigou.platforms import register_platforms
+from daigou.purchasing import records
+from daigou.purchasing.models import PurchaseOrder
 from daigou.workers.runner import WorkerRunner
 from tests.conftest import make_settings
 from tests.integration.test_sandbox_seller import START_MS, A, T, new_market, one_order
@@ -36,6 +38,8 @@ PRICE = "ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY"
 SELLER_CLOSE = "ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE"
 BUYER_CLOSE = "ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE"
 REFUND_IN = "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES"
+
+register_platforms()  # the 1688 profile, as the app does at start
 
 
 @pytest.fixture
@@ -77,6 +81,7 @@ def ours(db, market, settings, developer: int, n_lines: int = 3) -> P.MarketOrde
     with db.transaction() as s:
         records.record_created(
             s,
+            PROFILE,
             developer_id=developer,
             user_id=None,
             out_order_id=None,
@@ -106,9 +111,9 @@ def types(db, order_id: str) -> list[str]:
     return [m["type"] for m in outbox(db, order_id)]
 
 
-def record_of(db, order_id: str) -> Order1688:
+def record_of(db, order_id: str) -> PurchaseOrder:
     with db.transaction() as s:
-        row = s.get(Order1688, order_id)
+        row = s.get(PurchaseOrder, ("1688", order_id))
         assert row is not None
         s.expunge(row)
     return row
@@ -304,7 +309,7 @@ def test_a_view_read_late_reports_every_step_it_jumped(db, market, feed_settings
     market.confirm_receipt(A, order.order_id, ())
     late = market.order(A, order.order_id)
     with db.transaction() as s:
-        row = s.get(Order1688, order.order_id)
+        row = s.get(PurchaseOrder, ("1688", order.order_id))
         assert records.apply(s, row, late, market.clock.now_ms())
     assert types(db, order.order_id) == [MAKE, PAY, SEND, TRACE, TRACE, CONFIRM]
 
@@ -318,14 +323,14 @@ def test_applying_the_same_view_twice_or_an_older_one_records_nothing(
     paid = market.order(A, order.order_id)
     now = market.clock.now_ms()
     with db.transaction() as s:
-        row = s.get(Order1688, order.order_id)
+        row = s.get(PurchaseOrder, ("1688", order.order_id))
         assert records.apply(s, row, paid, now)
     with db.transaction() as s:
-        row = s.get(Order1688, order.order_id)
-        body = row.body
+        row = s.get(PurchaseOrder, ("1688", order.order_id))
+        body = row.snapshot
         assert records.apply(s, row, paid, now + 1)  # taken, nothing new
         assert not records.apply(s, row, unpaid, now + 2)  # behind: nothing
-        assert row.body == body and row.status == "waitsellersend"
+        assert row.snapshot == body and row.status == "waitsellersend"
         assert row.modified_at == now
     assert types(db, order.order_id) == [MAKE, PAY]
 
@@ -339,11 +344,11 @@ def test_a_stale_view_of_the_same_status_is_ignored(db, market, feed_settings, d
     after = market.order(A, order.order_id)
     now = market.clock.now_ms()
     with db.transaction() as s:
-        row = s.get(Order1688, order.order_id)
+        row = s.get(PurchaseOrder, ("1688", order.order_id))
         records.apply(s, row, after, now)
         assert not records.apply(s, row, before, now)  # fewer steps, older modifyTime
     with db.transaction() as s:
-        row = s.get(Order1688, order.order_id)
+        row = s.get(PurchaseOrder, ("1688", order.order_id))
         records.apply(s, row, after, now)
     assert types(db, order.order_id) == [MAKE, PAY, SEND, TRACE, TRACE, TRACE, TRACE]
 

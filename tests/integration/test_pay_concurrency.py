@@ -12,13 +12,13 @@ import time
 import httpx
 import pytest
 
-from daigou.reconcile.service import Reconciler
 from tests.api.helpers import assert_ok
 from tests.api.test_orders1688_pay import BULK, fund, make_orders
 from tests.conftest import ADMIN_TOKEN, Api
 from tests.e2e.test_serve_and_cli import BIN, _env
 from tests.integration.test_pay_faults import check_books, settle_everything
 from tests.support.postgres import free_port
+from tests.support.reconcile import reconciler_of
 
 
 def _serve(db_url: str, settings, tmp_path, name: str) -> tuple[subprocess.Popen[str], str]:
@@ -99,11 +99,11 @@ def test_two_processes_bulk_pay_overlapping_orders_once(
     pending = [
         r["key"] for per in answers for data in per for r in data["results"] if r["code"] == 50401
     ]
-    settle_everything(api, db, Reconciler(db, app.state.marketplace, app.state.clock))
+    settle_everything(api, db, reconciler_of(app, db))
     check_books(api, db, app, dev, funded)
     from sqlalchemy import select
 
-    from daigou.orders1688.models import Order1688
+    from daigou.purchasing.models import PurchaseOrder as Order1688
 
     with db.reading() as conn:
         paid = set(

@@ -13,15 +13,17 @@ from sqlalchemy import func, select
 
 from daigou.marketplace import port as P
 from daigou.messages.models import OutboxMessage
-from daigou.orders1688 import payments
-from daigou.orders1688 import schemas as S
-from daigou.orders1688.models import Order1688
+from daigou.orders1688.profile import PROFILE
+from daigou.purchasing import payments
+from daigou.purchasing.buyer import Buyer
+from daigou.purchasing.models import PurchaseOrder as Order1688
 from daigou.reconcile.models import OPEN_STATES, MarketOperation
 from daigou.reconcile.service import Reconciler
 from daigou.wallet import service as wallet
 from daigou.wallet.models import Hold
 from tests.api.helpers import assert_ok
 from tests.api.test_orders1688_pay import BALANCE, bulk, fund, make_orders
+from tests.support.reconcile import reconciler_of
 
 FAULT = "/admin/sandbox/fault/inject"
 
@@ -127,7 +129,7 @@ def test_bulk_pay_under_faults_pays_each_order_once_or_not_at_all(
         for r in data["results"]:
             listed = r["key"] in paid or r["key"] in failed
             assert listed == (r["code"] != 50401), r
-    settle_everything(api, db, Reconciler(db, app.state.marketplace, app.state.clock))
+    settle_everything(api, db, reconciler_of(app, db))
     check_books(api, db, app, dev, topups)
     finished = batch_messages(db)
     for asked, data in batches:
@@ -151,10 +153,10 @@ def test_a_process_dying_after_the_hold_is_settled_by_the_reconciler(api, dev, s
     marketplace: the hold stays until the lease expires, then the reconciler pays it."""
     ((a, ta), (b, tb)) = make_orders(api, dev, settings, 2)
     fund(api, dev, ta + tb)
-    buyer = S.Buyer(developer_id=_pk(db, a), develop_id=dev.develop_id, user_id=None)
-    items, batch_id = payments._claim_all(db, buyer, [a, b], True, app.state.clock.now_ms())
+    buyer = Buyer(developer_id=_pk(db, a), develop_id=dev.develop_id, user_id=None)
+    items, batch_id = payments.claim_all(db, PROFILE, buyer, [a, b], True, app.state.clock.now_ms())
     assert [i.pay_state for i in items] == ["held", "held"]
-    reconciler = Reconciler(db, app.state.marketplace, app.state.clock)
+    reconciler = reconciler_of(app, db)
     assert reconciler.run_once() == 0  # the request's lease is live
     # the marketplace had been asked for a before the process died
     market = app.state.marketplace

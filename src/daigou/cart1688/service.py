@@ -33,6 +33,7 @@ from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
 from daigou.core.pagination import PageRequest
 from daigou.db.session import Database
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 
 MAX_LINES = 200  # per cart (ENDPOINTS 8, ours)
 DELETE_MAX = 100
@@ -56,7 +57,7 @@ def _stock_error(msg: str) -> ApiError:
 
 
 def _fetch(market: P.Marketplace, owner: Owner, offer_id: str) -> P.Offer:
-    with P.acting_for(owner.develop_id):
+    with acting_for(owner.develop_id):
         return market.offer(P.Platform.ALIBABA, offer_id, LANGUAGE)
 
 

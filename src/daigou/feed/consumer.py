@@ -2,7 +2,7 @@
 
 A push is small and may repeat or arrive out of order (CONTRACT section 7), so it is only a
 hint: for each order a batch of pushes names, the consumer reads the marketplace's current view
-of the order once and hands it to :func:`daigou.orders1688.records.apply`, which records one
+of the order once and hands it to :func:`daigou.purchasing.records.apply`, which records one
 message per step the order took since the record's view, and nothing for a view it already has.
 
 One run (:meth:`FeedConsumer.run_once`):
@@ -33,7 +33,7 @@ from daigou.db.upsert import insert_ignore
 from daigou.feed.models import MarketFeed
 from daigou.http.logging import log
 from daigou.marketplace import port as P
-from daigou.orders1688 import records
+from daigou.purchasing import records
 from daigou.workers.leases import worker_id
 
 LEASE_MS = 30_000
@@ -156,7 +156,7 @@ class FeedConsumer:
             if m.platform == P.Platform.ALIBABA and m.order_id:
                 groups.setdefault(m.order_id, []).append(m)
         with self.db.reading() as conn, self.db.sessions(bind=conn) as s:
-            ours = records.known_orders(s, list(groups))
+            ours = records.known_orders(s, "1688", list(groups))
         applied = 0
         for order_id, group in groups.items():
             if order_id not in ours:
@@ -183,7 +183,7 @@ class FeedConsumer:
             log.warning("market feed: reading an order failed", order_id=order_id, error=str(exc))
             return False
         with self.db.transaction() as s:
-            records.mirror(s, order_id, order, self.clock.now_ms())
+            records.mirror(s, "1688", order_id, order, self.clock.now_ms())
         return True
 
     def _cursor_before(

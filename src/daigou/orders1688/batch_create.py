@@ -25,10 +25,12 @@ from daigou.db.session import Database
 from daigou.developers import service as developers
 from daigou.developers.schemas import USER_ID_PATTERN
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 from daigou.marketplace.fanout import fan_out
-from daigou.orders1688 import create, records
+from daigou.orders1688 import create
 from daigou.orders1688 import schemas as S
 from daigou.orders1688.preview import group_by_merchant
+from daigou.purchasing.records import order_out
 
 # an item's own fields: what an error's data cannot override
 ITEM_FIELDS = {"index", "key", "success", "code", "msg", "sellerOpenId", "lineIndexes"}
@@ -144,7 +146,7 @@ def merchant_result(
         "code": 200,
         "msg": "success",
         "orderIds": [r.order_id for r in outcome.rows],
-        "orders": [records.order_out(r) for r in outcome.rows],
+        "orders": [order_out(r) for r in outcome.rows],
         "failedOfferList": outcome.failed,
         "replayed": outcome.replayed,
     }
@@ -192,7 +194,7 @@ def create_batch(
             now_ms=now_ms,
         )
 
-    with P.acting_for(buyer.develop_id):
+    with acting_for(buyer.develop_id):
         outcomes = fan_out(
             [(lambda s=seller, i=idx: one(s, i)) for seller, idx in groups],
             catch=(ApiError, P.MarketplaceError, P.MarketplaceTimeout),

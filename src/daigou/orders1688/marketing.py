@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 from daigou.orders1688 import schemas as S
 from daigou.orders1688.preview import merchant_of
 
@@ -23,7 +24,7 @@ class PromotionQuery(S.RequestBody):
 def shop_promotions(
     market: P.Marketplace, develop_id: str | None, body: PromotionQuery
 ) -> dict[str, Any]:
-    with P.acting_for(develop_id):
+    with acting_for(develop_id):
         seller = merchant_of(market, body.cargoParamList)
         preview = market.preview(
             P.OrderDraft(

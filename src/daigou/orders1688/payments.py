@@ -1,472 +1,60 @@
-"""Paying 1688 orders from the wallet: 6.8 (pay URL, password-free) and 6.9 (bulk pay).
-
-Each order is paid in three steps, and money moves at most once per order whatever happens:
-
-1. **claim and hold** (one transaction for the whole call, under the developer's wallet lock so
-   two calls of one developer never interleave and orders are funded in input order): the
-   order's record moves ``pay_state`` none -> held by a conditional update (a second caller,
-   in this process or another, finds it held and reports it pending), the wallet holds its
-   total under ``1688:<orderId>:pay:<attempt>``, and a ``market_operation`` row is written
-   with a lease covering the marketplace call (the write-ahead record of CONTRACT section 8);
-2. **pay**: the marketplace is asked, with ``opRequestId = pay-<orderId>-<attempt>`` so a
-   repeat is deduplicated; the calls of one request run concurrently (``fan_out``);
-3. **settle** (:func:`settle_pays`, also the reconciler's): paid -> capture the hold, the order
-   is ``waitsellersend`` with ORDER_BUYER_VIEW_ORDER_PAY; refused -> release the hold; no
-   answer (timeout) -> the hold stays, the order shows ``pendingOperation: pay`` and the
-   operation is ``unknown`` until the reconciler settles it by asking again with the same
-   ``opRequestId``. A process that dies between two steps leaves an ``inflight`` operation
-   whose lease expires: the reconciler settles it the same way.
-
-A bulk pay is recorded as a batch (``pay_batch1688``); ORDER_BATCH_PAY is recorded when the
-last of its orders is settled, in the call itself or later by the reconciler.
-"""
+"""Paying 1688 orders from the wallet (6.8 pay URL, password-free; 6.9 bulk pay): the core's
+pay (``daigou.purchasing.payments``) with the 1688 profile, and PandaPon's answer shapes."""
 
 from __future__ import annotations
 
-import json
-import secrets
-from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.marketplace import port as P
-from daigou.marketplace.fanout import fan_out
-from daigou.messages import service as messages
-from daigou.orders1688 import records
-from daigou.orders1688 import schemas as S
-from daigou.orders1688.models import Order1688, PayBatch1688
-from daigou.reconcile import service as reconcile
-from daigou.reconcile.models import FAILED, OPEN_STATES, SUCCEEDED, MarketOperation
-from daigou.wallet import bulk
-from daigou.wallet import service as wallet
+from daigou.orders1688.profile import PROFILE
+from daigou.purchasing import payments as core
+from daigou.purchasing.buyer import Buyer
 
-MAX_ORDERS = 100
-
-# reason codes of an unpaid order (results[].reasonCode, payFailOrders[].errorReason)
-NOT_FOUND = "ORDER_NOT_FOUND"
-NOT_YOURS = "ORDER_NOT_YOURS"
-NOT_PAYABLE = "ORDER_STATUS_ERROR"
-ALREADY_PAID = "ORDER_ALREADY_PAID"
-NO_BALANCE = "ACCOUNT_BALANCE_NOT_ENOUGH"
-IN_FLIGHT = "PAY_RESULT_UNKNOWN"
-BUSY = "ORDER_OPERATION_IN_PROGRESS"
-MARKET_ERROR = "MARKETPLACE_ERROR"
-
-PAID, FAILED_ITEM, PENDING = "paid", "failed", "pending"
+MAX_ORDERS = core.MAX_ORDERS
 
 
-@dataclass
-class Item:
-    """What became of one order of a pay call."""
-
-    index: int
-    order_id: str
-    outcome: str = FAILED_ITEM  # paid, failed, pending
-    reason: str | None = None
-    code: int = 200
-    msg: str = "success"
-    status: str | None = None
-    pay_state: str | None = None
-    upstream: dict[str, Any] = field(default_factory=dict)
-    operation: MarketOperation | None = None  # set while a marketplace call is to be made
-
-    def fail(self, code: int, reason: str, msg: str) -> None:
-        self.outcome, self.code, self.reason, self.msg = FAILED_ITEM, code, reason, msg
-
-    def wire(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "key": self.order_id,
-            "success": self.outcome == PAID,
-            "code": self.code,
-            "msg": self.msg,
-            "orderId": self.order_id,
-            "status": self.status,
-            "payState": self.pay_state,
-            "reasonCode": self.reason,
-            **self.upstream,
-        }
-
-
-# --- step 1: claim and hold -------------------------------------------------------------------
-def _payable(buyer: S.Buyer, item: Item, row: Order1688 | None) -> bool:
-    """Whether the order may be held for payment; if not, the item says why."""
-    if row is None or row.developer_id != buyer.developer_id:
-        item.fail(40401, NOT_FOUND, "no such order")
-        return False
-    item.status, item.pay_state = row.status, row.pay_state
-    if buyer.user_id is not None and row.user_id != buyer.user_id:
-        item.fail(40302, NOT_YOURS, "the order belongs to another sub-account")
-    elif row.pending_operation == "pay":
-        item.outcome, item.code, item.reason = PENDING, 50401, IN_FLIGHT
-        item.msg = "an earlier payment of this order has no known outcome yet"
-    elif row.pending_operation is not None:
-        item.fail(40901, BUSY, f"the order has a {row.pending_operation} in flight")
-    elif row.pay_state != "none":
-        item.fail(40901, ALREADY_PAID, "the order is paid")
-    elif row.status != "waitbuyerpay":
-        item.fail(40901, NOT_PAYABLE, f"the order is {row.status}: not payable")
-    elif row.total_fen <= 0:  # nothing to hold: never one item failing the whole call
-        item.fail(40901, NOT_PAYABLE, "the order's total is not above zero: not payable")
-    else:
-        return True
-    return False
-
-
-def _claim_all(
-    db: Database, buyer: S.Buyer, order_ids: list[str], batch: bool, now_ms: int
-) -> tuple[list[Item], str | None]:
-    """Step 1 for every order of the call, in one transaction: check, hold (in input order, while
-    the balance lasts), mark the orders held and write their operations."""
-    items = [Item(i, oid) for i, oid in enumerate(order_ids)]
-    batch_id = f"bp_{secrets.token_hex(12)}" if batch else None
-    with db.transaction() as s:
-        wallet.lock_account(s, buyer.developer_id)
-        rows = {
-            r.order_id: r
-            for r in s.execute(
-                select(Order1688)
-                .where(Order1688.order_id.in_(order_ids))
-                .order_by(Order1688.order_id)
-                .with_for_update()
-            ).scalars()
-        }
-        payable = [(i, rows[i.order_id]) for i in items if _payable(buyer, i, rows.get(i.order_id))]
-        held = bulk.hold_many(
-            s,
-            developer_id=buyer.developer_id,
-            requests=[
-                bulk.HoldRequest(
-                    key=f"1688:{row.order_id}:pay:{row.pay_attempts + 1}",
-                    amount=row.total_fen,
-                    refs=wallet.Refs(
-                        user_id=row.user_id, platform=messages.PLATFORM_1688, order_id=row.order_id
-                    ),
-                )
-                for _, row in payable
-            ],
-            now_ms=now_ms,
-        )
-        for (item, row), ok in zip(payable, held, strict=True):
-            if not ok:
-                item.fail(40201, NO_BALANCE, "the available balance does not cover the order")
-                continue
-            row.pay_attempts += 1
-            row.pay_state, row.held_fen, row.pending_operation = "held", row.total_fen, "pay"
-            row.modified_at = now_ms
-            key = f"pay-{row.order_id}-{row.pay_attempts}"
-            item.operation = reconcile.begin(
-                s,
-                operation_id=key,
-                developer_id=buyer.developer_id,
-                user_id=row.user_id,
-                object_type="order1688",
-                object_id=row.order_id,
-                operation="pay",
-                market_key=key,
-                now_ms=now_ms,
-                amount_fen=row.total_fen,
-                hold_key=f"1688:{row.order_id}:pay:{row.pay_attempts}",
-                batch_id=batch_id,
-            )
-            item.outcome, item.pay_state = PENDING, "held"
-        if batch_id is not None:
-            s.add(
-                PayBatch1688(
-                    batch_id=batch_id,
-                    developer_id=buyer.developer_id,
-                    user_id=buyer.user_id,
-                    items=json.dumps([_batch_entry(i) for i in items]),
-                    pending=sum(1 for i in items if i.operation is not None),
-                    created_at=now_ms,
-                    finished_at=None,
-                )
-            )
-        s.flush()
-        for item in items:
-            if item.operation is not None:
-                s.expunge(item.operation)
-    return items, batch_id
-
-
-def _batch_entry(item: Item) -> dict[str, Any]:
-    status = "successed" if item.outcome == PAID else (item.reason or "PENDING")
-    if item.operation is not None and item.outcome == PENDING:
-        status = "PENDING"
-    return {"orderId": item.order_id, "status": status}
-
-
-# --- step 3: settle (the call's own, and the reconciler's) ------------------------------------
-@dataclass(frozen=True)
-class Answer:
-    """What the marketplace said to a pay: a result, a refusal, or nothing (timeout)."""
-
-    result: P.PayResult | None = None
-    error: P.MarketplaceError | None = None
-    timed_out: bool = False
-
-    @classmethod
-    def of(cls, outcome: P.PayResult | BaseException) -> Answer:
-        if isinstance(outcome, P.PayResult):
-            return cls(result=outcome)
-        if isinstance(outcome, P.MarketplaceError):
-            return cls(error=outcome)
-        return cls(timed_out=True)
-
-
-def settle_pays(
-    s: Session,
-    answers: list[tuple[str, Answer]],
-    now_ms: int,
-    *,
-    owner: str | None = None,
-) -> list[tuple[str, Order1688 | None]]:
-    """Apply pay answers (operations of one developer) to the money and the orders, each once:
-    an operation must still be open (and, given ``owner``, leased by it). Returns each
-    operation's state after, and its order. Locks in the house order: the wallet account, then
-    the operations, then the orders (as the claim does), so no two settles deadlock."""
-    if not answers:
-        return []
-    op_ids = [op_id for op_id, _ in answers]
-    developer_id = s.execute(
-        select(MarketOperation.developer_id).where(MarketOperation.operation_id == op_ids[0])
-    ).scalar_one()
-    wallet.lock_account(s, developer_id)
-    ops = {
-        op.operation_id: op
-        for op in s.execute(
-            select(MarketOperation)
-            .where(MarketOperation.operation_id.in_(op_ids))
-            .order_by(MarketOperation.operation_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalars()
-    }
-    rows = {
-        r.order_id: r
-        for r in s.execute(
-            select(Order1688)
-            .where(Order1688.order_id.in_([op.object_id for op in ops.values()]))
-            .order_by(Order1688.order_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalars()
-    }
-    mine = {
-        op_id
-        for op_id, _ in answers
-        if ops[op_id].state in OPEN_STATES and (owner is None or ops[op_id].lease_owner == owner)
-    }
-    paid = {
-        op_id for op_id, a in answers if op_id in mine and a.result is not None and a.result.paid
-    }
-    refused = {op_id for op_id, a in answers if op_id in mine and not a.timed_out} - paid
-    moved = bulk.settle_holds(
-        s,
-        developer_id=developer_id,
-        capture=[str(ops[i].hold_key) for i in op_ids if i in paid],
-        release=[str(ops[i].hold_key) for i in op_ids if i in refused],
-        now_ms=now_ms,
-    )
-    settled: dict[str, dict[str, str]] = {}  # batch id -> order id -> final status
-    moved_on: list[tuple[Order1688, str]] = []  # paid orders and the status they left
-    out: list[tuple[str, Order1688 | None]] = []
-    for op_id, answer in answers:
-        op, row = ops[op_id], rows[ops[op_id].object_id]
-        if op_id not in mine:
-            out.append((op.state, row))
-            continue
-        if answer.timed_out:
-            out.append((reconcile.lost(op, now_ms), row))
-            continue
-        assert op.hold_key in moved and op.amount_fen is not None, op_id
-        op.lease_owner, op.lease_until, op.settled_at = None, None, now_ms
-        row.pending_operation, row.held_fen, row.modified_at = None, 0, now_ms
-        if op_id in paid:
-            row.pay_state, row.paid_fen = "paid", op.amount_fen
-            left = _mark_paid(row, now_ms)
-            if left is not None:
-                moved_on.append((row, left))
-            op.state, op.last_error, status = SUCCEEDED, None, "successed"
-        else:
-            row.pay_state = "none"
-            status, text = _refusal(answer)
-            op.state, op.last_error = FAILED, f"{status}: {text}"
-        if op.batch_id is not None:
-            settled.setdefault(op.batch_id, {})[op.object_id] = status
-        out.append((op.state, row))
-    records.message_each(s, developer_id, "ORDER_BUYER_VIEW_ORDER_PAY", moved_on, now_ms)
-    for batch_id, statuses in settled.items():
-        _batch_settled(s, batch_id, statuses, now_ms)
-    s.flush()
-    return out
-
-
-def _refusal(answer: Answer) -> tuple[str, str]:
-    if answer.result is not None:
-        return answer.result.code or MARKET_ERROR, answer.result.message or "not paid"
-    assert answer.error is not None
-    return answer.error.code or MARKET_ERROR, answer.error.message
-
-
-def _mark_paid(row: Order1688, now_ms: int) -> str | None:
-    """The marketplace took the payment: the record is ``waitsellersend`` (unless a push got it
-    there, or further, first). The status it left, when it moved (to report with
-    ORDER_BUYER_VIEW_ORDER_PAY); else None."""
-    if records.RANK.get(row.status, 0) >= records.RANK["waitsellersend"]:
-        return None
-    body = json.loads(row.body)
-    body["baseInfo"].update(status="waitsellersend", payTime=now_ms, modifyTime=now_ms)
-    previous, row.status = row.status, "waitsellersend"
-    row.body = json.dumps(body, ensure_ascii=False)
-    return previous
-
-
-def _batch_settled(s: Session, batch_id: str, statuses: dict[str, str], now_ms: int) -> None:
-    """More orders of a bulk pay are settled; ORDER_BATCH_PAY when they were the last."""
-    batch = s.execute(
-        select(PayBatch1688).where(PayBatch1688.batch_id == batch_id).with_for_update()
-    ).scalar_one()
-    entries = json.loads(batch.items)
-    for entry in entries:
-        entry["status"] = statuses.get(entry["orderId"], entry["status"])
-    batch.items = json.dumps(entries)
-    batch.pending -= len(statuses)
-    if batch.pending == 0:
-        finish_batch(s, batch, entries, now_ms)
-
-
-def finish_batch(
-    s: Session, batch: PayBatch1688, entries: list[dict[str, Any]], now_ms: int
-) -> None:
-    batch.finished_at = now_ms
-    messages.record(
-        s,
-        developer_id=batch.developer_id,
-        user_id=batch.user_id,
-        platform=messages.PLATFORM_1688,
-        message_type="ORDER_BATCH_PAY",
-        order_key=f"batch:{batch.batch_id}",
-        body={"batchId": batch.batch_id, "batchPay": entries},
-        now_ms=now_ms,
-        object_id=batch.batch_id,
-    )
-
-
-# --- the use case -----------------------------------------------------------------------------
 def pay_orders(
     db: Database,
     market: P.Marketplace,
     clock: Clock,
-    buyer: S.Buyer,
+    buyer: Buyer,
     order_ids: list[str],
     *,
     batch: bool,
-) -> tuple[list[Item], str | None]:
-    """Pay ``order_ids`` (distinct, at most 100) from the wallet; one :class:`Item` per order
-    in input order. Never fails as a whole because one order could not be paid."""
-    items, batch_id = _claim_all(db, buyer, order_ids, batch, clock.now_ms())
-    to_pay = [i for i in items if i.operation is not None]
-
-    def pay(op: MarketOperation) -> P.PayResult:
-        assert op.amount_fen is not None
-        return market.pay(P.Platform.ALIBABA, op.object_id, op.amount_fen, op.market_key)
-
-    with P.acting_for(buyer.develop_id):
-        answers = fan_out(
-            [(lambda op=i.operation: pay(op)) for i in to_pay],  # type: ignore[misc]
-        )
-    now_ms = clock.now_ms()
-    with db.transaction() as s:
-        pairs = [
-            (str(item.operation.operation_id), Answer.of(outcome))  # type: ignore[union-attr]
-            for item, outcome in zip(to_pay, answers, strict=True)
-        ]
-        for item, (_, answer), (state, row) in zip(
-            to_pay, pairs, settle_pays(s, pairs, now_ms), strict=True
-        ):
-            _report(item, state, answer, row)
-        if batch_id is not None:
-            unsettled = s.execute(
-                select(PayBatch1688).where(PayBatch1688.batch_id == batch_id).with_for_update()
-            ).scalar_one()
-            if unsettled.pending == 0 and unsettled.finished_at is None:
-                # no order reached the marketplace: the batch is finished as it stands
-                finish_batch(s, unsettled, json.loads(unsettled.items), now_ms)
-    return items, batch_id
+) -> tuple[list[core.Item], str | None]:
+    return core.pay_orders(db, market, clock, PROFILE, buyer, order_ids, batch=batch)
 
 
-def _report(item: Item, state: str, answer: Answer, row: Order1688 | None) -> None:
-    if row is not None:
-        item.status, item.pay_state = row.status, row.pay_state
-    if state == SUCCEEDED:
-        item.outcome, item.code, item.reason, item.msg = PAID, 200, None, "success"
-    elif state == FAILED:
-        code, text = _refusal(answer)
-        if isinstance(answer.error, P.MarketplaceNotFound):
-            item.fail(40401, NOT_FOUND, text)
-        elif answer.error is not None and not isinstance(answer.error, P.MarketplaceRefused):
-            item.fail(50201, code, text)
-            item.upstream = {"upstreamCode": code, "upstreamMessage": text}
-        else:
-            item.fail(40901, code, text)
-    else:
-        item.outcome, item.code, item.reason = PENDING, 50401, IN_FLIGHT
-        item.msg = "the marketplace did not answer: the outcome is unknown until reconciled"
-
-
-# --- answers ----------------------------------------------------------------------------------
-def bulk_answer(items: list[Item], batch_id: str | None) -> dict[str, Any]:
+def bulk_answer(items: list[core.Item], batch_id: str | None) -> dict[str, Any]:
     """6.9: PandaPon's two lists (pending orders are in neither) and ``results[]``."""
     return {
-        "successOrderIds": [i.order_id for i in items if i.outcome == PAID],
+        "successOrderIds": [i.order_id for i in items if i.outcome == core.PAID_ITEM],
         "payFailOrders": [
             {"orderId": i.order_id, "errorReason": i.reason}
             for i in items
-            if i.outcome == FAILED_ITEM
+            if i.outcome == core.FAILED_ITEM
         ],
         "results": [i.wire() for i in items],
         "batchId": batch_id,
     }
 
 
-def pay_url_answer(items: list[Item]) -> dict[str, Any]:
+def pay_url_answer(items: list[core.Item]) -> dict[str, Any]:
     """6.8: everything is paid password-free from the balance; this gateway has no cashier,
     so ``payUrl`` is null and the unpaid orders are listed in ``cantPayOrderList``."""
-    if len(items) == 1 and items[0].outcome != PAID:
+    if len(items) == 1 and items[0].outcome != core.PAID_ITEM:
         only = items[0]
         data: dict[str, Any] = {"orderId": only.order_id, "reasonCode": only.reason}
-        if only.outcome == PENDING:
+        if only.outcome == core.PENDING:
             data["pendingOperation"] = "pay"
         raise ApiError(only.code, only.msg, {**data, **only.upstream})
     return {
         "orderId": items[0].order_id,
-        "protocolPaySuccess": all(i.outcome == PAID for i in items),
+        "protocolPaySuccess": all(i.outcome == core.PAID_ITEM for i in items),
         "payUrl": None,
-        "cantPayOrderList": [i.order_id for i in items if i.outcome == FAILED_ITEM],
+        "cantPayOrderList": [i.order_id for i in items if i.outcome == core.FAILED_ITEM],
         "results": [i.wire() for i in items],
     }
-
-
-def reconcile_pay(
-    db: Database, market: P.Marketplace, clock: Clock, op: MarketOperation, owner: str
-) -> reconcile.Settled:
-    """The reconciler's pay: asked again with the same ``opRequestId`` (deduplicated), then
-    settled like the call's own answer."""
-    assert op.amount_fen is not None
-    try:
-        outcome: P.PayResult | BaseException = market.pay(
-            P.Platform.ALIBABA, op.object_id, op.amount_fen, op.market_key
-        )
-    except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
-        outcome = exc
-    with db.transaction() as s:
-        ((state, row),) = settle_pays(
-            s, [(op.operation_id, Answer.of(outcome))], clock.now_ms(), owner=owner
-        )
-        return reconcile.Settled(state, records.order_out(row) if row is not None else None)

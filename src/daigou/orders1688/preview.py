@@ -11,6 +11,7 @@ from typing import Any
 
 from daigou.core.errors import ApiError, validation_error
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 from daigou.marketplace.fanout import fan_out
 from daigou.orders1688 import schemas as S
 
@@ -109,7 +110,7 @@ def preview_one(
     market: P.Marketplace, develop_id: str | None, body: S.PreviewRequest
 ) -> dict[str, Any]:
     """6.1"""
-    with P.acting_for(develop_id):
+    with acting_for(develop_id):
         seller = merchant_of(market, body.cargoParamList)
         draft = P.OrderDraft(
             platform=P.Platform.ALIBABA,
@@ -213,7 +214,7 @@ def preview_batch(
             buyer_ref=develop_id or "",
         )
 
-    with P.acting_for(develop_id):
+    with acting_for(develop_id):
         outcomes = fan_out(
             [(lambda d=draft(seller, idx): market.preview(d)) for seller, idx in groups]
         )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from daigou.core.wire import DecimalId
 from daigou.marketplace import port as P
+from daigou.purchasing.buyer import Buyer as _Buyer
 
 FLOWS = ("general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa")
 Flow = Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
@@ -16,17 +16,7 @@ MAX_LINES = 50  # per merchant (CONTRACT section 6)
 MAX_MERCHANTS = 20
 
 
-@dataclass(frozen=True)
-class Buyer:
-    """Who buys: the developer, and the sub-account acting (None: the main account)."""
-
-    developer_id: int
-    develop_id: str
-    user_id: str | None
-
-    @classmethod
-    def of(cls, caller: Any) -> Buyer:
-        return cls(caller.developer_id, caller.develop_id, caller.user_id)
+Buyer = _Buyer  # who buys (the core's): the developer and the acting sub-account
 
 
 class RequestBody(BaseModel):

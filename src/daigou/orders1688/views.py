@@ -1,5 +1,5 @@
 """The Order1688 shape (ENDPOINTS S6) of a marketplace order: `baseInfo`, `productItems`,
-`nativeLogistics`. The gateway adds `gatewayInfo` (records.py); the sandbox's operator
+`nativeLogistics`. The gateway adds `gatewayInfo` (profile.py); the sandbox's operator
 controls answer it as it is."""
 
 from __future__ import annotations

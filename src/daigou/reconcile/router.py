@@ -52,7 +52,8 @@ async def list_operations(q: Annotated[ReconcileQuery, Query()], ctx: Admin) -> 
 )
 async def run_operation(body: RunRequest, ctx: Admin) -> Response:
     def run(_: object) -> object:
-        reconciler = service.Reconciler(ctx.db, ctx.marketplace, ctx.clock)
+        settlers = ctx.request.app.state.settlers
+        reconciler = service.Reconciler(ctx.db, ctx.marketplace, ctx.clock, settlers)
         settled = reconciler.run_one(body.operationId)
         return {"outcome": settled.outcome, "object": settled.object}
 

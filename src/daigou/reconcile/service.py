@@ -5,6 +5,10 @@ An operation is due when it is ``unknown`` and its ``next_check_at`` has passed,
 (:meth:`Reconciler.run_once`) leases due operations (several workers take disjoint ones) and
 settles each by asking the marketplace again *with the same key*, which it deduplicates:
 
+Each operation is settled by the settler registered for its ``(object type, operation)``
+(:class:`Settlers`, filled by the composition root); the purchasing core registers, per
+platform:
+
 - **pay**: the pay is sent again with its ``opRequestId``: the marketplace answers the first
   outcome if there was one, or pays now; either way the hold is captured or released once.
 - **cancel**: the cancel is sent again with its ``opRequestId``; a refusal means the order was
@@ -31,11 +35,15 @@ from daigou.core.errors import NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.session import Database
 from daigou.developers.service import develop_ids
+from daigou.http.logging import log
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 from daigou.messages.service import developer_pk
 from daigou.reconcile.models import (
+    FAILED,
     INFLIGHT,
     OPEN_STATES,
+    SUCCEEDED,
     UNKNOWN,
     MarketOperation,
 )
@@ -127,15 +135,44 @@ class Settled:
 Settler = Callable[[Database, P.Marketplace, Clock, MarketOperation, str], Settled]
 
 
-def _settlers() -> dict[str, Settler]:
-    # imported here: the use cases import this module to begin their operations
-    from daigou.orders1688 import actions, create, payments
+class Settlers:
+    """Who settles which operation: a registry keyed by what the operation is about and what
+    it does (``(object type, operation)``, e.g. ``("order1688", "pay")``), filled by the
+    composition root, so a Taobao pay and a 1688 pay never collide and this module imports no
+    use case."""
 
-    return {
-        "pay": payments.reconcile_pay,
-        "cancel": actions.reconcile_cancel,
-        "create": create.reconcile_create,
-    }
+    def __init__(self) -> None:
+        self._by_kind: dict[tuple[str, str], Settler] = {}
+
+    def register(self, object_type: str, operation: str, settler: Settler) -> None:
+        key = (object_type, operation)
+        if key in self._by_kind and self._by_kind[key] is not settler:
+            raise ValueError(f"a settler for {key} is already registered")
+        self._by_kind[key] = settler
+
+    def of(self, op: MarketOperation) -> Settler:
+        try:
+            return self._by_kind[(op.object_type, op.operation)]
+        except KeyError:
+            raise LookupError(
+                f"no settler for {op.operation} of {op.object_type} ({op.operation_id})"
+            ) from None
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return sorted(self._by_kind)
+
+
+def take_over(op: MarketOperation) -> None:
+    """A request takes up an open operation whose lease has lapsed, to ask again itself."""
+    op.attempts += 1
+    op.lease_owner, op.lease_until = "request", wall_ms() + LEASE_MS
+
+
+def settle(op: MarketOperation, outcome: str, now_ms: int, error: str | None = None) -> None:
+    """The operation's outcome is known: ``succeeded`` or ``failed``."""
+    assert outcome in (SUCCEEDED, FAILED), outcome
+    op.state, op.settled_at, op.last_error = outcome, now_ms, error
+    op.lease_owner, op.lease_until = None, None
 
 
 def _develop_id(db: Database, developer_id: int) -> str | None:
@@ -148,6 +185,7 @@ class Reconciler:
     db: Database
     market: P.Marketplace
     clock: Clock
+    settlers: Settlers
     owner: str = ""
 
     def __post_init__(self) -> None:
@@ -177,11 +215,18 @@ class Reconciler:
             if op is None:
                 return Settled("unknown", None)
             op.attempts += 1
+            try:
+                settler = self.settlers.of(op)
+            except LookupError as exc:
+                # no settler for this kind in this process (a platform not configured here):
+                # it stays open, checked again later, and says why; never settled by a guess
+                log.error("no settler", operation_id=operation_id, error=str(exc))
+                lost(op, self.clock.now_ms(), str(exc))
+                return Settled(UNKNOWN, None)
             s.flush()
             s.expunge(op)
-        settle = _settlers()[op.operation]
-        with P.acting_for(_develop_id(self.db, op.developer_id)):
-            return settle(self.db, self.market, self.clock, op, self.owner)
+        with acting_for(_develop_id(self.db, op.developer_id)):
+            return settler(self.db, self.market, self.clock, op, self.owner)
 
     def run_one(self, operation_id: str) -> Settled:
         """12.14: settle one operation now, whatever its next check time; an operation still

@@ -17,7 +17,8 @@ from daigou.http import guards
 from daigou.http.logging import log
 from daigou.messages import delivery
 from daigou.messages.delivery import Deliverer, DeliveryLoop
-from daigou.reconcile.service import Reconciler
+from daigou.platforms import register_platforms
+from daigou.reconcile.service import Reconciler, Settlers
 
 
 @dataclass
@@ -35,6 +36,7 @@ class WorkerRunner:
     clock: Clock
     jobs: list[PeriodicJob] = field(default_factory=list)
     marketplace: Any = None
+    settlers: Settlers | None = None
 
     deliver: bool = True
 
@@ -61,7 +63,8 @@ class WorkerRunner:
                 every = self.settings.worker_poll_seconds
                 self.jobs.append(PeriodicJob("market-feed", every, feed.run_once))
                 # marketplace writes whose outcome is unknown (CONTRACT section 8)
-                reconciler = Reconciler(self.db, self.marketplace, self.clock)
+                settlers = self.settlers or register_platforms()
+                reconciler = Reconciler(self.db, self.marketplace, self.clock, settlers)
                 self.jobs.append(PeriodicJob("reconcile", every, reconciler.run_once))
 
     def prune(self) -> dict[str, int]:
