@@ -99,7 +99,9 @@ def test_bulk_pay_pays_what_the_balance_covers_in_input_order(api, dev, settings
     fund(api, dev, ta + tc)  # enough for a and c, not for b after a
     data = assert_ok(bulk(api, dev, [a, b, c]))
     assert data["successOrderIds"] == [a, c]
-    assert data["payFailOrders"] == [{"orderId": b, "errorReason": "ACCOUNT_BALANCE_NOT_ENOUGH"}]
+    assert data["payFailOrders"] == [
+        {"orderId": b, "errorReason": "账户额度不足", "errorCode": "ACCOUNT_BALANCE_NOT_ENOUGH"}
+    ]
     results = data["results"]
     assert [r["index"] for r in results] == [0, 1, 2]
     assert [r["key"] for r in results] == [a, b, c]
@@ -122,14 +124,35 @@ def test_bulk_pay_pays_what_the_balance_covers_in_input_order(api, dev, settings
     ]
 
 
-def test_paying_again_moves_no_money(api, dev, settings, db):
+def test_error_reasons_are_messages_in_chinese_or_english_with_the_code_beside(
+    api, dev, settings
+):
+    ((a, _),) = make_orders(api, dev, settings, 1)
+    r = api.call(
+        dev, "POST", BULK, body={"orderIds": ["3999", a]}, extra={"Accept-Language": "en-GB,en"}
+    )
+    (failed,) = assert_ok(r)["payFailOrders"]
+    assert failed == {
+        "orderId": "3999",
+        "errorReason": "The order does not exist.",
+        "errorCode": "ORDER_NOT_FOUND",
+    }
+    r = api.call(dev, "POST", BULK, body={"orderIds": ["3998"]}, extra={"Accept-Language": "zh"})
+    assert assert_ok(r)["payFailOrders"][0]["errorReason"] == "订单不存在"
+
+
+def test_paying_again_is_a_success_that_moves_no_money(api, dev, settings, db):
+    """A retry after a lost answer must not mark a paid order as failed (issue 15)."""
     ((a, ta),) = make_orders(api, dev, settings, 1)
     assert assert_ok(bulk(api, dev, [a]))["successOrderIds"] == [a]
     before = balance(api, dev)
     again = assert_ok(bulk(api, dev, [a]))
-    assert again["successOrderIds"] == []
-    assert again["payFailOrders"] == [{"orderId": a, "errorReason": "ORDER_ALREADY_PAID"}]
-    assert again["results"][0]["code"] == 40901
+    assert again["successOrderIds"] == [a] and again["payFailOrders"] == []
+    (item,) = again["results"]
+    assert (item["code"], item["success"], item["reasonCode"]) == (200, True, "ALREADY_PAID")
+    assert item["payState"] == "paid"
+    (msg,) = batch_message(db, again["batchId"])
+    assert msg["batchPay"] == [{"orderId": a, "status": "successed"}]
     assert balance(api, dev) == before
     assert holds(db, a) == [("captured", ta, ta, 0)]
 
@@ -140,8 +163,9 @@ def test_unknown_and_foreign_orders_fail_per_item_and_the_rest_is_paid(api, dev,
     ((foreign, _),) = make_orders(api, other, settings, 1)
     data = assert_ok(bulk(api, dev, ["3999", foreign, a]))
     assert data["successOrderIds"] == [a]
-    reasons = [(f["orderId"], f["errorReason"]) for f in data["payFailOrders"]]
+    reasons = [(f["orderId"], f["errorCode"]) for f in data["payFailOrders"]]
     assert reasons == [("3999", "ORDER_NOT_FOUND"), (foreign, "ORDER_NOT_FOUND")]
+    assert {f["errorReason"] for f in data["payFailOrders"]} == {"订单不存在"}
     assert [r["code"] for r in data["results"]] == [40401, 40401, 200]
     assert data["results"][1]["status"] is None  # nothing of the other's order is revealed
     theirs = detail(api, other, foreign)
@@ -164,7 +188,8 @@ def test_a_marketplace_refusal_releases_the_hold(api, dev, settings, db):
     modify = {"platform": 1, "orderId": a, "totalAmount": ta - 1}
     assert_ok(api.admin("POST", "/admin/sandbox/order/price/modify", modify))
     data = assert_ok(bulk(api, dev, [a]))
-    assert data["payFailOrders"] == [{"orderId": a, "errorReason": "PRICE_CHANGED"}]
+    (failed,) = data["payFailOrders"]
+    assert (failed["orderId"], failed["errorCode"]) == (a, "PRICE_CHANGED")
     assert holds(db, a) == [("released", ta, 0, ta)]
     assert balance(api, dev)["availableAmount"] == 100_000
 
@@ -188,7 +213,11 @@ def test_a_lost_answer_keeps_the_hold_until_the_reconciler_settles_it(api, dev, 
     fault = {"operation": "1688.order.pay", "mode": "timeout_after_commit", "count": 1}
     assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
     data = assert_ok(bulk(api, dev, [a]))
-    assert data["successOrderIds"] == [] and data["payFailOrders"] == []
+    # in exactly one list: failed, with the code that says not to pay it again
+    assert data["successOrderIds"] == []
+    (unknown,) = data["payFailOrders"]
+    assert (unknown["orderId"], unknown["errorCode"]) == (a, "PAY_RESULT_UNKNOWN")
+    assert "请勿重复支付" in unknown["errorReason"]
     (item,) = data["results"]
     assert item["code"] == 50401 and item["payState"] == "held"
     assert detail(api, dev, a)["gatewayInfo"]["pendingOperation"] == "pay"
@@ -198,6 +227,7 @@ def test_a_lost_answer_keeps_the_hold_until_the_reconciler_settles_it(api, dev, 
     again = assert_ok(bulk(api, dev, [a, b]))
     assert again["results"][0]["reasonCode"] == "PAY_RESULT_UNKNOWN"
     assert again["successOrderIds"] == [b]
+    assert batch_message(db, again["batchId"]) == []  # it waits for a's payment too
     listed = assert_ok(api.admin("GET", "/admin/reconcile/list", {"objectType": "order1688"}))
     (op,) = listed["data"]
     assert op["objectId"] == a and op["operation"] == "pay" and op["developId"] == dev.develop_id
@@ -209,6 +239,12 @@ def test_a_lost_answer_keeps_the_hold_until_the_reconciler_settles_it(api, dev, 
     assert money["heldAmount"] == 0 and money["availableAmount"] == 100_000 - ta - tb
     (msg,) = batch_message(db, data["batchId"])
     assert msg["batchPay"] == [{"orderId": a, "status": "successed"}]
+    # the later batch that found a's payment in flight reports its final status too
+    (later,) = batch_message(db, again["batchId"])
+    assert later["batchPay"] == [
+        {"orderId": a, "status": "successed"},
+        {"orderId": b, "status": "successed"},
+    ]
     assert types_of(db, a).count("ORDER_BUYER_VIEW_ORDER_PAY") == 1
     assert assert_ok(api.admin("GET", "/admin/reconcile/list", {}))["data"] == []
     # asking again about a settled operation changes nothing
@@ -242,8 +278,11 @@ def test_pay_url_pays_one_order_or_answers_its_error(api, dev, settings, db):
     assert holds(db, b) == []
     fund(api, dev, tb)
     both = assert_ok(api.call(dev, "POST", PAY_URL, body={"orderIds": [a, b]}))
-    assert both["protocolPaySuccess"] is False and both["cantPayOrderList"] == [a]
-    assert [r["success"] for r in both["results"]] == [False, True]
+    # a was paid through the gateway already: a success that moves no money
+    assert both["protocolPaySuccess"] is True and both["cantPayOrderList"] == []
+    assert [r["success"] for r in both["results"]] == [True, True]
+    assert both["results"][0]["reasonCode"] == "ALREADY_PAID"
+    assert holds(db, a) == [("captured", ta, ta, 0)]
     assert_error(api.call(dev, "GET", PAY_URL, params={"orderId": f"{a},x"}), 40001)
     assert_error(api.call(dev, "GET", PAY_URL, params={"orderId": f"{a},{a}"}), 40001)
 
@@ -265,6 +304,8 @@ def test_a_sub_account_pays_only_its_own_orders(api, dev, settings):
     made = assert_ok(create(api, dev, lines, user_id="alice"))["orderId"]
     data = assert_ok(bulk(api, dev, [made], user_id="bob"))
     assert data["results"][0]["code"] == 40302
-    assert data["payFailOrders"] == [{"orderId": made, "errorReason": "ORDER_NOT_YOURS"}]
+    assert data["payFailOrders"] == [
+        {"orderId": made, "errorReason": "订单属于其他子账号", "errorCode": "ORDER_NOT_YOURS"}
+    ]
     assert detail(api, dev, made)["gatewayInfo"]["payState"] == "none"
     assert assert_ok(bulk(api, dev, [made], user_id="alice"))["successOrderIds"] == [made]

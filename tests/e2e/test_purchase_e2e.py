@@ -199,7 +199,11 @@ def test_the_whole_1688_purchase_path(served):  # noqa: F811
         order_ids = [o for o in every if o != dearest] + [dearest]  # funded in input order
         paid = client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": order_ids})
         assert paid["payFailOrders"] == [
-            {"orderId": dearest, "errorReason": "ACCOUNT_BALANCE_NOT_ENOUGH"}
+            {
+                "orderId": dearest,
+                "errorReason": "账户额度不足",
+                "errorCode": "ACCOUNT_BALANCE_NOT_ENOUGH",
+            }
         ]
         assert sorted(paid["successOrderIds"]) == sorted(o for o in every if o != dearest)
         assert client.balance()["availableAmount"] == 0

@@ -68,7 +68,8 @@ async def bulk_pay(body: BulkPayRequest, ctx: Signed) -> Response:
         items, batch_id = payments.pay_orders(
             ctx.db, ctx.marketplace, ctx.clock, S.Buyer.of(c), ids, batch=True
         )
-        return payments.bulk_answer(items, batch_id)
+        english = payments.wants_english(ctx.request.headers.get("accept-language"))
+        return payments.bulk_answer(items, batch_id, english=english)
 
     return await ctx.run(run)
 

@@ -28,18 +28,8 @@ def pay_orders(
     return core.pay_orders(db, market, clock, PROFILE, buyer, order_ids, batch=batch)
 
 
-def bulk_answer(items: list[core.Item], batch_id: str | None) -> dict[str, Any]:
-    """6.9: PandaPon's two lists (pending orders are in neither) and ``results[]``."""
-    return {
-        "successOrderIds": [i.order_id for i in items if i.outcome == core.PAID_ITEM],
-        "payFailOrders": [
-            {"orderId": i.order_id, "errorReason": i.reason}
-            for i in items
-            if i.outcome == core.FAILED_ITEM
-        ],
-        "results": [i.wire() for i in items],
-        "batchId": batch_id,
-    }
+bulk_answer = core.bulk_answer
+wants_english = core.wants_english
 
 
 def pay_url_answer(items: list[core.Item]) -> dict[str, Any]:

@@ -108,3 +108,6 @@ class PayBatchItem(Base):
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(64))
+
+    # the batches waiting on an order's payment (settling it finds them)
+    __table_args__ = (Index("ix_pay_batch_item_order", "order_id", "status"),)

@@ -52,7 +52,8 @@ MAX_ORDERS = 100
 NOT_FOUND = "ORDER_NOT_FOUND"
 NOT_YOURS = "ORDER_NOT_YOURS"
 NOT_PAYABLE = "ORDER_STATUS_ERROR"
-ALREADY_PAID = "ORDER_ALREADY_PAID"
+ALREADY_PAID = "ORDER_ALREADY_PAID"  # the marketplace's: paid, but not through the gateway
+PAID_BEFORE = "ALREADY_PAID"  # paid through the gateway by this developer: a success
 NO_BALANCE = "ACCOUNT_BALANCE_NOT_ENOUGH"
 IN_FLIGHT = "PAY_RESULT_UNKNOWN"
 BUSY = "ORDER_OPERATION_IN_PROGRESS"
@@ -60,6 +61,7 @@ MARKET_ERROR = "MARKETPLACE_ERROR"
 
 PAID_ITEM, FAILED_ITEM, PENDING = "paid", "failed", "pending"
 SUCCESSED = "successed"  # a batch item's status once paid (PandaPon's spelling)
+PENDING_STATUS = "PENDING"  # a batch item's status while its order's payment is unsettled
 
 
 @dataclass
@@ -109,6 +111,11 @@ def _payable(profile: Profile, buyer: Buyer, item: Item, row: PurchaseOrder | No
         item.msg = "an earlier payment of this order has no known outcome yet"
     elif row.pending_operation is not None:
         item.fail(40901, BUSY, f"the order has a {row.pending_operation} in flight")
+    elif row.pay_state == PAID:
+        # paid through the gateway by this developer (a retry after a lost answer): a success
+        # that moves no money
+        item.outcome, item.code, item.reason = PAID_ITEM, 200, PAID_BEFORE
+        item.msg = "the order was already paid through the gateway: no money moved"
     elif row.pay_state != NONE:
         item.fail(40901, ALREADY_PAID, "the order is paid")
     elif row.status != profile.unpaid:
@@ -195,7 +202,7 @@ def claim_all(
                     platform=profile.platform.value,
                     developer_id=buyer.developer_id,
                     user_id=buyer.user_id,
-                    pending=sum(1 for i in items if i.operation is not None),
+                    pending=sum(1 for i in items if _batch_status(i) == PENDING_STATUS),
                     created_at=now_ms,
                     finished_at=None,
                 )
@@ -221,9 +228,71 @@ def claim_all(
 
 
 def _batch_status(item: Item) -> str:
-    if item.operation is not None:
-        return "PENDING"
-    return SUCCESSED if item.outcome == PAID_ITEM else (item.reason or "PENDING")
+    """An item's status when the batch is recorded: ``PENDING`` until its order's payment (this
+    call's, or another call's still in flight) is settled."""
+    if item.operation is not None or item.outcome == PENDING:
+        return PENDING_STATUS
+    return SUCCESSED if item.outcome == PAID_ITEM else (item.reason or MARKET_ERROR)
+
+
+# --- answers ----------------------------------------------------------------------------------
+# what a reason code means, for people (PandaPon shows a message in ``errorReason``): Chinese by
+# default, English when the caller asks for it (``Accept-Language: en``)
+REASON_TEXT: dict[str, tuple[str, str]] = {
+    NOT_FOUND: ("订单不存在", "The order does not exist."),
+    NOT_YOURS: ("订单属于其他子账号", "The order belongs to another sub-account."),
+    NOT_PAYABLE: ("订单当前状态不可支付", "The order's status does not allow payment."),
+    ALREADY_PAID: ("订单已支付", "The order is already paid."),
+    NO_BALANCE: ("账户额度不足", "The account balance is not enough."),
+    IN_FLIGHT: (
+        "支付结果未知，请勿重复支付，最终结果将通过回调通知",
+        "The payment's outcome is not known yet: do not pay again; its final state follows by "
+        "callback.",
+    ),
+    BUSY: ("订单有其他操作正在进行", "Another operation on the order is in progress."),
+    "PRICE_CHANGED": ("订单价格已变更，请刷新后重试", "The order's price changed: read it again."),
+}
+
+
+def reason_text(code: str | None, detail: str, english: bool) -> str:
+    """The human message of a reason code (the marketplace's own text for codes it made)."""
+    known = REASON_TEXT.get(code or "")
+    if known is not None:
+        return known[1] if english else known[0]
+    if english:
+        return f"The marketplace refused the payment: {detail}"
+    return f"平台拒绝支付：{detail}"
+
+
+def wants_english(accept_language: str | None) -> bool:
+    """Whether ``Accept-Language`` prefers English over Chinese (the default)."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return False
+        if tag.startswith("en"):
+            return True
+    return False
+
+
+def bulk_answer(items: list[Item], batch_id: str | None, *, english: bool) -> dict[str, Any]:
+    """6.9 (and Taobao's 2.5b): every order in exactly one of PandaPon's two lists (an order
+    whose outcome is unknown fails with ``PAY_RESULT_UNKNOWN``: do not pay it again, its final
+    state follows by callback), and ``results[]`` in input order."""
+    return {
+        "successOrderIds": [i.order_id for i in items if i.outcome == PAID_ITEM],
+        "payFailOrders": [
+            {
+                "orderId": i.order_id,
+                "errorReason": reason_text(i.reason, i.msg, english),
+                "errorCode": i.reason,
+            }
+            for i in items
+            if i.outcome != PAID_ITEM
+        ],
+        "results": [i.wire() for i in items],
+        "batchId": batch_id,
+    }
 
 
 # --- step 3: settle (the call's own, and the reconciler's) ------------------------------------
@@ -294,7 +363,7 @@ def settle_pays(
         release=[str(ops[i].hold_key) for i in op_ids if i in refused],
         now_ms=now_ms,
     )
-    settled: dict[str, dict[str, str]] = {}  # batch id -> order id -> final status
+    settled: dict[str, str] = {}  # order id -> its payment's final status
     moved_on: list[tuple[PurchaseOrder, str | None]] = []  # paid orders and the status they left
     out: list[tuple[str, PurchaseOrder | None]] = []
     for op_id, answer in answers:
@@ -318,12 +387,10 @@ def settle_pays(
             row.pay_state = NONE
             status, text = refusal(answer)
             reconcile.settle(op, FAILED, now_ms, f"{status}: {text}")
-        if op.batch_id is not None:
-            settled.setdefault(op.batch_id, {})[op.object_id] = status
+        settled[op.object_id] = status
         out.append((op.state, row))
     records.message_each(s, developer_id, profile.message_on_pay, moved_on, now_ms, profile=profile)
-    for batch_id, statuses in settled.items():
-        _batch_settled(s, batch_id, statuses, now_ms)
+    batches_settled(s, profile, developer_id, settled, now_ms)
     s.flush()
     return out
 
@@ -347,21 +414,42 @@ def _mark_paid(profile: Profile, row: PurchaseOrder, now_ms: int) -> str | None:
     return previous
 
 
-def _batch_settled(s: Session, batch_id: str, statuses: dict[str, str], now_ms: int) -> None:
-    """More orders of a bulk pay are settled; the batch message when they were the last."""
-    batch = s.execute(
-        select(PayBatch).where(PayBatch.batch_id == batch_id).with_for_update()
-    ).scalar_one()
-    t = PayBatchItem.__table__
-    for order_id, status in statuses.items():
+def batches_settled(
+    s: Session, profile: Profile, developer_id: int, settled: dict[str, str], now_ms: int
+) -> None:
+    """Orders' payments are settled: every unfinished batch of the developer waiting on one of
+    them (the batch that made the payment, and any later batch that found it in flight) takes
+    its final status; a batch whose last order that was records its message. Called with the
+    wallet account locked, so batches are never counted down twice."""
+    if not settled:
+        return
+    b, t = PayBatch.__table__, PayBatchItem.__table__
+    waiting = s.execute(
+        select(t.c.batch_id, t.c.order_id)
+        .join(b, b.c.batch_id == t.c.batch_id)
+        .where(
+            t.c.order_id.in_(list(settled)),
+            t.c.status == PENDING_STATUS,
+            b.c.platform == profile.platform.value,
+            b.c.developer_id == developer_id,
+            b.c.finished_at.is_(None),
+        )
+    ).all()
+    done: dict[str, int] = {}
+    for batch_id, order_id in waiting:
         s.execute(
             update(t)
             .where(t.c.batch_id == batch_id, t.c.order_id == order_id)
-            .values(status=status)
+            .values(status=settled[order_id])
         )
-    batch.pending -= len(statuses)
-    if batch.pending == 0:
-        finish_batch(s, batch, now_ms)
+        done[batch_id] = done.get(batch_id, 0) + 1
+    for batch_id in sorted(done):
+        batch = s.execute(
+            select(PayBatch).where(PayBatch.batch_id == batch_id).with_for_update()
+        ).scalar_one()
+        batch.pending -= done[batch_id]
+        if batch.pending == 0:
+            finish_batch(s, batch, now_ms)
 
 
 def finish_batch(s: Session, batch: PayBatch, now_ms: int) -> None:

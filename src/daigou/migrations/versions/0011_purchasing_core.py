@@ -268,6 +268,8 @@ def _create_new_tables() -> None:
         ),
         sa.PrimaryKeyConstraint("batch_id", "position", name=op.f("pk_pay_batch_item")),
     )
+    with op.batch_alter_table("pay_batch_item", schema=None) as batch_op:
+        batch_op.create_index("ix_pay_batch_item_order", ["order_id", "status"], unique=False)
 
 
 def _copy_up() -> None:
@@ -506,6 +508,8 @@ class _Row:
 def downgrade() -> None:
     _create_old_tables()
     _copy_down()
+    with op.batch_alter_table("pay_batch_item", schema=None) as batch_op:
+        batch_op.drop_index("ix_pay_batch_item_order")
     op.drop_table("pay_batch_item")
     op.drop_table("pay_batch")
     op.drop_table("purchase_request")
