@@ -120,5 +120,5 @@ def _configured_adapters(
         clock = SandboxClock(db, base_clock)
         market = SandboxMarketplace(db, settings, clock)
         # one simulated marketplace serves both platforms (its state is one seller's)
-        return {Platform.TAOBAO: market, Platform.ALIBABA: market}, SandboxOperator(market), clock
+        return {Platform.ALIBABA: market, Platform.TAOBAO: market}, SandboxOperator(market), clock
     raise ValueError(f"unknown marketplace {settings.marketplace!r} (only 'sandbox' exists yet)")
