@@ -145,9 +145,10 @@ class FeedConsumer:
         """Where a missing row starts: the earlier single stream's cursor, if there was one."""
         if self.earlier is None:
             return None
-        table = MarketFeed.__table__
         rows = s.execute(
-            select(table.c.name, table.c.cursor).where(table.c.name.in_((self.name, self.earlier)))
+            select(MarketFeed.name, MarketFeed.cursor).where(
+                MarketFeed.name.in_((self.name, self.earlier))
+            )
         ).all()
         cursors = {name: cursor for name, cursor in rows}
         if self.name in cursors:
