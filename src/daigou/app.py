@@ -13,8 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from daigou import __version__
+from daigou.bootstrap import Gateway, bootstrap
 from daigou.config import Settings
-from daigou.core.clock import Clock, SystemClock
+from daigou.core.clock import Clock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.http.envelope import error_response
@@ -42,30 +43,28 @@ def create_app(
     db: Database | None = None,
     clock: Clock | None = None,
     worker: bool | None = None,
+    gateway: Gateway | None = None,
 ) -> FastAPI:
-    settings = settings or Settings()
+    """The app over a gateway the composition root builds (``gateway`` replaces it whole:
+    then ``settings``, ``db`` and ``clock`` are the gateway's)."""
+    if gateway is None:
+        settings = settings or Settings()
+        gateway = bootstrap(settings, db, clock)
+    settings, db = gateway.settings, gateway.db
     configure_logging(settings.log_level, settings.log_json)
-    db = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
-    from daigou.marketplace.factory import build_marketplace
-
-    marketplace, clock = build_marketplace(settings, db, clock or SystemClock())
-    from daigou.platforms import register_platforms
-
-    settlers = register_platforms()
+    sandbox = gateway.sandbox
     run_worker = settings.run_worker if worker is None else worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
-        ensure = getattr(marketplace, "ensure_catalogue", None)
-        if ensure is not None and settings.sandbox_load_on_start:
+        if sandbox is not None and settings.sandbox_load_on_start:
             # the sandbox catalogue is built before the first request (seconds on first start,
             # a lookup afterwards), so searches work as soon as the server answers
-            await asyncio.get_running_loop().run_in_executor(app.state.executor, ensure)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(app.state.executor, sandbox.ensure_catalogue)
         if run_worker:
-            from daigou.workers.runner import WorkerRunner
-
-            runner = WorkerRunner(db, settings, clock, marketplace=marketplace, settlers=settlers)
+            runner = gateway.worker()
             runner.start_in_background()
         try:
             yield
@@ -83,11 +82,13 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.state.gateway = gateway
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock
-    app.state.marketplace = marketplace
-    app.state.settlers = settlers
+    app.state.clock = gateway.clock
+    app.state.marketplace = gateway.marketplaces  # the port (Ctx.marketplace)
+    app.state.sandbox = sandbox  # the sandbox's operator controls, or None (Ctx.sandbox)
+    app.state.settlers = gateway.settlers
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request

@@ -130,32 +130,26 @@ def serve(
     )
 
 
-def _ensure_sandbox_catalogue(settings: Any) -> None:
+def _ensure_sandbox_catalogue(settings: Settings) -> None:
     """Build the sandbox catalogue before serving (once; a lookup on later starts)."""
-    if settings.marketplace != "sandbox":
-        return
     import time
 
-    from daigou.core.clock import SystemClock
-    from daigou.marketplace.factory import build_marketplace
-    from daigou.marketplace.sandbox.store import loaded_catalogue
+    from daigou.bootstrap import bootstrap
 
-    market, _ = build_marketplace(settings, _db(settings), SystemClock())
-    wanted = {
-        "seed": settings.sandbox_seed,
-        "shops": settings.sandbox_shops,
-        "offers_1688": settings.sandbox_offers_1688,
-        "offers_taobao": settings.sandbox_offers_taobao,
-    }
-    if loaded_catalogue(market.db) == wanted:  # type: ignore[attr-defined]
-        return
-    started = time.monotonic()
-    console.print(
-        f"building the sandbox catalogue: {settings.sandbox_offers_1688:,} 1688 offers, "
-        f"{settings.sandbox_offers_taobao:,} Taobao items, {settings.sandbox_shops} shops ..."
-    )
-    market.ensure_catalogue()  # type: ignore[attr-defined]
-    console.print(f"sandbox catalogue ready in {time.monotonic() - started:.1f} s")
+    gateway = bootstrap(settings, _db(settings))
+    sandbox = gateway.sandbox
+    try:
+        if sandbox is None or sandbox.catalogue_ready():
+            return
+        started = time.monotonic()
+        console.print(
+            f"building the sandbox catalogue: {settings.sandbox_offers_1688:,} 1688 offers, "
+            f"{settings.sandbox_offers_taobao:,} Taobao items, {settings.sandbox_shops} shops ..."
+        )
+        sandbox.ensure_catalogue()
+        console.print(f"sandbox catalogue ready in {time.monotonic() - started:.1f} s")
+    finally:
+        gateway.db.dispose()
 
 
 def _asgi_app() -> Any:
@@ -167,16 +161,12 @@ def _asgi_app() -> Any:
 @app.command()
 def worker() -> None:
     """Run a worker alone (any number may run beside the API processes)."""
-    from daigou.core.clock import SystemClock
+    from daigou.bootstrap import bootstrap
     from daigou.http.logging import configure_logging
-    from daigou.marketplace.factory import build_marketplace
-    from daigou.workers.runner import WorkerRunner
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    db = _db(settings)
-    marketplace, clock = build_marketplace(settings, db, SystemClock())
-    runner = WorkerRunner(db, settings, clock, marketplace=marketplace)
+    runner = bootstrap(settings, _db(settings)).worker()
     try:
         runner.run_forever()
     except KeyboardInterrupt:

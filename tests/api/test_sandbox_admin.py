@@ -1,5 +1,6 @@
 """Operator sandbox controls over HTTP, ENDPOINTS 12.15 to 12.18 and 12.20 to 12.22. Orders and
-refunds are made directly through the app's sandbox marketplace (``app.state.marketplace``)."""
+refunds are made directly through the app's marketplace port (``app.state.marketplace``); the
+routes act through the sandbox's controls (``app.state.sandbox``)."""
 
 from __future__ import annotations
 
@@ -26,16 +27,26 @@ def market(app, client):
     return app.state.marketplace
 
 
+@pytest.fixture
+def sandbox(app, client):
+    return app.state.sandbox
+
+
+@pytest.fixture
+def clock(app, client):
+    return app.state.clock
+
+
 def post(api, path, body):
     return api.admin("POST", path, body)
 
 
-def new_order(market, settings, platform=A, n=2, paid=False, shipped=False):
+def new_order(market, settings, platform=A, n=2, paid=False, shipped_by=None):
     (order,) = market.create_order(one_warehouse_draft(settings, platform, n)).orders
-    if paid or shipped:
+    if paid or shipped_by:
         assert market.pay(platform, order.order_id, order.total_fen, f"p-{order.order_id}").paid
-    if shipped:
-        market.seller.ship(platform, order.order_id)
+    if shipped_by:
+        shipped_by.ship(platform, order.order_id)
     return market.order(platform, order.order_id)
 
 
@@ -44,10 +55,10 @@ def code(platform: P.Platform) -> int:
 
 
 # --- 12.15 -----------------------------------------------------------------------------------
-def test_advance_fires_due_timers_in_time_order(api, market, settings):
+def test_advance_fires_due_timers_in_time_order(api, market, clock, settings):
     order = new_order(market, settings)
     paid = new_order(market, settings, n=1, paid=True)
-    before = market.clock.now_ms()
+    before = clock.now_ms()
     data = assert_ok(post(api, ADVANCE, {"seconds": settings.sandbox_pay_timeout_seconds}))
     assert data["now"] >= before + settings.sandbox_pay_timeout_seconds * 1000
     assert set(data) == {"now", "fired"}
@@ -79,11 +90,11 @@ def test_advance_validation(api, body):
     assert_error(post(api, ADVANCE, body), 40001)
 
 
-def test_advance_to_the_past_is_refused(api, market):
-    past = market.clock.now_ms() - 10_000
+def test_advance_to_the_past_is_refused(api, clock):
+    past = clock.now_ms() - 10_000
     body = assert_error(post(api, ADVANCE, {"to": past}), 40001)
     assert [e["field"] for e in body["data"]["errors"]] == ["to"]
-    assert market.clock.now_ms() < wall_ms() + 5_000  # not moved
+    assert clock.now_ms() < wall_ms() + 5_000  # not moved
 
 
 # --- 12.16 -----------------------------------------------------------------------------------
@@ -117,7 +128,7 @@ def test_ship_some_lines_then_the_rest_then_deliver(api, market, settings):
     )
     parcels = data["nativeLogistics"]["logisticsItems"]
     assert len(parcels) == 2 and all(p["signedTime"] for p in parcels)
-    topics = [m.topic for m in market.messages(None, 100).messages]
+    topics = [m.topic for m in market.messages(A, None, 100).messages]
     assert "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS" in topics
     assert "LOGISTICS_BUYER_VIEW_TRACE" in topics
     # nothing left to ship or deliver
@@ -133,7 +144,7 @@ def test_ship_a_taobao_order(api, market, settings):
     data = assert_ok(post(api, SHIP, {"platform": 0, "orderId": order.order_id}))
     assert data["salesOrderId"] == order.order_id and data["status"] == 11
     assert data["subOrders"][0]["logisticNumber"]
-    assert market.messages(None, 100).messages[-2].topic == "TAOBAO_ORDER_STATUS_CHANGE"
+    assert market.messages(T, None, 100).messages[-2].topic == "TAOBAO_ORDER_STATUS_CHANGE"
 
 
 def test_ship_errors(api, market, settings):
@@ -187,7 +198,7 @@ def test_price_modify(api, market, settings):
     base = data["baseInfo"]
     assert base["totalAmount"] == base["sumProductPayment"] + 0 - base["discount"]
     assert market.order(A, order.order_id).total_fen == base["totalAmount"]
-    msgs = [m for m in market.messages(None, 100).messages if m.topic.endswith("PRICE_MODIFY")]
+    msgs = [m for m in market.messages(A, None, 100).messages if m.topic.endswith("PRICE_MODIFY")]
     assert [m.data["totalAmount"] for m in msgs] == [1234, base["totalAmount"]]
     # a paid order's price is fixed
     market.pay(A, order.order_id, base["totalAmount"], "pay-after-modify")
@@ -230,7 +241,7 @@ def test_close(api, market, settings):
         "seller",
         "sellerGoodsLack",
     )
-    assert market.messages(None, 100).messages[-1].topic == "ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE"
+    assert market.messages(A, None, 100).messages[-1].topic == "ORDER_BUYER_VIEW_ORDER_SELLER_CLOSE"
     body = assert_error(post(api, CLOSE, {"platform": 1, "orderId": order.order_id}), 40901)
     assert body["data"]["upstreamCode"] == "ORDER_STATUS_ERROR"
     tb = new_order(market, settings, T, n=1)
@@ -245,8 +256,8 @@ def test_close(api, market, settings):
 
 
 # --- 12.20 -----------------------------------------------------------------------------------
-def test_refund_act(api, market, settings):
-    order = new_order(market, settings, n=2, shipped=True)
+def test_refund_act(api, market, sandbox, settings):
+    order = new_order(market, settings, n=2, shipped_by=sandbox)
     a, b = order.lines
     refund = market.create_refund(refund_draft(order, (a.entry_id,), dispute="returnRefund"))
     rid = refund.refund_id
@@ -376,9 +387,10 @@ def test_fault_inject_list_and_clear(api, market, settings):
         {"operation": "*", "mode": "latency", "latencyMs": 60_001},
     ],
 )
-def test_fault_inject_validation(api, market, body):
+def test_fault_inject_validation(api, market, sandbox, body):
     assert_error(post(api, INJECT, body), 40001)
-    assert market.messages(None, 1) is not None  # nothing injected
+    assert sandbox.active_faults() == []  # nothing injected
+    assert market.messages(A, None, 1) is not None
     assert assert_ok(post(api, CLEAR, {})) == {"cleared": 0}
 
 
@@ -399,4 +411,4 @@ def test_the_sandbox_controls_need_the_admin_bearer(client):
             r = client.post(path, content=b'{"seconds": 1}', headers={**js, **headers})
             assert_error(r, expected)
     # the refused advance did not move the clock
-    assert client.app.state.marketplace.clock.now_ms() < wall_ms() + 5_000
+    assert client.app.state.clock.now_ms() < wall_ms() + 5_000

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from daigou.bootstrap import ORDER_RECORDS, bootstrap
 from daigou.core import ids
 from daigou.developers.models import Developer
 from daigou.feed.consumer import FeedConsumer
@@ -23,7 +24,6 @@ from daigou.orders1688.profile import PROFILE
 from daigou.platforms import register_platforms
 from daigou.purchasing import records
 from daigou.purchasing.models import PurchaseOrder
-from daigou.workers.runner import WorkerRunner
 from tests.conftest import make_settings
 from tests.integration.test_sandbox_seller import START_MS, A, T, new_market, one_order
 
@@ -40,6 +40,7 @@ BUYER_CLOSE = "ORDER_BUYER_VIEW_ORDER_BUYER_CLOSE"
 REFUND_IN = "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES"
 
 register_platforms()  # the 1688 profile, as the app does at start
+ORDERS_1688 = ORDER_RECORDS[A]
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def developer(db) -> int:
 
 @pytest.fixture
 def consumer(db, market):
-    return FeedConsumer(db, market, market.clock)
+    return FeedConsumer(db, market, market.clock, A, ORDERS_1688)
 
 
 def ours(db, market, settings, developer: int, n_lines: int = 3) -> P.MarketOrder:
@@ -119,7 +120,7 @@ def record_of(db, order_id: str) -> PurchaseOrder:
     return row
 
 
-def feed_cursor(db, name: str = "market") -> str | None:
+def feed_cursor(db, name: str = "market:1688") -> str | None:
     with db.reading() as conn:
         return conn.execute(select(MarketFeed.cursor).where(MarketFeed.name == name)).scalar()
 
@@ -138,7 +139,7 @@ def test_a_lifecycle_is_reported_step_by_step_in_order(db, market, feed_settings
     seller = market.seller
     order = ours(db, market, feed_settings, developer, n_lines=3)
     oid = order.order_id
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     assert consumer.run_once() == 1  # the create's push: nothing new to record
     assert types(db, oid) == [MAKE]
 
@@ -197,7 +198,7 @@ def test_a_lifecycle_is_reported_step_by_step_in_order(db, market, feed_settings
 
 def test_the_price_change_of_an_unpaid_order_is_reported(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     market.seller.modify_price(A, order.order_id, total_fen=order.total_fen - 100)
     consumer.run_once()
     msgs = outbox(db, order.order_id)
@@ -220,14 +221,14 @@ def test_a_price_change_and_payment_read_together_are_both_reported(
     order = ours(db, market, feed_settings, developer)
     market.seller.modify_price(A, order.order_id, total_fen=order.total_fen - 1)
     pay(market, order)
-    FeedConsumer(db, market, market.clock).run_once()
+    FeedConsumer(db, market, market.clock, A, ORDERS_1688).run_once()
     assert types(db, order.order_id) == [MAKE, PRICE, PAY]
 
 
 def test_a_seller_close_is_reported_as_such(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer)
     market.seller.seller_close(A, order.order_id)
-    FeedConsumer(db, market, market.clock).run_once()
+    FeedConsumer(db, market, market.clock, A, ORDERS_1688).run_once()
     msgs = outbox(db, order.order_id)
     assert [m["type"] for m in msgs] == [MAKE, SELLER_CLOSE]
     assert msgs[1]["order"]["baseInfo"]["closeOperateType"] == "seller"
@@ -239,7 +240,7 @@ def test_a_seller_close_is_reported_as_such(db, market, feed_settings, developer
 def test_the_pay_timeout_is_a_buyer_close(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer)
     market.seller.advance(seconds=feed_settings.sandbox_pay_timeout_seconds + 1)
-    FeedConsumer(db, market, market.clock).run_once()
+    FeedConsumer(db, market, market.clock, A, ORDERS_1688).run_once()
     msgs = outbox(db, order.order_id)
     assert [m["type"] for m in msgs] == [MAKE, BUYER_CLOSE]
     assert (msgs[1]["previousStatus"], msgs[1]["currentStatus"]) == ("waitbuyerpay", "cancel")
@@ -248,7 +249,7 @@ def test_the_pay_timeout_is_a_buyer_close(db, market, feed_settings, developer):
 def test_a_full_refund_terminates_with_one_message(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer, n_lines=1)
     pay(market, order)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     consumer.run_once()
     paid = market.order(A, order.order_id)
     refund = market.create_refund(
@@ -289,7 +290,7 @@ def test_a_lost_push_is_made_up_one_message_per_crossed_step(db, market, feed_se
                 SandboxMessage.order_id == order.order_id, SandboxMessage.topic == PAY
             )
         )
-    FeedConsumer(db, market, market.clock).run_once()
+    FeedConsumer(db, market, market.clock, A, ORDERS_1688).run_once()
     msgs = outbox(db, order.order_id)
     assert [m["type"] for m in msgs] == [MAKE, PAY, SEND, TRACE]
     assert [(m["previousStatus"], m["currentStatus"]) for m in msgs[1:3]] == [
@@ -359,7 +360,7 @@ def test_repeated_or_reordered_pushes_record_nothing_extra(
 ):
     faults.inject(db, START_MS, operation="*.messages", mode=mode, count=0)
     order = ours(db, market, feed_settings, developer, n_lines=2)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     pay(market, order)
     market.seller.ship(A, order.order_id, entry_ids=(order.lines[0].entry_id,))
     consumer.run_once()
@@ -377,9 +378,9 @@ def test_pushes_of_orders_not_ours_move_the_cursor_and_nothing_else(
 ):
     other = one_order(market, feed_settings, A)  # not made through the gateway
     taobao = one_order(market, feed_settings, T)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     assert consumer.run_once() == 0
-    assert feed_cursor(db) == market.messages(None, 100).cursor
+    assert feed_cursor(db) == market.messages(A, None, 100).cursor
     with db.reading() as conn:
         assert conn.execute(select(OutboxMessage.message_id)).all() == []
     assert other.order_id and taobao.order_id
@@ -387,7 +388,7 @@ def test_pushes_of_orders_not_ours_move_the_cursor_and_nothing_else(
 
 def test_a_failed_order_read_keeps_the_cursor_before_it(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     consumer.run_once()
     start = feed_cursor(db)
     pay(market, order)
@@ -397,7 +398,7 @@ def test_a_failed_order_read_keeps_the_cursor_before_it(db, market, feed_setting
     assert types(db, order.order_id) == [MAKE]
     assert consumer.run_once() == 1  # the next run applies it
     assert types(db, order.order_id) == [MAKE, PAY]
-    assert feed_cursor(db) == market.messages(None, 100).cursor
+    assert feed_cursor(db) == market.messages(A, None, 100).cursor
 
 
 class FailingFor:
@@ -412,8 +413,8 @@ class FailingFor:
             raise P.MarketplaceTimeout("1688.order.get")
         return self.market.order(platform, order_id)
 
-    def messages(self, cursor: str | None, limit: int) -> P.MessageBatch:
-        return self.market.messages(cursor, limit)
+    def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
+        return self.market.messages(platform, cursor, limit)
 
 
 def test_the_cursor_stops_just_before_the_failed_orders_first_push(
@@ -421,18 +422,18 @@ def test_the_cursor_stops_just_before_the_failed_orders_first_push(
 ):
     first = ours(db, market, feed_settings, developer)
     second = ours(db, market, feed_settings, developer)
-    consumer = FeedConsumer(db, market, market.clock)
+    consumer = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     consumer.run_once()
     start = feed_cursor(db)
     pay(market, first)
     pay(market, second)
     market.seller.ship(A, first.order_id)
-    failing = FeedConsumer(db, FailingFor(market, second.order_id), market.clock)
+    failing = FeedConsumer(db, FailingFor(market, second.order_id), market.clock, A, ORDERS_1688)
     assert failing.run_once() == 3  # the first order's payment and shipment (+ trace)
     assert types(db, first.order_id) == [MAKE, PAY, SEND, TRACE]
     assert types(db, second.order_id) == [MAKE]
     # the stored cursor is just after the first order's payment push
-    assert feed_cursor(db) == market.messages(start, 1).cursor
+    assert feed_cursor(db) == market.messages(A, start, 1).cursor
     assert consumer.run_once() == 3  # again the first order's shipment: nothing new for it
     assert types(db, first.order_id) == [MAKE, PAY, SEND, TRACE]
     assert types(db, second.order_id) == [MAKE, PAY]
@@ -440,8 +441,8 @@ def test_the_cursor_stops_just_before_the_failed_orders_first_push(
 
 def test_a_second_consumer_waits_for_the_lease(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer)
-    one = FeedConsumer(db, market, market.clock)
-    two = FeedConsumer(db, market, market.clock)
+    one = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
+    two = FeedConsumer(db, market, market.clock, A, ORDERS_1688)
     assert one._take_lease()[0]
     pay(market, order)
     assert two.run_once() == 0  # the stream is one's
@@ -453,7 +454,7 @@ def test_a_second_consumer_waits_for_the_lease(db, market, feed_settings, develo
 
 def test_two_consumers_alternating_record_each_step_once(db, market, feed_settings, developer):
     order = ours(db, market, feed_settings, developer, n_lines=2)
-    consumers = [FeedConsumer(db, market, market.clock) for _ in range(2)]
+    consumers = [FeedConsumer(db, market, market.clock, A, ORDERS_1688) for _ in range(2)]
     steps = [
         lambda: pay(market, order),
         lambda: market.seller.ship(A, order.order_id, entry_ids=(order.lines[0].entry_id,)),
@@ -480,10 +481,11 @@ def test_two_consumers_alternating_record_each_step_once(db, market, feed_settin
 
 
 def test_the_worker_runs_the_feed(db, market, feed_settings, developer):
-    runner = WorkerRunner(db, feed_settings, market.clock, marketplace=market, deliver=False)
-    job = next(j for j in runner.jobs if j.name == "market-feed")
+    gateway = bootstrap(feed_settings, db, market.clock, adapters={A: market, T: market})
+    runner = gateway.worker(deliver=False)
+    job = next(j for j in runner.jobs if j.name == "market-feed:1688")
     assert job.every_seconds == feed_settings.worker_poll_seconds
     order = ours(db, market, feed_settings, developer)
     pay(market, order)
-    assert "market-feed" in runner.tick(1e12)
+    assert "market-feed:1688" in runner.tick(1e12)
     assert types(db, order.order_id) == [MAKE, PAY]

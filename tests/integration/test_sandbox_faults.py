@@ -9,6 +9,7 @@ import time
 import pytest
 
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
 from daigou.marketplace.sandbox import faults
 from tests.integration.test_sandbox_seller import (
     START_MS,
@@ -47,7 +48,7 @@ def test_error_answers_the_chosen_code_and_writes_nothing(market, settings):
     assert type(raised.value) is P.MarketplaceError  # not a refusal nor a not-found
     assert (raised.value.code, raised.value.message) == ("ORDER_STATUS_ERROR", "nope")
     assert market.orders_by_out_order_id(A, "err-1") == ()
-    assert market.messages(None, 100).messages == ()
+    assert market.messages(A, None, 100).messages == ()
     assert fid not in active(market)  # count 1: used up
     created = market.create_order(draft)
     assert len(created.orders) == 1 and not created.replayed
@@ -97,7 +98,7 @@ def test_timeout_after_commit_does_the_write_and_loses_the_answer(market, settin
     assert market.order(A, order.order_id).status == "waitsellersend"
     retry = market.pay(A, order.order_id, order.total_fen, "pay-tac")
     assert (retry.paid, retry.paid_fen) == (True, order.total_fen)  # the stored result
-    pays = [m for m in market.messages(None, 100).messages if m.topic.endswith("ORDER_PAY")]
+    pays = [m for m in market.messages(A, None, 100).messages if m.topic.endswith("ORDER_PAY")]
     assert len(pays) == 1
 
     # on a read the answer is lost too, but nothing was written
@@ -132,17 +133,23 @@ def test_latency_delays_the_call_then_runs_it(market, settings):
 def test_duplicate_and_reorder_change_a_message_batch(market, settings):
     one_order(market, settings, A)
     one_order(market, settings, T, 1)
-    normal = market.messages(None, 100)
+    one_order(market, settings, A)
+    normal = market.messages(A, None, 100)
     assert len(normal.messages) == 2
     inject(market, "*.messages", "duplicate")
-    doubled = market.messages(None, 100)
+    doubled = market.messages(A, None, 100)
     assert doubled.messages == tuple(m for m in normal.messages for _ in (0, 1))
     assert doubled.cursor == normal.cursor
     inject(market, "*.messages", "reorder")
-    reordered = market.messages(None, 100)
+    reordered = market.messages(A, None, 100)
     assert reordered.messages == tuple(reversed(normal.messages))
     assert reordered.cursor == normal.cursor
-    assert market.messages(None, 100) == normal  # both used up
+    assert market.messages(A, None, 100) == normal  # both used up
+    # a fault on one platform's stream leaves the other's alone
+    taobao = market.messages(T, None, 100)
+    inject(market, "1688.messages", "duplicate")
+    assert market.messages(T, None, 100) == taobao
+    assert len(market.messages(A, None, 100).messages) == 4
 
 
 def test_count_fails_n_times_then_works(market, settings):
@@ -188,26 +195,32 @@ def test_develop_id_scope(market, settings):
     order = one_order(market, settings, A)
     fid = inject(market, "1688.order.get", "error", count=0, develop_id="D1")
     market.order(A, order.order_id)  # no developer named
-    with P.acting_for("D2"):
+    with acting_for("D2"):
         market.order(A, order.order_id)
-    with P.acting_for("D1"), pytest.raises(P.MarketplaceError):
+    with acting_for("D1"), pytest.raises(P.MarketplaceError):
         market.order(A, order.order_id)
-    with P.acting_for("D1"), P.acting_for(None):
+    with acting_for("D1"), acting_for(None):
         market.order(A, order.order_id)
     assert active(market)[fid]["hits"] == 1
     # an unscoped fault applies to every developer
     inject(market, "1688.order.get", "timeout", at=1, count=0)
     for who in (None, "D2"):
-        with P.acting_for(who), pytest.raises(P.MarketplaceTimeout):
+        with acting_for(who), pytest.raises(P.MarketplaceTimeout):
             market.order(A, order.order_id)
 
 
 @pytest.mark.parametrize(
     ("pattern", "hit", "miss"),
     [
-        ("1688.order.*", ["1688.order.get", "1688.order.pay"], ["taobao.order.get", "*.messages"]),
+        (
+            "1688.order.*",
+            ["1688.order.get", "1688.order.pay"],
+            ["taobao.order.get", "1688.messages"],
+        ),
         ("*.order.get", ["1688.order.get", "taobao.order.get"], ["1688.order.pay"]),
-        ("*", ["1688.order.get", "taobao.order.pay", "*.messages"], []),
+        ("*", ["1688.order.get", "taobao.order.pay", "1688.messages"], []),
+        ("*.messages", ["1688.messages", "taobao.messages"], ["1688.order.get"]),
+        ("taobao.messages", ["taobao.messages"], ["1688.messages"]),
         ("taobao.order.pay", ["taobao.order.pay"], ["1688.order.pay", "taobao.order.get"]),
     ],
 )
@@ -219,7 +232,8 @@ def test_operation_patterns(market, settings, pattern, hit, miss):
         "1688.order.pay": lambda: market.pay(A, a.order_id, 1, "wrong-amount"),
         "taobao.order.get": lambda: market.order(T, t.order_id),
         "taobao.order.pay": lambda: market.pay(T, t.order_id, 1, "wrong-amount"),
-        "*.messages": lambda: market.messages(None, 10),
+        "1688.messages": lambda: market.messages(A, None, 10),
+        "taobao.messages": lambda: market.messages(T, None, 10),
     }
     inject(market, pattern, "error", count=0, upstream_code="PATTERN")
     for op in hit:
@@ -263,7 +277,7 @@ def test_clear_some_or_all(market, settings):
     assert faults.clear(market.db) == 2
     assert faults.active(market.db) == []
     assert faults.clear(market.db) == 0
-    market.messages(None, 1)
+    market.messages(A, None, 1)
 
 
 def test_an_unknown_mode_is_refused(market):

@@ -5,7 +5,6 @@ PostgreSQL. Time is a ManualClock under the sandbox clock, so every timer fires 
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +12,10 @@ import pytest
 
 from daigou.core.clock import ManualClock
 from daigou.marketplace import port as P
-from daigou.marketplace.factory import build_marketplace
 from daigou.marketplace.sandbox import catalogue as C
 from daigou.marketplace.sandbox import orders as O
+from daigou.marketplace.sandbox.adapter import SandboxMarketplace
+from daigou.marketplace.sandbox.clock import SandboxClock
 from tests.conftest import TEST_SHOPS, make_settings
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -111,8 +111,8 @@ def split_draft(
 
 
 def new_market(settings: Any, db: Any, start_ms: int = START_MS) -> Any:
-    market, _clock = build_marketplace(settings, db, ManualClock(start_ms))
-    return market
+    """The sandbox adapter on a manual clock (the sandbox clock over it), as bootstrap builds it."""
+    return SandboxMarketplace(db, settings, SandboxClock(db, ManualClock(start_ms)))
 
 
 def one_order(market: Any, settings: Any, platform: P.Platform, n_lines: int = 3, **kw: Any):
@@ -853,18 +853,18 @@ def test_refund_reasons_depend_on_the_goods_status(market, settings):
 
 # --- messages -------------------------------------------------------------------------------
 def test_messages_cursor_paging(market, settings):
-    assert market.messages(None, 10) == P.MessageBatch((), "0")
+    assert market.messages(A, None, 10) == P.MessageBatch((), "0")
     shipped_order(market, settings, A, 2)
     one_order(market, settings, T, 1)
     market.seller.advance(seconds=2 * DAY)
-    everything = market.messages(None, 1000).messages
+    everything = market.messages(A, None, 1000).messages
     assert len(everything) > 7
     assert len({m.message_id for m in everything}) == len(everything)
     seen: list[P.MarketMessage] = []
     cursor = None
     pages = 0
     while True:
-        batch = market.messages(cursor, 3)
+        batch = market.messages(A, cursor, 3)
         assert len(batch.messages) <= 3
         pages += 1
         if not batch.messages:
@@ -875,13 +875,28 @@ def test_messages_cursor_paging(market, settings):
     assert seen == list(everything) and pages == -(-len(everything) // 3) + 1
     # a cursor from before new messages sees only the new ones
     market.seller.advance(seconds=30 * DAY)
-    newer = market.messages(cursor, 1000).messages
+    newer = market.messages(A, cursor, 1000).messages
     assert newer and newer[0].message_id not in {m.message_id for m in everything}
-    assert [m.message_id for m in market.messages(None, 1000).messages] == [
+    assert [m.message_id for m in market.messages(A, None, 1000).messages] == [
         m.message_id for m in (*everything, *newer)
     ]
-    assert len(market.messages(None, 0).messages) == 1  # the limit is at least 1
-    assert Counter(m.platform for m in everything)[T] >= 1
+    assert len(market.messages(A, None, 0).messages) == 1  # the limit is at least 1
+
+
+def test_each_platform_is_its_own_stream(market, settings):
+    shipped_order(market, settings, A, 2)
+    one_order(market, settings, T, 1)
+    paid_order(market, settings, T, 1)
+    market.seller.advance(seconds=2 * DAY)
+    alibaba = market.messages(A, None, 1000).messages
+    taobao = market.messages(T, None, 1000).messages
+    assert alibaba and {m.platform for m in alibaba} == {A}
+    assert taobao and {m.platform for m in taobao} == {T}
+    # the two streams are every push, each once, in push order within each
+    pushed = all_messages(market)
+    assert sorted(m.message_id for m in (*alibaba, *taobao)) == sorted(m.message_id for m in pushed)
+    assert list(alibaba) == [m for m in pushed if m.platform == A]
+    assert list(taobao) == [m for m in pushed if m.platform == T]
 
 
 def test_the_clock_never_moves_back(market):

@@ -3,7 +3,7 @@
 A cart belongs to a developer and one of its sub-accounts (the main account's cart is
 `user_id = ''`). Price and stock are never stored: every read asks the marketplace again.
 Marketplace calls run before the write transaction (none holds a database lock while the
-marketplace answers) and inside ``port.acting_for(develop_id)``.
+marketplace answers) and inside ``acting_for(develop_id)`` (daigou.marketplace.context).
 """
 
 from __future__ import annotations

@@ -1,19 +1,28 @@
-"""The marketplace's pushes, consumed into the gateway's 1688 order records.
+"""One platform's marketplace pushes, consumed into the gateway's order records of that platform.
+
+Each platform is its own stream (``Marketplace.messages(platform, ...)``) with its own row in
+``market_feed`` (``market:1688``, ``market:taobao``) and so its own cursor and lease. What the
+pushes are applied to is injected (:class:`OrderRecords`: which orders the gateway records, and
+how a marketplace view is applied to one); the composition root passes 1688's
+(``daigou.orders1688.records``). A feed given no records reads its stream and moves its cursor,
+applying nothing (Taobao today: the gateway makes no Taobao orders yet).
 
 A push is small and may repeat or arrive out of order (CONTRACT section 7), so it is only a
 hint: for each order a batch of pushes names, the consumer reads the marketplace's current view
-of the order once and hands it to :func:`daigou.purchasing.records.apply`, which records one
-message per step the order took since the record's view, and nothing for a view it already has.
+of the order once and hands it to ``records.apply``, which records one message per step the
+order took since the record's view, and nothing for a view it already has.
 
 One run (:meth:`FeedConsumer.run_once`):
 
-1. takes the lease of the feed's ``market_feed`` row (inserted when missing): a conditional
+1. takes the lease of the feed's ``market_feed`` row (inserted when missing; 1688's new row
+   starts from the cursor of the single ``market`` stream of earlier versions, which applied
+   only 1688 pushes, see :data:`EARLIER_NAME`): a conditional
    UPDATE where the lease is free or already ours, for :data:`LEASE_MS` of wall-clock time, so
    one consumer at a time reads the stream (a second process finds it taken and waits its turn;
    were two ever to overlap, ``apply`` under ``SELECT ... FOR UPDATE`` is idempotent anyway);
 2. reads pushes after the stored cursor, groups them by order (in the order each order first
-   appears), skips pushes of orders the gateway has no record of (Taobao, or orders not made
-   through the gateway), and applies each of ours in its own transaction;
+   appears), skips pushes of orders the gateway has no record of (orders not made through
+   the gateway), and applies each of ours in its own transaction;
 3. stores the batch's cursor, only while the lease is still ours. When the marketplace fails
    to answer for an order, the cursor stops before that order's first push (found by reading
    that many pushes again), so the next run reads it again; no push is skipped silently;
@@ -23,9 +32,12 @@ One run (:meth:`FeedConsumer.run_once`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
@@ -33,7 +45,7 @@ from daigou.db.upsert import insert_ignore
 from daigou.feed.models import MarketFeed
 from daigou.http.logging import log
 from daigou.marketplace import port as P
-from daigou.purchasing import records
+from daigou.marketplace.context import acting_for
 from daigou.workers.leases import worker_id
 
 LEASE_MS = 30_000
@@ -41,14 +53,55 @@ BATCH = 500
 MAX_BATCHES = 20
 # the market failed us: not an order we can apply now
 _FAILED = (P.MarketplaceError, P.MarketplaceTimeout)
+# Before each platform had its own stream, one ``market`` row held the cursor of a stream of
+# both platforms' pushes, of which only 1688's were applied. 1688's new row starts from it: the
+# sandbox's cursor is a place in its one sequence of pushes, valid for the per-platform stream
+# too (a real adapter's would need its own translation; none existed then).
+EARLIER_NAME = {P.Platform.ALIBABA: "market"}
+
+
+class OrderRecords(Protocol):
+    """The gateway's records of one platform's orders, as a feed applies pushes to them."""
+
+    def known(self, s: Session, order_ids: list[str]) -> set[str]:
+        """Which of these order ids the gateway records (orders made through it)."""
+        ...
+
+    def apply(self, s: Session, order_id: str, order: P.MarketOrder, now_ms: int) -> object:
+        """In the caller's transaction: lock the record and apply the marketplace's view."""
+        ...
+
+
+@dataclass(frozen=True)
+class RecordFunctions:
+    """An :class:`OrderRecords` made of two functions."""
+
+    known: Callable[[Session, list[str]], set[str]]
+    apply: Callable[[Session, str, P.MarketOrder, int], object]
+
+
+def feed_name(platform: P.Platform) -> str:
+    return f"market:{platform.value}"
 
 
 class FeedConsumer:
-    def __init__(self, db: Database, market: P.Marketplace, clock: Clock, name: str = "market"):
+    def __init__(
+        self,
+        db: Database,
+        market: P.Marketplace,
+        clock: Clock,
+        platform: P.Platform,
+        records: OrderRecords | None,
+        *,
+        name: str | None = None,
+    ):
         self.db = db
         self.market = market
         self.clock = clock
-        self.name = name
+        self.platform = platform
+        self.records = records
+        self.name = name or feed_name(platform)
+        self.earlier = EARLIER_NAME.get(platform) if name is None else None
         self.owner = worker_id()
         self._lease_until = 0
 
@@ -63,7 +116,7 @@ class FeedConsumer:
                 table,
                 {
                     "name": self.name,
-                    "cursor": None,
+                    "cursor": self._starting_cursor(s),
                     "lease_owner": None,
                     "lease_until": None,
                     "modified_at": self.clock.now_ms(),
@@ -87,6 +140,20 @@ class FeedConsumer:
             return False, None
         self._lease_until = wall + LEASE_MS
         return True, taken[0]
+
+    def _starting_cursor(self, s: Session) -> str | None:
+        """Where a missing row starts: the earlier single stream's cursor, if there was one."""
+        if self.earlier is None:
+            return None
+        rows = s.execute(
+            select(MarketFeed.name, MarketFeed.cursor).where(
+                MarketFeed.name.in_((self.name, self.earlier))
+            )
+        ).all()
+        cursors = {name: cursor for name, cursor in rows}
+        if self.name in cursors:
+            return None  # the row exists: the insert does nothing
+        return cursors.get(self.earlier)
 
     def _keep_lease(self) -> bool:
         """Extend the lease once half of it has passed; False when another consumer has it."""
@@ -127,9 +194,9 @@ class FeedConsumer:
         applied = 0
         try:
             for _ in range(MAX_BATCHES):
-                with P.acting_for(None):
+                with acting_for(None):
                     try:
-                        batch = self.market.messages(cursor, limit=BATCH)
+                        batch = self.market.messages(self.platform, cursor, limit=BATCH)
                     except _FAILED as exc:
                         log.warning("market feed: reading pushes failed", error=str(exc))
                         break
@@ -153,10 +220,12 @@ class FeedConsumer:
         pushes = batch.messages
         groups: dict[str, list[P.MarketMessage]] = {}
         for m in pushes:
-            if m.platform == P.Platform.ALIBABA and m.order_id:
+            if m.platform == self.platform and m.order_id:
                 groups.setdefault(m.order_id, []).append(m)
-        with self.db.reading() as conn, self.db.sessions(bind=conn) as s:
-            ours = records.known_orders(s, "1688", list(groups))
+        ours: set[str] = set()
+        if self.records is not None and groups:
+            with self.db.reading() as conn, self.db.sessions(bind=conn) as s:
+                ours = self.records.known(s, list(groups))
         applied = 0
         for order_id, group in groups.items():
             if order_id not in ours:
@@ -171,9 +240,10 @@ class FeedConsumer:
 
     def _apply(self, order_id: str) -> bool:
         """Read the order's current view and apply it; False when the marketplace failed."""
+        assert self.records is not None  # only orders it knows are applied
         try:
-            with P.acting_for(None):
-                order = self.market.order(P.Platform.ALIBABA, order_id)
+            with acting_for(None):
+                order = self.market.order(self.platform, order_id)
         except P.MarketplaceNotFound:
             # the marketplace no longer knows an order we record: nothing to mirror, and
             # waiting would stop the whole stream behind it
@@ -183,7 +253,7 @@ class FeedConsumer:
             log.warning("market feed: reading an order failed", order_id=order_id, error=str(exc))
             return False
         with self.db.transaction() as s:
-            records.mirror(s, "1688", order_id, order, self.clock.now_ms())
+            self.records.apply(s, order_id, order, self.clock.now_ms())
         return True
 
     def _cursor_before(
@@ -195,15 +265,15 @@ class FeedConsumer:
         only when they are exactly the ones handled."""
         handled: list[str] = []
         for m in pushes:
-            if m.order_id == order_id and m.platform == P.Platform.ALIBABA:
+            if m.order_id == order_id and m.platform == self.platform:
                 break
             if m.message_id not in handled:
                 handled.append(m.message_id)
         if not handled:
             return None
         try:
-            with P.acting_for(None):
-                again = self.market.messages(cursor, limit=len(handled))
+            with acting_for(None):
+                again = self.market.messages(self.platform, cursor, limit=len(handled))
         except _FAILED:
             return None
         if {m.message_id for m in again.messages} != set(handled):

@@ -25,9 +25,9 @@ Admin = Annotated[Ctx, Depends(admin_ctx)]
 async def update_product(body: S.ProductUpdate, ctx: Admin) -> Response:
     return await ctx.run(
         lambda _: service.sandbox_update_product(
+            ctx.sandbox,
             ctx.marketplace,
             ctx.db,
-            ctx.settings,
             wall_ms(),
             body,
             actor=ctx.actor,

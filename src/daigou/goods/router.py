@@ -14,6 +14,7 @@ from daigou.goods import schemas as S
 from daigou.goods import service
 from daigou.http.envelope import ErrorEnvelope
 from daigou.http.routing import Ctx, Router, develop_id_of, offload, public_ctx
+from daigou.marketplace import port as P
 
 router = signed_router(tags=["goods"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -70,7 +71,9 @@ async def item_search(body: S.ItemSearch, ctx: Signed) -> Response:
 )
 async def image_search(body: S.ImageSearch, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda c: service.image_search(ctx.marketplace, ctx.settings, develop_id_of(c), body)
+        lambda c: service.image_search(
+            ctx.marketplace, ctx.sandbox, ctx.settings, develop_id_of(c), body
+        )
     )
 
 
@@ -112,7 +115,9 @@ async def keyword_query(body: S.KeywordQuery, ctx: Signed) -> Response:
 )
 async def image_query(body: S.ImageQuery, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda c: service.image_query(ctx.marketplace, ctx.settings, develop_id_of(c), body)
+        lambda c: service.image_query(
+            ctx.marketplace, ctx.sandbox, ctx.settings, develop_id_of(c), body
+        )
     )
 
 
@@ -163,7 +168,9 @@ async def related(body: S.RelatedQuery, ctx: Signed) -> Response:
     summary="5.8 A seller's open id to its Wangwang nickname and URL",
 )
 async def wangwang(body: S.WangwangDecrypt, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: service.wangwang(ctx.marketplace, develop_id_of(c), body))
+    return await ctx.run(
+        lambda c: service.wangwang(ctx.marketplace, P.Platform.ALIBABA, develop_id_of(c), body)
+    )
 
 
 # --- pictures (public) -------------------------------------------------------------------------
@@ -187,7 +194,7 @@ async def _picture(
     request: Request, ctx: Ctx, platform: str, offer_id: str, variant: str, fmt: str
 ) -> Response:
     data, content_type = await offload(
-        request, service.picture, ctx.marketplace, platform, offer_id, variant, fmt
+        request, service.picture, ctx.sandbox, platform, offer_id, variant, fmt
     )
     return Response(
         content=data,

@@ -1,9 +1,9 @@
 """Goods use cases (ENDPOINTS 1.1-1.6, 5.1-5.8, 12.19): ask the marketplace port, answer the
 PandaPon wire shapes.
 
-Every marketplace call runs inside ``port.acting_for(develop_id)``. Marketplace failures
-propagate to the route, which maps them (not found 40401, error 50201, timeout 50401); the
-batch check (1.2) instead reports them per item.
+Every marketplace call runs inside ``acting_for(develop_id)`` (daigou.marketplace.context).
+Marketplace failures propagate to the route, which maps them (not found 40401, error 50201,
+timeout 50401); the batch check (1.2) instead reports them per item.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from daigou.db.session import Database
 from daigou.goods import schemas as S
 from daigou.http.guards import audit
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_for
+from daigou.marketplace.controls import SandboxControls
 
 T = TypeVar("T")
 
@@ -134,16 +136,21 @@ def parse_picture_address(settings: Settings, address: str) -> tuple[P.Platform,
     return P.Platform(match.group(1)), match.group(2), int(match.group(3))
 
 
-def query_image(market: P.Marketplace, settings: Settings, body: S.ImageInput) -> tuple[bytes, str]:
-    """The query picture's bytes and the field they came from."""
+def query_image(
+    sandbox: SandboxControls | None, settings: Settings, body: S.ImageInput
+) -> tuple[bytes, str]:
+    """The query picture's bytes and the field they came from. A picture address is one of
+    this gateway's own picture routes, which exist only with the sandbox."""
     if body.imageBase64 and body.imageAddress:
         raise validation_error("imageAddress", "give imageBase64 or imageAddress, not both")
     if body.imageBase64:
         return decode_image_base64(body.imageBase64), "imageBase64"
     if body.imageAddress:
         platform, offer_id, variant = parse_picture_address(settings, body.imageAddress)
+        if sandbox is None:
+            raise validation_error("imageAddress", "no such picture")
         try:
-            data, _ = market.image(platform, offer_id, variant)
+            data, _ = sandbox.image(platform, offer_id, variant)
         except P.MarketplaceNotFound as exc:
             raise validation_error("imageAddress", "no such picture") from exc
         return data, "imageAddress"
@@ -361,7 +368,7 @@ def _page(
 
 
 def _acting(develop_id: str | None, call: Callable[[], T]) -> T:
-    with P.acting_for(develop_id):
+    with acting_for(develop_id):
         return call()
 
 
@@ -466,7 +473,7 @@ def batch_check(
         raise validation_error("params", f"give 1 to {S.BATCH_CHECK_MAX} items")
     language = language_of(body)
     out = S.BatchCheckOut(mpProducts=[], noMpProductItemIds=[], noMpReasonList=[], results=[])
-    with P.acting_for(develop_id):
+    with acting_for(develop_id):
         for index, item in enumerate(body.params):
             res, product = _check_one(market, index, item, language)
             out.results.append(res)
@@ -506,13 +513,17 @@ def item_search(
 
 
 def image_search(
-    market: P.Marketplace, settings: Settings, develop_id: str | None, body: S.ImageSearch
+    market: P.Marketplace,
+    sandbox: SandboxControls | None,
+    settings: Settings,
+    develop_id: str | None,
+    body: S.ImageSearch,
 ) -> dict[str, Any]:
     """1.5"""
     language = language_of(body)
 
     def run() -> dict[str, Any]:
-        data, field = query_image(market, settings, body)
+        data, field = query_image(sandbox, settings, body)
         query = _taobao_query(body, language, image=data)
         return _page(_image_search(market, query, field), query, _taobao_search_item)
 
@@ -574,14 +585,18 @@ def keyword_query(
 
 
 def image_query(
-    market: P.Marketplace, settings: Settings, develop_id: str | None, body: S.ImageQuery
+    market: P.Marketplace,
+    sandbox: SandboxControls | None,
+    settings: Settings,
+    develop_id: str | None,
+    body: S.ImageQuery,
 ) -> dict[str, Any]:
     """5.3"""
     language = language_of(body)
     base = _1688_query(body, language)
 
     def run() -> dict[str, Any]:
-        data, field = query_image(market, settings, body)
+        data, field = query_image(sandbox, settings, body)
         query = P.SearchQuery(
             platform=base.platform,
             language=language,
@@ -681,8 +696,11 @@ def related(market: P.Marketplace, develop_id: str | None, body: S.RelatedQuery)
     return _acting(develop_id, run)
 
 
-def wangwang(market: P.Marketplace, develop_id: str | None, body: S.WangwangDecrypt) -> S.Wangwang:
-    """5.8: a seller's open id to its Wangwang nickname and chat URL."""
+def wangwang(
+    market: P.Marketplace, platform: P.Platform, develop_id: str | None, body: S.WangwangDecrypt
+) -> S.Wangwang:
+    """5.8: a seller's open id (of ``platform``, the route's) to its Wangwang nickname and
+    chat URL."""
     if body.sellerOpenId and body.openUid and body.sellerOpenId != body.openUid:
         raise validation_error("openUid", "sellerOpenId and openUid differ; give one of them")
     open_id = body.sellerOpenId or body.openUid
@@ -691,7 +709,6 @@ def wangwang(market: P.Marketplace, develop_id: str | None, body: S.WangwangDecr
 
     def run() -> S.Wangwang:
         offer_id = body.offerId
-        platform = P.Platform.TAOBAO if open_id.startswith("AAE") else P.Platform.ALIBABA
         if offer_id is None:
             page = market.search(P.SearchQuery(platform=platform, shop_id=open_id, page_size=1))
             if not page.items:
@@ -710,17 +727,19 @@ def wangwang(market: P.Marketplace, develop_id: str | None, body: S.WangwangDecr
 
 
 def picture(
-    market: P.Marketplace, platform: str, offer_id: str, variant: str, fmt: str
+    sandbox: SandboxControls | None, platform: str, offer_id: str, variant: str, fmt: str
 ) -> tuple[bytes, str]:
-    """The public picture route: JPEG as the marketplace serves it, or PNG converted here."""
+    """The public picture route (the sandbox's pictures): JPEG as the sandbox serves it, or
+    PNG converted here."""
     if (
-        platform not in ("1688", "taobao")
+        sandbox is None
+        or platform not in ("1688", "taobao")
         or not (variant.isascii() and variant.isdigit() and len(variant) <= 3)
         or not (offer_id.isascii() and offer_id.isdigit() and len(offer_id) <= 20)
     ):
         raise ApiError(40401, "no such picture")
     try:
-        data, content_type = market.image(P.Platform(platform), offer_id, int(variant))
+        data, content_type = sandbox.image(P.Platform(platform), offer_id, int(variant))
     except P.MarketplaceNotFound as exc:
         raise ApiError(40401, "no such picture") from exc
     if fmt == "png":
@@ -741,9 +760,9 @@ def platform_of(code: int) -> P.Platform:
 
 
 def sandbox_update_product(
+    sandbox: SandboxControls | None,
     market: P.Marketplace,
     db: Database,
-    settings: Settings,
     now_ms: int,
     body: S.ProductUpdate,
     *,
@@ -752,23 +771,16 @@ def sandbox_update_product(
 ) -> S.TaobaoItem | S.Offer1688:
     """12.19: the sandbox seller changes an item; only with the sandbox marketplace (else
     40401). The change is the marketplace's own; the gateway audit-logs the request."""
-    if getattr(market, "name", None) != "sandbox":
+    if sandbox is None:
         raise ApiError(40401, "sandbox endpoints exist only with the sandbox marketplace")
-    from daigou.marketplace.sandbox import goods as sandbox_goods
-
-    ensure = getattr(market, "ensure_catalogue", None)
-    if ensure is not None:
-        ensure()
     platform = platform_of(body.platform)
     item_id = _item_id(body.itemId) if platform is P.Platform.TAOBAO else body.itemId
-    offer = sandbox_goods.update_product(
-        db,
-        settings,
-        now_ms,
+    offer = sandbox.update_product(
         platform,
         item_id,
+        now_ms,
         sku_id=body.skuId,
-        price=body.price,
+        price_fen=body.price,
         stock=body.stock,
         min_order_quantity=body.minOrderQuantity,
         on_sale=body.onSale,

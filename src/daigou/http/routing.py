@@ -25,6 +25,7 @@ from daigou.core.errors import ERROR_CODES, ApiError, http_status
 from daigou.db.session import Database
 from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope, error_response
 from daigou.http.guards import Claim, StoredResponse, claim_key
+from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.port import (
     Marketplace,
     MarketplaceError,
@@ -78,6 +79,11 @@ class Ctx:
     @property
     def marketplace(self) -> Marketplace:
         return self.request.app.state.marketplace  # type: ignore[no-any-return]
+
+    @property
+    def sandbox(self) -> SandboxControls | None:
+        """The sandbox's operator controls; None when the marketplace is not the sandbox."""
+        return self.request.app.state.sandbox  # type: ignore[no-any-return]
 
     @property
     def actor(self) -> str:

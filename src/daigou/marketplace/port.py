@@ -89,10 +89,6 @@ class MarketplaceTimeout(Exception):
 MarketplaceOutcomeUnknown = MarketplaceTimeout  # the name that says what the caller may do
 
 
-# --- who is calling (not part of the port: see daigou.marketplace.context) -------------------
-from daigou.marketplace.context import acting_developer, acting_for  # noqa: E402,F401
-
-
 # --- goods ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Text:
@@ -486,7 +482,6 @@ class Marketplace(Protocol):
     def search(self, query: SearchQuery) -> SearchPage: ...
     def offer(self, platform: Platform, offer_id: str, language: str) -> Offer: ...
     def categories(self, platform: Platform, parent_id: int, language: str) -> Category: ...
-    def image(self, platform: Platform, offer_id: str, variant: int) -> tuple[bytes, str]: ...
 
     # orders
     def preview(self, draft: OrderDraft) -> Preview: ...
@@ -527,5 +522,6 @@ class Marketplace(Protocol):
         description: str,
     ) -> MarketRefund: ...
 
-    # messages (1688 push / Taobao TMC): what happened since `cursor`
-    def messages(self, cursor: str | None, limit: int) -> MessageBatch: ...
+    # messages (1688 push / Taobao TMC): what happened on one platform since `cursor`; each
+    # platform is its own stream with its own cursor
+    def messages(self, platform: Platform, cursor: str | None, limit: int) -> MessageBatch: ...

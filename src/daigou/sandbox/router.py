@@ -24,7 +24,7 @@ Admin = Annotated[Ctx, Depends(admin_ctx)]
 )
 async def advance(body: S.ClockAdvance, ctx: Admin) -> Response:
     return await ctx.run(
-        lambda _: service.advance(ctx.marketplace, body, ctx.actor, ctx.request_id)
+        lambda _: service.advance(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
     )
 
 
@@ -35,7 +35,9 @@ async def advance(body: S.ClockAdvance, ctx: Admin) -> Response:
     summary="12.16 The seller ships lines, or a parcel is delivered",
 )
 async def ship(body: S.OrderShip, ctx: Admin) -> Response:
-    return await ctx.run(lambda _: service.ship(ctx.marketplace, body, ctx.actor, ctx.request_id))
+    return await ctx.run(
+        lambda _: service.ship(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
+    )
 
 
 @router.post_(
@@ -46,7 +48,7 @@ async def ship(body: S.OrderShip, ctx: Admin) -> Response:
 )
 async def modify_price(body: S.PriceModify, ctx: Admin) -> Response:
     return await ctx.run(
-        lambda _: service.modify_price(ctx.marketplace, body, ctx.actor, ctx.request_id)
+        lambda _: service.modify_price(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
     )
 
 
@@ -57,7 +59,9 @@ async def modify_price(body: S.PriceModify, ctx: Admin) -> Response:
     summary="12.18 The seller closes an unpaid order",
 )
 async def close(body: S.OrderClose, ctx: Admin) -> Response:
-    return await ctx.run(lambda _: service.close(ctx.marketplace, body, ctx.actor, ctx.request_id))
+    return await ctx.run(
+        lambda _: service.close(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
+    )
 
 
 @router.post_(
@@ -68,7 +72,7 @@ async def close(body: S.OrderClose, ctx: Admin) -> Response:
 )
 async def refund_act(body: S.RefundAct, ctx: Admin) -> Response:
     return await ctx.run(
-        lambda _: service.refund_act(ctx.marketplace, body, ctx.actor, ctx.request_id)
+        lambda _: service.refund_act(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
     )
 
 
@@ -80,7 +84,7 @@ async def refund_act(body: S.RefundAct, ctx: Admin) -> Response:
 )
 async def inject(body: S.FaultInject, ctx: Admin) -> Response:
     return await ctx.run(
-        lambda _: service.inject_fault(ctx.marketplace, body, ctx.actor, ctx.request_id)
+        lambda _: service.inject_fault(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
     )
 
 
@@ -92,5 +96,5 @@ async def inject(body: S.FaultInject, ctx: Admin) -> Response:
 )
 async def clear(body: S.FaultClear, ctx: Admin) -> Response:
     return await ctx.run(
-        lambda _: service.clear_faults(ctx.marketplace, body, ctx.actor, ctx.request_id)
+        lambda _: service.clear_faults(ctx.sandbox, ctx.db, body, ctx.actor, ctx.request_id)
     )

@@ -1,24 +1,24 @@
 """The worker: runs periodic jobs. `daigou serve` starts one in-process; `daigou worker` runs
-one alone. Each job is a small function taking the database and the clock; every job is safe to
-run in several processes at once (they only delete expired rows, or claim rows with leases)."""
+one alone. Each job is a small function; every job is safe to run in several processes at once
+(they only delete expired rows, or claim rows with leases).
+
+The runner's own jobs are housekeeping (pruning) and callback delivery; the marketplace's jobs
+(each platform's push feed, the reconciler, the sandbox seller's timers) are built by the
+composition root (:mod:`daigou.bootstrap`) and handed in as ``jobs``."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
-from daigou.feed.consumer import FeedConsumer
 from daigou.http import guards
 from daigou.http.logging import log
 from daigou.messages import delivery
 from daigou.messages.delivery import Deliverer, DeliveryLoop
-from daigou.platforms import register_platforms
-from daigou.reconcile.service import Reconciler, Settlers
 
 
 @dataclass
@@ -34,9 +34,8 @@ class WorkerRunner:
     db: Database
     settings: Settings
     clock: Clock
+    # the composition root's jobs, run after the runner's own housekeeping
     jobs: list[PeriodicJob] = field(default_factory=list)
-    marketplace: Any = None
-    settlers: Settlers | None = None
 
     deliver: bool = True
 
@@ -46,26 +45,11 @@ class WorkerRunner:
         self.delivery: DeliveryLoop | None = None
         if self.deliver:
             self.delivery = DeliveryLoop(Deliverer(self.db, self.settings, self.clock))
-        if not self.jobs:
-            self.jobs = [
-                PeriodicJob("prune", 60.0, self.prune),
-                PeriodicJob("prune-messages", 3600.0, self.prune_messages),
-            ]
-            seller = getattr(self.marketplace, "seller", None)
-            if seller is not None:
-                # the sandbox seller's timers (pay timeouts, shipping, auto-confirm...) fire as
-                # the sandbox clock passes them; 12.15 fires them at once when it moves the clock
-                every = self.settings.worker_poll_seconds
-                self.jobs.append(PeriodicJob("sandbox-timers", every, seller.fire_due))
-            if self.marketplace is not None:
-                # the marketplace's pushes, applied to the gateway's order records
-                feed = FeedConsumer(self.db, self.marketplace, self.clock)
-                every = self.settings.worker_poll_seconds
-                self.jobs.append(PeriodicJob("market-feed", every, feed.run_once))
-                # marketplace writes whose outcome is unknown (CONTRACT section 8)
-                settlers = self.settlers or register_platforms()
-                reconciler = Reconciler(self.db, self.marketplace, self.clock, settlers)
-                self.jobs.append(PeriodicJob("reconcile", every, reconciler.run_once))
+        self.jobs = [
+            PeriodicJob("prune", 60.0, self.prune),
+            PeriodicJob("prune-messages", 3600.0, self.prune_messages),
+            *self.jobs,
+        ]
 
     def prune(self) -> dict[str, int]:
         """Expired nonces, idempotency keys past their 24 h, old rate counters."""

@@ -4,7 +4,9 @@ It keeps its own state in the gateway's database, in `sandbox_*` tables the gate
 never reads: the catalogue (``store``), product overrides and goods (``goods``), the seller's
 orders and refunds (``orders``), the timers that move them on the sandbox clock (``clock``),
 the messages it pushes (``orders``) and injected faults (``faults``). Every port method passes
-through :meth:`SandboxMarketplace._call`, where injected faults apply.
+through :meth:`SandboxMarketplace._call`, where injected faults apply. What only the sandbox
+has (its clock, its seller's actions, faults, pictures) is in ``controls`` (``SandboxOperator``),
+not here: the port is what every marketplace offers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TypeVar
 from daigou.config import Settings
 from daigou.db.session import Database
 from daigou.marketplace import port as P
+from daigou.marketplace.context import acting_developer
 from daigou.marketplace.sandbox import faults, goods, orders, store, word_index
 from daigou.marketplace.sandbox.clock import SandboxClock
 
@@ -62,11 +65,12 @@ class SandboxMarketplace:
 
     def _call(self, operation: str, action: Callable[[], T], *, write: bool = False) -> T:
         """Run one marketplace operation under the injected faults that match it."""
+
         def gated() -> T:
             with self._gate:
                 return action()
 
-        return faults.apply(self.db, self.clock, operation, P.acting_developer(), gated, write)
+        return faults.apply(self.db, self.clock, operation, acting_developer(), gated, write)
 
     # --- goods -----------------------------------------------------------------------------
     def search(self, query: P.SearchQuery) -> P.SearchPage:
@@ -88,10 +92,6 @@ class SandboxMarketplace:
         return self._call(
             f"{platform}.category.get", lambda: goods.categories(platform, parent_id, language)
         )
-
-    def image(self, platform: P.Platform, offer_id: str, variant: int) -> tuple[bytes, str]:
-        self.ensure_catalogue()
-        return goods.image(self.db, self.settings, platform, offer_id, variant)
 
     # --- orders ----------------------------------------------------------------------------
     def preview(self, draft: P.OrderDraft) -> P.Preview:
@@ -199,5 +199,9 @@ class SandboxMarketplace:
         )
 
     # --- messages --------------------------------------------------------------------------
-    def messages(self, cursor: str | None, limit: int) -> P.MessageBatch:
-        return self._call("*.messages", lambda: self.seller.messages(cursor, limit))
+    def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
+        """One platform's pushes (each platform is its own stream; the cursor is the last
+        push's place in the sandbox's one sequence, so it never repeats across platforms)."""
+        return self._call(
+            f"{platform}.messages", lambda: self.seller.messages(cursor, limit, platform)
+        )

@@ -2,14 +2,15 @@
 
 A fault makes calls of one operation (``1688.order.pay``; ``1688.order.*``; ``*``) fail in one
 mode, ``remaining`` more times (null: until cleared), each call with ``probability`` percent,
-optionally only for one developer (the one :func:`daigou.marketplace.port.acting_for` names):
+optionally only for one developer (the one :func:`daigou.marketplace.context.acting_for` names):
 
 * ``error``: the marketplace answers an error (``upstreamCode``, ``upstreamMessage``); nothing done.
 * ``timeout``: no answer, nothing done (:class:`MarketplaceTimeout` with ``wrote=False``).
 * ``timeout_after_commit``: the write is done, then the answer is lost (``wrote=True``).
 * ``latency``: the call waits ``latencyMs`` first, then runs normally.
-* ``duplicate`` / ``reorder`` (operation ``*.messages``): pushed messages come twice, or in
-  reverse order within a batch, so the gateway's handling of late and repeated pushes is tested.
+* ``duplicate`` / ``reorder`` (operation ``1688.messages``, ``taobao.messages``, or both with
+  ``*.messages``): pushed messages come twice, or in reverse order within a batch, so the
+  gateway's handling of late and repeated pushes is tested.
 
 Latency faults add up; of the other modes the oldest matching fault applies. Each applied fault
 counts a ``hit`` and uses one of its ``remaining``, claimed by a conditional update so two

@@ -337,14 +337,19 @@ class Seller(TimerDesk):
             ).scalars()
             return tuple(self.order_dto(json.loads(b)) for b in rows)
 
-    def messages(self, cursor: str | None, limit: int) -> P.MessageBatch:
+    def messages(
+        self, cursor: str | None, limit: int, platform: P.Platform | None = None
+    ) -> P.MessageBatch:
+        """Pushes after ``cursor`` in push order: one platform's (the port's stream), or both
+        (None: what the sandbox's own tests read). The cursor is the last push's ``seq``."""
         after = int(cursor) if cursor and cursor.isdigit() else 0
         limit = max(1, min(limit, 1000))
         table = SandboxMessage.__table__
+        query = select(table).where(table.c.seq > after)
+        if platform is not None:
+            query = query.where(table.c.platform == platform.value)
         with self.db.reading() as conn:
-            rows = conn.execute(
-                select(table).where(table.c.seq > after).order_by(table.c.seq).limit(limit)
-            ).all()
+            rows = conn.execute(query.order_by(table.c.seq).limit(limit)).all()
         msgs = tuple(
             P.MarketMessage(
                 message_id=r.message_id,

@@ -1,0 +1,135 @@
+"""The composition root: settings -> database -> one marketplace adapter per platform ->
+settlers, feeds, workers, routes.
+
+Nothing else decides which adapter exists or reaches into one: the HTTP app
+(:func:`daigou.app.create_app`) and the CLI call :func:`bootstrap` and hand what it built to
+whoever needs it (routes read ``app.state``; the worker gets its jobs). The sandbox's operator
+controls are their own seam (:class:`~daigou.marketplace.controls.SandboxControls`), built here
+beside the sandbox adapter, or ``None`` when the marketplace is not the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from daigou.config import Settings
+from daigou.core.clock import Clock, SystemClock
+from daigou.db.session import Database
+from daigou.feed.consumer import FeedConsumer, OrderRecords, RecordFunctions
+from daigou.marketplace.composite import Composite
+from daigou.marketplace.controls import SandboxControls
+from daigou.marketplace.port import Marketplace, Platform
+from daigou.platforms import register_platforms
+from daigou.purchasing import records
+from daigou.reconcile.service import Reconciler, Settlers
+from daigou.workers.runner import PeriodicJob, WorkerRunner
+
+
+def order_records(platform: Platform) -> RecordFunctions:
+    """The purchasing core's records of one platform's orders, as its push feed applies to."""
+    return RecordFunctions(
+        known=lambda s, ids: records.known_orders(s, platform.value, ids),
+        apply=lambda s, oid, order, now: records.mirror(s, platform.value, oid, order, now),
+    )
+
+
+# What each platform's push feed applies pushes to. Taobao has no order records yet: its feed
+# reads its stream and moves its cursor, applying nothing (the gateway makes no Taobao orders
+# yet, so no push of its stream is about an order the gateway records).
+ORDER_RECORDS: Mapping[Platform, OrderRecords | None] = {
+    Platform.ALIBABA: order_records(Platform.ALIBABA),
+    Platform.TAOBAO: None,
+}
+
+
+@dataclass
+class Gateway:
+    """Everything the entry points need, wired once."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    marketplaces: Composite  # the port: each call goes to its platform's adapter
+    sandbox: SandboxControls | None  # the sandbox's operator controls; None without it
+    feeds: dict[Platform, FeedConsumer]  # one push feed (stream and cursor) per platform
+    settlers: Settlers  # (object type, operation) -> who settles an unknown outcome
+    reconciler: Reconciler
+
+    def jobs(self) -> list[PeriodicJob]:
+        """The worker's marketplace jobs (it adds its own housekeeping and delivery)."""
+        every = self.settings.worker_poll_seconds
+        jobs = []
+        if self.sandbox is not None:
+            # the sandbox seller's timers (pay timeouts, shipping, auto-confirm...) fire as the
+            # sandbox clock passes them; 12.15 fires them at once when it moves the clock
+            jobs.append(PeriodicJob("sandbox-timers", every, self.sandbox.fire_due))
+        for platform, feed in self.feeds.items():
+            # the platform's pushes, applied to the gateway's order records
+            jobs.append(PeriodicJob(f"market-feed:{platform.value}", every, feed.run_once))
+        # marketplace writes whose outcome is unknown (CONTRACT section 8)
+        jobs.append(PeriodicJob("reconcile", every, self.reconciler.run_once))
+        return jobs
+
+    def worker(self, *, deliver: bool = True) -> WorkerRunner:
+        return WorkerRunner(self.db, self.settings, self.clock, jobs=self.jobs(), deliver=deliver)
+
+
+def bootstrap(
+    settings: Settings,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    *,
+    adapters: Mapping[Platform, Marketplace] | None = None,
+    sandbox: SandboxControls | None = None,
+) -> Gateway:
+    """Build the gateway from the settings. ``clock`` is the base clock (the system's by
+    default); in sandbox mode the gateway runs on the sandbox clock over it. ``adapters`` (and
+    ``sandbox``) replace the configured marketplace, as tests do: then ``clock`` is the
+    gateway's clock as given."""
+    db = db or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    base = clock or SystemClock()
+    if adapters is None:
+        adapters, sandbox, clock = _configured_adapters(settings, db, base)
+    else:
+        clock = base
+    marketplaces = Composite(adapters)
+    feeds = {
+        platform: FeedConsumer(db, marketplaces, clock, platform, ORDER_RECORDS.get(platform))
+        for platform in marketplaces.platforms
+    }
+
+    # --- settlers -------------------------------------------------------------------------
+    # the platforms' profiles are registered with the purchasing core, and the core's settlers
+    # (pay, cancel, create per platform) with the registry the reconciler settles by
+    settlers = register_platforms(Settlers())
+    reconciler = Reconciler(db, marketplaces, clock, settlers)
+
+    return Gateway(
+        settings=settings,
+        db=db,
+        clock=clock,
+        marketplaces=marketplaces,
+        sandbox=sandbox,
+        feeds=feeds,
+        settlers=settlers,
+        reconciler=reconciler,
+    )
+
+
+def _configured_adapters(
+    settings: Settings, db: Database, base_clock: Clock
+) -> tuple[dict[Platform, Marketplace], SandboxControls | None, Clock]:
+    """One adapter per platform (``DAIGOU_MARKETPLACE``), the sandbox's controls, and the
+    gateway's clock: in sandbox mode the sandbox clock (timeouts, auto-confirm and retries then
+    fire from it), else the base clock."""
+    if settings.marketplace == "sandbox":
+        from daigou.marketplace.sandbox.adapter import SandboxMarketplace
+        from daigou.marketplace.sandbox.clock import SandboxClock
+        from daigou.marketplace.sandbox.controls import SandboxOperator
+
+        clock = SandboxClock(db, base_clock)
+        market = SandboxMarketplace(db, settings, clock)
+        # one simulated marketplace serves both platforms (its state is one seller's)
+        return {Platform.ALIBABA: market, Platform.TAOBAO: market}, SandboxOperator(market), clock
+    raise ValueError(f"unknown marketplace {settings.marketplace!r} (only 'sandbox' exists yet)")
