@@ -14,7 +14,7 @@ move is a list of one), in the caller's transaction and never committing:
   4. refuses (40201) when a running balance would go below zero, before any ledger row,
   5. writes one ledger entry per new move with its running balances, their postings (which sum
      to zero per entry), the account's new balance and one WALLET_BALANCE_CHANGE message per
-     entry, in multi-row statements: the same statements for one move as for a hundred.
+     entry, in multi-row statements whose number does not grow with the number of moves.
 
 The balance update is conditional on the balance read under the lock (compare and set), so
 the running balances written in the entries are the ones the account went through; it cannot
