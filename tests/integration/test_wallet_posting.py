@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -213,3 +214,22 @@ def _bulk_pay_statements(db: Database, settings: Any, n: int) -> tuple[int, int]
 
 def test_a_bulk_of_many_moves_costs_the_statements_of_a_bulk_of_two(db, settings):
     assert _bulk_pay_statements(db, settings, 2) == _bulk_pay_statements(db, settings, 60)
+
+
+def test_a_balance_read_that_the_account_no_longer_has_books_nothing(db, settings, monkeypatch):
+    """The balance update is a compare and set on the balance read under the lock: should the
+    account ever move between the two, the move fails whole rather than book running balances
+    the account did not go through."""
+    dev = _funded(db, settings)
+    before = _rows(db, dev)
+    real = posting._locked_row
+
+    def stale(session: Session, developer_id: int, currency: str) -> Any:
+        row = real(session, developer_id, currency)
+        return SimpleNamespace(available=row.available - 1, held=row.held)
+
+    monkeypatch.setattr(posting, "_locked_row", stale)
+    with pytest.raises(RuntimeError, match="moved under its lock"), db.transaction() as s:
+        wallet.topup(s, developer_id=dev, amount=5, reference="late", now_ms=NOW_MS)
+    monkeypatch.undo()
+    assert _rows(db, dev) == before
