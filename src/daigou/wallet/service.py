@@ -1,11 +1,11 @@
 """Wallet use cases: top-up, adjust, hold, capture, release, refund; balance and ledger reads.
 
 Functions here take the caller's session and never commit (one transaction per use case,
-owned by the caller). Every money move:
-  1. claims its operation key by inserting its ledger entry (a repeat finds it and moves
-     nothing; on PostgreSQL a concurrent repeat waits for the first and then finds it),
-  2. changes the balance with one conditional UPDATE that cannot take it below zero,
-  3. writes balanced postings and a WALLET_BALANCE_CHANGE message.
+owned by the caller). Every money move, one or many, is posted by the one routine
+:func:`daigou.wallet.posting.post`, under the developer's wallet lock: its ledger entry with
+running balances, balanced postings and a WALLET_BALANCE_CHANGE message, at most once per
+operation key. A move that also changes one of the wallet's own rows (a hold) makes that
+change conditionally, after the wallet lock (wallet, then hold: the house's lock order).
 """
 
 from __future__ import annotations
@@ -15,52 +15,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from daigou.core import ids
-from daigou.core.errors import Conflict, InsufficientBalance, NotFound, validation_error
+from daigou.core.errors import Conflict, NotFound, validation_error
 from daigou.core.money import DEFAULT_CURRENCY
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.fast import Sql, hot_path
 from daigou.db.session import Database
-from daigou.db.upsert import insert_ignore, insert_ignore_returning
-from daigou.messages import service as messages
+from daigou.db.upsert import insert_ignore
+from daigou.wallet import posting
 from daigou.wallet.models import Hold, LedgerEntry, Posting, WalletAccount
+from daigou.wallet.posting import WALLET_MESSAGE as WALLET_MESSAGE
+from daigou.wallet.posting import Move
+from daigou.wallet.posting import Moved as Moved
+from daigou.wallet.posting import Refs as Refs
+from daigou.wallet.posting import available_account as available_account
+from daigou.wallet.posting import entry_out as entry_out
+from daigou.wallet.posting import held_account as held_account
+from daigou.wallet.posting import lock_account as lock_account
 from daigou.wallet.schemas import Balance, LedgerEntryOut
 
 SYS_FUNDING = "sys:funding"
 SYS_ADJUSTMENT = "sys:adjustment"
 SYS_MARKETPLACE = "sys:marketplace"
-WALLET_MESSAGE = "WALLET_BALANCE_CHANGE"
-
-
-def available_account(developer_id: int) -> str:
-    return f"dev:{developer_id}:available"
-
-
-def held_account(developer_id: int) -> str:
-    return f"dev:{developer_id}:held"
-
-
-@dataclass(frozen=True)
-class Moved:
-    """The ledger entry of an operation; `applied` is False when it had been applied before."""
-
-    entry: LedgerEntry
-    balance: Balance
-    applied: bool
-
-
-@dataclass(frozen=True)
-class Refs:
-    user_id: str | None = None
-    platform: int | None = None
-    order_id: str | None = None
-    refund_id: str | None = None
-    logistics_order_id: str | None = None
-    reference: str | None = None
-    remark: str | None = None
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -118,26 +96,6 @@ def balances(
     return {d: found.get(d, empty) for d in developer_ids}
 
 
-def entry_out(entry: LedgerEntry) -> LedgerEntryOut:
-    return LedgerEntryOut(
-        entryId=entry.entry_id,
-        type=entry.type,
-        amount=entry.amount,
-        heldDelta=entry.held_delta,
-        availableAfter=entry.available_after,
-        heldAfter=entry.held_after,
-        currency=entry.currency,
-        platform=entry.platform,
-        orderId=entry.order_id,
-        refundId=entry.refund_id,
-        logisticsOrderId=entry.logistics_order_id,
-        userId=entry.user_id,
-        reference=entry.reference,
-        remark=entry.remark,
-        createTime=entry.created_at,
-    )
-
-
 @dataclass(frozen=True)
 class LedgerFilter:
     developer_id: int | None = None
@@ -186,142 +144,7 @@ def ledger_page(session: Session, flt: LedgerFilter, page: PageRequest) -> Page[
     return Page(rows, page.page_size, total, page.page_no if page.cursor is None else None, cursor)
 
 
-# --- the one posting routine ----------------------------------------------------------------
-def _existing(session: Session, developer_id: int, op_key: str) -> LedgerEntry:
-    return session.execute(
-        select(LedgerEntry).where(
-            LedgerEntry.developer_id == developer_id, LedgerEntry.op_key == op_key
-        )
-    ).scalar_one()
-
-
-def _post(
-    session: Session,
-    *,
-    developer_id: int,
-    currency: str,
-    type_: str,
-    op_key: str,
-    available_delta: int,
-    held_delta: int,
-    counter_account: str | None,
-    refs: Refs,
-    now_ms: int,
-    insufficient: str = "insufficient balance",
-    guard: Callable[[], None] | None = None,
-) -> Moved:
-    """Apply one balance change at most once per `op_key`. Raises 40201 if it would go negative.
-
-    `guard` runs once the operation key is claimed and before any balance moves; it makes the
-    extra conditional update an operation needs (e.g. on its hold) or raises to abort.
-    """
-    _lock_account(session, developer_id, currency)
-    entry_id = ids.ledger_entry_id()
-    seq = insert_ignore_returning(
-        session,
-        LedgerEntry.__table__,
-        {
-            "entry_id": entry_id,
-            "developer_id": developer_id,
-            "user_id": refs.user_id,
-            "currency": currency,
-            "type": type_,
-            "amount": available_delta,
-            "held_delta": held_delta,
-            "available_after": 0,
-            "held_after": 0,
-            "platform": refs.platform,
-            "order_id": refs.order_id,
-            "refund_id": refs.refund_id,
-            "logistics_order_id": refs.logistics_order_id,
-            "reference": refs.reference,
-            "remark": refs.remark,
-            "op_key": op_key,
-            "created_at": now_ms,
-        },
-        ["developer_id", "op_key"],
-        "seq",
-    )
-    if seq is None:
-        return Moved(
-            _existing(session, developer_id, op_key),
-            balance(session, developer_id, currency),
-            False,
-        )
-    if guard is not None:
-        guard()
-
-    after = session.execute(
-        update(WalletAccount)
-        .where(
-            WalletAccount.developer_id == developer_id,
-            WalletAccount.currency == currency,
-            WalletAccount.available + available_delta >= 0,
-            WalletAccount.held + held_delta >= 0,
-        )
-        .values(
-            available=WalletAccount.available + available_delta,
-            held=WalletAccount.held + held_delta,
-            modified_at=now_ms,
-        )
-        .returning(WalletAccount.available, WalletAccount.held)
-    ).first()
-    if after is None:
-        current = balance(session, developer_id, currency)
-        raise InsufficientBalance(
-            insufficient,
-            {"availableAmount": current.availableAmount, "requiredAmount": -available_delta},
-        )
-    session.execute(
-        update(LedgerEntry)
-        .where(LedgerEntry.seq == seq)
-        .values(available_after=after.available, held_after=after.held)
-    )
-    postings = []
-    if available_delta:
-        postings.append(
-            Posting(entry_seq=seq, account=available_account(developer_id), amount=available_delta)
-        )
-    if held_delta:
-        postings.append(
-            Posting(entry_seq=seq, account=held_account(developer_id), amount=held_delta)
-        )
-    counter = -(available_delta + held_delta)
-    if counter:
-        if counter_account is None:
-            raise AssertionError("an unbalanced move needs a counter account")
-        postings.append(Posting(entry_seq=seq, account=counter_account, amount=counter))
-    session.add_all(postings)
-    entry = session.get(LedgerEntry, seq)
-    assert entry is not None
-    session.refresh(entry)
-    current = Balance(
-        currency=currency,
-        availableAmount=after.available,
-        heldAmount=after.held,
-        totalAmount=after.available + after.held,
-    )
-    messages.record(
-        session,
-        developer_id=developer_id,
-        user_id=refs.user_id,
-        platform=messages.PLATFORM_GATEWAY,
-        message_type=WALLET_MESSAGE,
-        order_key="wallet",
-        body={
-            "entry": entry_out(entry).model_dump(),
-            "balance": current.model_dump(),
-            "entryType": type_,
-        },
-        now_ms=now_ms,
-    )
-    # sessions do not autoflush: write the postings and the message now, so the rest of the
-    # caller's transaction (ledger reads, posting sums, the next move) sees the whole move
-    session.flush()
-    return Moved(entry, current, True)
-
-
-# --- use-case building blocks ---------------------------------------------------------------
+# --- moves (each through posting.post) ------------------------------------------------------
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -337,24 +160,6 @@ def _atomic(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _lock_account(session: Session, developer_id: int, currency: str) -> None:
-    """Serialise one developer's moves (PostgreSQL; SQLite's writer lock already does), so the
-    ledger's order (`seq`) is the order the moves committed in and cursors never skip one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(WalletAccount.id)
-            .where(WalletAccount.developer_id == developer_id, WalletAccount.currency == currency)
-            .with_for_update()
-        )
-
-
-def lock_account(session: Session, developer_id: int, currency: str = DEFAULT_CURRENCY) -> None:
-    """Take the developer's wallet lock for the rest of the transaction. A use case that moves
-    money for several objects takes it first, before locking those objects, so every writer
-    locks in the same order (wallet, then objects) and none deadlocks."""
-    _lock_account(session, developer_id, currency)
-
-
 def _by_reference(
     session: Session,
     *,
@@ -367,17 +172,11 @@ def _by_reference(
     refs: Refs,
     now_ms: int,
 ) -> Moved:
-    op_key = f"ref:{reference}"
-    moved = _post(
+    (moved,) = posting.post(
         session,
         developer_id=developer_id,
         currency=currency,
-        type_=type_,
-        op_key=op_key,
-        available_delta=amount,
-        held_delta=0,
-        counter_account=counter,
-        refs=refs,
+        moves=[Move(type_, f"ref:{reference}", amount, 0, counter, refs)],
         now_ms=now_ms,
         insufficient="the adjustment would take the available balance below zero",
     )
@@ -448,6 +247,33 @@ def adjust(
     )
 
 
+def hold_move(key: str, amount: int, refs: Refs) -> Move:
+    """The move of a new hold: `amount` from available to held."""
+    return Move("hold", f"hold:{key}", -amount, amount, None, refs)
+
+
+def hold_row(
+    developer_id: int, key: str, amount: int, currency: str, refs: Refs, now_ms: int
+) -> dict[str, Any]:
+    """The `wallet_hold` row of a new hold."""
+    return {
+        "developer_id": developer_id,
+        "hold_key": key,
+        "user_id": refs.user_id,
+        "currency": currency,
+        "amount": amount,
+        "captured": 0,
+        "released": 0,
+        "refunded": 0,
+        "status": "held",
+        "platform": refs.platform,
+        "order_id": refs.order_id,
+        "logistics_order_id": refs.logistics_order_id,
+        "created_at": now_ms,
+        "modified_at": now_ms,
+    }
+
+
 @_atomic
 def hold(
     session: Session,
@@ -462,48 +288,22 @@ def hold(
     """Reserve `amount` under `key` (e.g. `1688:<orderId>:pay:1`). 40201 when not available."""
     if amount <= 0:
         raise validation_error("amount", "a hold amount must be > 0")
-    inserted = insert_ignore(
-        session,
-        Hold.__table__,
-        {
-            "developer_id": developer_id,
-            "hold_key": key,
-            "user_id": refs.user_id,
-            "currency": currency,
-            "amount": amount,
-            "captured": 0,
-            "released": 0,
-            "refunded": 0,
-            "status": "held",
-            "platform": refs.platform,
-            "order_id": refs.order_id,
-            "logistics_order_id": refs.logistics_order_id,
-            "created_at": now_ms,
-            "modified_at": now_ms,
-        },
-        ["developer_id", "hold_key"],
-    )
-    if not inserted:
-        existing = get_hold(session, developer_id, key)
-        if existing.amount != amount or existing.currency != currency:
-            raise Conflict(f"hold {key!r} exists with another amount")
-        return Moved(
-            _existing(session, developer_id, f"hold:{key}"),
-            balance(session, developer_id, currency),
-            False,
-        )
-    return _post(
+
+    def new_hold() -> bool:
+        session.execute(insert(Hold), [hold_row(developer_id, key, amount, currency, refs, now_ms)])
+        return True
+
+    (moved,) = posting.post(
         session,
         developer_id=developer_id,
         currency=currency,
-        type_="hold",
-        op_key=f"hold:{key}",
-        available_delta=-amount,
-        held_delta=amount,
-        counter_account=None,
-        refs=refs,
+        moves=[hold_move(key, amount, refs)],
         now_ms=now_ms,
+        guard=new_hold,
     )
+    if not moved.applied and (moved.entry.held_delta != amount or moved.entry.currency != currency):
+        raise Conflict(f"hold {key!r} exists with another amount")
+    return moved
 
 
 def get_hold(session: Session, developer_id: int, key: str) -> Hold:
@@ -531,6 +331,29 @@ def hold_refs(h: Hold, remark: str | None = None) -> Refs:
     )
 
 
+def capture_move(h: Hold, take: int | None = None) -> Move:
+    """The move that pays `take` (all, by default) of a hold out to the marketplace."""
+    take = h.amount if take is None else take
+    return Move("capture", f"capture:{h.hold_key}", 0, -take, SYS_MARKETPLACE, hold_refs(h))
+
+
+def release_move(h: Hold, give: int | None = None, remark: str | None = None) -> Move:
+    """The move that gives `give` (all, by default) of a hold back to available."""
+    give = h.amount if give is None else give
+    return Move("release", f"release:{h.hold_key}", give, -give, None, hold_refs(h, remark))
+
+
+def _settle_hold(session: Session, h: Hold, now_ms: int, **values: Any) -> bool:
+    """Move a hold out of `held` (at most once: conditional on its status)."""
+    return bool(
+        session.execute(
+            update(Hold)
+            .where(Hold.id == h.id, Hold.status == "held")
+            .values(**values, modified_at=now_ms)
+        ).rowcount
+    )
+
+
 @_atomic
 def capture(
     session: Session,
@@ -549,69 +372,36 @@ def capture(
     if not 0 < take <= h.amount:
         raise validation_error("amount", "a capture must be > 0 and within the hold")
     rest = h.amount - take
-    moved_rows = session.execute(
-        update(Hold)
-        .where(Hold.id == h.id, Hold.status == "held")
-        .values(status="captured", captured=take, released=rest, modified_at=now_ms)
-    ).rowcount
-    if not moved_rows:
-        return []
-    session.refresh(h)
-    out = [
-        _post(
-            session,
-            developer_id=developer_id,
-            currency=h.currency,
-            type_="capture",
-            op_key=f"capture:{key}",
-            available_delta=0,
-            held_delta=-take,
-            counter_account=SYS_MARKETPLACE,
-            refs=hold_refs(h),
-            now_ms=now_ms,
-        )
-    ]
+    moves = [capture_move(h, take)]
     if rest:
-        out.append(
-            _post(
-                session,
-                developer_id=developer_id,
-                currency=h.currency,
-                type_="release",
-                op_key=f"release:{key}",
-                available_delta=rest,
-                held_delta=-rest,
-                counter_account=None,
-                refs=hold_refs(h, "rest of a partial capture"),
-                now_ms=now_ms,
-            )
-        )
-    return out
+        moves.append(release_move(h, rest, "rest of a partial capture"))
+    out = posting.post(
+        session,
+        developer_id=developer_id,
+        currency=h.currency,
+        moves=moves,
+        now_ms=now_ms,
+        guard=lambda: _settle_hold(
+            session, h, now_ms, status="captured", captured=take, released=rest
+        ),
+    )
+    # a hold is settled once: keys used before mean it was, and so does a declined guard
+    return [m for m in out if m.applied]
 
 
 @_atomic
 def release(session: Session, *, developer_id: int, key: str, now_ms: int) -> Moved | None:
     """Give a hold back. At most once; None when the hold had already been settled."""
     h = get_hold(session, developer_id, key)
-    moved_rows = session.execute(
-        update(Hold)
-        .where(Hold.id == h.id, Hold.status == "held")
-        .values(status="released", released=Hold.amount, modified_at=now_ms)
-    ).rowcount
-    if not moved_rows:
-        return None
-    return _post(
+    out = posting.post(
         session,
         developer_id=developer_id,
         currency=h.currency,
-        type_="release",
-        op_key=f"release:{key}",
-        available_delta=h.amount,
-        held_delta=-h.amount,
-        counter_account=None,
-        refs=hold_refs(h),
+        moves=[release_move(h)],
         now_ms=now_ms,
+        guard=lambda: _settle_hold(session, h, now_ms, status="released", released=Hold.amount),
     )
+    return out[0] if out and out[0].applied else None
 
 
 @_atomic
@@ -632,7 +422,7 @@ def refund(
         raise validation_error("amount", "a refund amount must be > 0")
     h = get_hold(session, developer_id, hold_key)
 
-    def within_captured() -> None:
+    def within_captured() -> bool:
         moved_rows = session.execute(
             update(Hold)
             .where(Hold.id == h.id, Hold.refunded + amount <= Hold.captured)
@@ -640,6 +430,7 @@ def refund(
         ).rowcount
         if not moved_rows:
             raise Conflict("the refund is more than the captured amount not yet refunded")
+        return True
 
     refs = Refs(
         user_id=h.user_id,
@@ -649,16 +440,11 @@ def refund(
         logistics_order_id=h.logistics_order_id,
         remark=remark,
     )
-    moved = _post(
+    (moved,) = posting.post(
         session,
         developer_id=developer_id,
         currency=h.currency,
-        type_="refund",
-        op_key=f"refund:{refund_key}",
-        available_delta=amount,
-        held_delta=0,
-        counter_account=SYS_MARKETPLACE,
-        refs=refs,
+        moves=[Move("refund", f"refund:{refund_key}", amount, 0, SYS_MARKETPLACE, refs)],
         now_ms=now_ms,
         guard=within_captured,
     )
