@@ -175,17 +175,19 @@ def _answer_marketplace_errors(
         raise ApiError(40904 if exc.stock_problem else 40901, exc.message, data) from exc
     except MarketplaceRateLimited as exc:
         after = max(1, math.ceil(exc.retry_after_s))
-        data = {
-            "upstreamCode": exc.code,
-            "upstreamMessage": exc.message,
-            "retryable": True,
-            "retryAfter": after,
-        }
+        limited = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
         msg = f"the marketplace is rate limiting calls ({exc.code}): nothing was done"
-        raise ApiError(50201, msg, data, headers={"Retry-After": str(after)}) from exc
+        raise ApiError(
+            50201,
+            msg,
+            {**limited, "retryable": True, "retryAfter": after},
+            headers={"Retry-After": str(after)},
+        ) from exc
     except MarketplaceNotSent as exc:
-        data = {"upstreamCode": exc.code, "upstreamMessage": exc.message, "retryable": True}
-        raise ApiError(50201, "the call was not sent to the marketplace: retry", data) from exc
+        sent = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
+        raise ApiError(
+            50201, "the call was not sent to the marketplace: retry", {**sent, "retryable": True}
+        ) from exc
     except MarketplaceError as exc:
         data = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
         raise ApiError(50201, f"the marketplace answered {exc.code}", data) from exc

@@ -30,6 +30,7 @@ from daigou.config import Settings
 from daigou.marketplace.port import MarketplaceNotSent
 
 NOT_SENT_CODE = "LOCAL_LIMIT"  # the upstream code of a call the limiter kept back
+EPSILON = 1e-9
 
 Wait = Callable[[threading.Condition, float], object]
 
@@ -81,7 +82,7 @@ class Limiter:
 
     def _token_wait(self) -> float:
         """Seconds until a token is there (0: one is there now)."""
-        if not self.rate or self._tokens >= 1:
+        if not self.rate or self._tokens >= 1 - EPSILON:  # (a refill's rounding)
             return 0.0
         return (1 - self._tokens) / self.rate
 
