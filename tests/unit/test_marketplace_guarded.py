@@ -169,6 +169,7 @@ def test_a_call_without_a_slot_is_not_sent_and_recorded_so():
 
 def test_each_attempt_records_who_it_was_for_and_when():
     market, memory, _ = guarded(Scripted())
+    assert isinstance(market, P.Marketplace) and market.name == "fake"
     with acting_for("dev-9"):
         market.pay(A, "1001", 100, "op-3")
     (a,) = memory.attempts

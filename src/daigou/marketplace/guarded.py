@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from daigou.config import Settings
 from daigou.core.clock import wall_ms
@@ -395,3 +395,9 @@ def guard(
         recorder or calls.CallRecorder(db),
         platform=platform,
     )
+
+
+if TYPE_CHECKING:  # the wrapper is a whole Marketplace (checked by mypy)
+
+    def _is_a_marketplace(market: GuardedMarketplace) -> P.Marketplace:
+        return market
