@@ -13,14 +13,10 @@ import pytest
 from daigou.config import Settings
 from daigou.marketplace import calls
 from daigou.marketplace import port as P
+from daigou.marketplace.calls import classify, snippet
 from daigou.marketplace.context import acting_for
 from daigou.marketplace.fanout import fan_out
-from daigou.marketplace.guarded import (
-    GuardedMarketplace,
-    RetrySchedule,
-    classify,
-    snippet,
-)
+from daigou.marketplace.guarded import GuardedMarketplace, RetrySchedule
 from daigou.marketplace.limits import Limiter, limiter_for
 
 A = P.Platform.ALIBABA

@@ -18,6 +18,7 @@ Rows older than the message retention (``DAIGOU_MESSAGE_RETENTION_DAYS``) are pr
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
@@ -42,6 +43,7 @@ from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.base import Base, BigIntPK
 from daigou.db.session import Database
 from daigou.http.logging import log
+from daigou.marketplace import port as P
 
 SNIPPET_CHARS = 256
 KEY_CHARS = 128
@@ -101,6 +103,69 @@ class Attempt:
         return values
 
 
+# --- classifying an attempt -------------------------------------------------------------------
+def classify(result: object = None, error: BaseException | None = None) -> tuple[str, str | None]:
+    """(outcome, error code) of one attempt."""
+    if error is None:
+        if isinstance(result, P.PayResult) and not result.paid:
+            return REFUSED, result.code
+        return OK, None
+    if isinstance(error, P.MarketplaceNotFound):
+        return NOT_FOUND, error.code
+    if isinstance(error, P.MarketplaceRefused):
+        return REFUSED, error.code
+    if isinstance(error, P.MarketplaceNotSent):
+        return NOT_SENT, error.code
+    if isinstance(error, P.MarketplaceRateLimited):
+        return RATE_LIMITED, error.code
+    if isinstance(error, P.MarketplaceTimeout):
+        return UNKNOWN, "TIMEOUT"
+    if isinstance(error, P.MarketplaceError):
+        return ERROR, error.code
+    return ERROR, type(error).__name__
+
+
+def snippet(value: object, limit: int = SNIPPET_CHARS) -> str:
+    """A short text of ``value`` (a DTO, a tuple of them, an error), at most ``limit``
+    characters, built only as far as it is shown (an offer's full repr is kilobytes)."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> bool:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        return size < limit
+
+    def walk(v: object) -> bool:
+        if isinstance(v, BaseException):
+            return put(f"{type(v).__name__}: {v}")
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            if not put(type(v).__name__ + "("):
+                return False
+            for n, f in enumerate(dataclasses.fields(v)):
+                if not put((", " if n else "") + f.name + "=") or not walk(getattr(v, f.name)):
+                    return False
+            return put(")")
+        if isinstance(v, tuple | list):
+            if not put("("):
+                return False
+            for n, item in enumerate(v):
+                if (n and not put(", ")) or not walk(item):
+                    return False
+            return put(")")
+        if isinstance(v, bytes):
+            return put(f"<{len(v)} bytes>")
+        if isinstance(v, str):
+            return put(repr(v[:limit]))
+        return put(repr(v)[:limit])
+
+    walk(value)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- recording --------------------------------------------------------------------------------
 class CallRecorder:
     """Keeps attempts in memory and writes them in batches from a background thread."""
 
@@ -131,13 +196,11 @@ class CallRecorder:
                 self.dropped += 1
             self._buffer.append(attempt)
             full = len(self._buffer) >= self.flush_rows
-            start = self._background and self._thread is None and not self._closed
-            if start:
+            if self._background and self._thread is None and not self._closed:
                 self._thread = threading.Thread(
                     target=self._run, name="daigou-market-calls", daemon=True
                 )
-        if start:
-            self._thread.start()  # type: ignore[union-attr]
+                self._thread.start()
         if full:
             self._wake.set()
 

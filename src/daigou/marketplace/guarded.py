@@ -21,7 +21,6 @@ and calls :meth:`GuardedMarketplace.close` at shutdown (it writes the buffered c
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -77,68 +76,6 @@ class RetrySchedule:
 NO_RETRY = RetrySchedule(attempts=1)
 
 
-# --- classifying an attempt -------------------------------------------------------------------
-def classify(result: object = None, error: BaseException | None = None) -> tuple[str, str | None]:
-    """(outcome, error code) of one attempt."""
-    if error is None:
-        if isinstance(result, P.PayResult) and not result.paid:
-            return calls.REFUSED, result.code
-        return calls.OK, None
-    if isinstance(error, P.MarketplaceNotFound):
-        return calls.NOT_FOUND, error.code
-    if isinstance(error, P.MarketplaceRefused):
-        return calls.REFUSED, error.code
-    if isinstance(error, P.MarketplaceNotSent):
-        return calls.NOT_SENT, error.code
-    if isinstance(error, P.MarketplaceRateLimited):
-        return calls.RATE_LIMITED, error.code
-    if isinstance(error, P.MarketplaceTimeout):
-        return calls.UNKNOWN, "TIMEOUT"
-    if isinstance(error, P.MarketplaceError):
-        return calls.ERROR, error.code
-    return calls.ERROR, type(error).__name__
-
-
-def snippet(value: object, limit: int = calls.SNIPPET_CHARS) -> str:
-    """A short text of ``value`` (a DTO, a tuple of them, an error), at most ``limit``
-    characters, built only as far as it is shown (an offer's full repr is kilobytes)."""
-    parts: list[str] = []
-    size = 0
-
-    def put(text: str) -> bool:
-        nonlocal size
-        parts.append(text)
-        size += len(text)
-        return size < limit
-
-    def walk(v: object) -> bool:
-        if isinstance(v, BaseException):
-            return put(f"{type(v).__name__}: {v}")
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            if not put(type(v).__name__ + "("):
-                return False
-            for n, f in enumerate(dataclasses.fields(v)):
-                if not put((", " if n else "") + f.name + "=") or not walk(getattr(v, f.name)):
-                    return False
-            return put(")")
-        if isinstance(v, tuple | list):
-            if not put("("):
-                return False
-            for n, item in enumerate(v):
-                if (n and not put(", ")) or not walk(item):
-                    return False
-            return put(")")
-        if isinstance(v, bytes):
-            return put(f"<{len(v)} bytes>")
-        if isinstance(v, str):
-            return put(repr(v[:limit]))
-        return put(repr(v)[:limit])
-
-    walk(value)
-    text = "".join(parts)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- the wrapper ------------------------------------------------------------------------------
 class GuardedMarketplace:
     """Limits, retries (reads only) and a call log around one adapter (see the module)."""
@@ -181,7 +118,7 @@ class GuardedMarketplace:
             error = exc
             raise
         finally:
-            outcome, code = classify(result, error)
+            outcome, code = calls.classify(result, error)
             self.recorder.record(
                 calls.Attempt(
                     platform=platform,
@@ -192,7 +129,7 @@ class GuardedMarketplace:
                     duration_ms=max(0, round((self._clock() - started) * 1000)),
                     outcome=outcome,
                     error_code=code,
-                    snippet=snippet(error if error is not None else result),
+                    snippet=calls.snippet(error if error is not None else result),
                 )
             )
 
