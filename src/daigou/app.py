@@ -130,6 +130,7 @@ def create_app(
     from daigou.goods.router import pictures as goods_pictures_router
     from daigou.goods.router import router as goods_router
     from daigou.health import router as health_router
+    from daigou.marketplace.calls_router import router as market_calls_router
     from daigou.wallet.router import router as wallet_router
 
     for router in (
@@ -140,6 +141,7 @@ def create_app(
         goods_router,
         goods_pictures_router,
         goods_admin_router,
+        market_calls_router,
     ):
         app.include_router(router)
 

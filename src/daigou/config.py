@@ -71,6 +71,28 @@ class Settings(BaseSettings):
         "process's CPU: more only contend); injected latency is spent outside this limit",
     )
 
+    # Every marketplace upstream (marketplace/limits.py): limits per process, shared by all
+    # of its requests and jobs; several processes each take a share of the upstream's budget
+    marketplace_calls_per_second: float = Field(
+        default=0,
+        ge=0,
+        description="calls per second to one upstream from this process (0: no limit); with "
+        "several processes, the upstream's budget divided by the processes",
+    )
+    marketplace_concurrency: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="calls in flight at once to one upstream from this process (also the size "
+        "of the process's marketplace call pool)",
+    )
+    marketplace_slot_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=120,
+        description="how long a call waits for a free slot before it fails as not sent",
+    )
+
     # HTTP rules (CONTRACT sections 2 to 4)
     timestamp_window_seconds: int = 600
     secret_grace_seconds: int = 86_400

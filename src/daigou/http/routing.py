@@ -10,6 +10,7 @@ import contextvars
 import functools
 import hashlib
 import hmac
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +31,8 @@ from daigou.marketplace.port import (
     Marketplace,
     MarketplaceError,
     MarketplaceNotFound,
+    MarketplaceNotSent,
+    MarketplaceRateLimited,
     MarketplaceRefused,
     MarketplaceTimeout,
 )
@@ -164,7 +167,11 @@ def _answer_marketplace_errors(
     use_case: Callable[[Caller | None], Any], caller: Caller | None
 ) -> Any:
     """A marketplace failure that reaches the route becomes its CONTRACT code: not found 40401,
-    a refusal 40901/40904, an error 50201, no answer 50401; the upstream code rides along."""
+    a refusal 40901/40904, an error 50201, no answer 50401; the upstream code rides along.
+    A call not sent (the upstream's limiter had no slot) or refused for the upstream's rate
+    limit is a 50201 too (nothing happened; CONTRACT keeps 42901 for the gateway's own limit),
+    with ``retryable`` and, when rate limited, ``retryAfter`` seconds and a Retry-After header;
+    both are never stored under an Idempotency-Key (50201), so the same key may retry."""
     try:
         return use_case(caller)
     except MarketplaceNotFound as exc:
@@ -172,6 +179,21 @@ def _answer_marketplace_errors(
     except MarketplaceRefused as exc:
         data = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
         raise ApiError(40904 if exc.stock_problem else 40901, exc.message, data) from exc
+    except MarketplaceRateLimited as exc:
+        after = max(1, math.ceil(exc.retry_after_s))
+        limited = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
+        msg = f"the marketplace is rate limiting calls ({exc.code}): nothing was done"
+        raise ApiError(
+            50201,
+            msg,
+            {**limited, "retryable": True, "retryAfter": after},
+            headers={"Retry-After": str(after)},
+        ) from exc
+    except MarketplaceNotSent as exc:
+        sent = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
+        raise ApiError(
+            50201, "the call was not sent to the marketplace: retry", {**sent, "retryable": True}
+        ) from exc
     except MarketplaceError as exc:
         data = {"upstreamCode": exc.code, "upstreamMessage": exc.message}
         raise ApiError(50201, f"the marketplace answered {exc.code}", data) from exc

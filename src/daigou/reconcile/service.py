@@ -244,7 +244,14 @@ class Reconciler:
 
 
 # --- 12.13 ------------------------------------------------------------------------------------
-def operation_out(op: MarketOperation, develop_id: str | None) -> dict[str, Any]:
+CALLS_SHOWN = 10  # the last marketplace call attempts shown with an operation (its market_key)
+CALL_FIELDS = ("operation", "startedTime", "durationMs", "outcome", "errorCode", "snippet")
+
+
+def operation_out(
+    op: MarketOperation, develop_id: str | None, calls: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An open operation, with the last attempts that carried its key, newest first."""
     return {
         "operationId": op.operation_id,
         "objectType": op.object_type,
@@ -256,13 +263,16 @@ def operation_out(op: MarketOperation, develop_id: str | None) -> dict[str, Any]
         "attempts": op.attempts,
         "nextCheckTime": op.next_check_at,
         "lastError": op.last_error,
+        "calls": [{k: c[k] for k in CALL_FIELDS} for c in calls or []],
     }
 
 
 def list_open(
     db: Database, object_type: str | None, develop_id: str | None, page: PageRequest
 ) -> Page[dict[str, Any]]:
-    """Open operations, oldest first (by cursor or page)."""
+    """Open operations, oldest first (by cursor or page), each with its last call attempts."""
+    from daigou.marketplace import calls as market_calls  # its only use in this module
+
     with db.transaction() as s:
         query = select(MarketOperation).where(MarketOperation.state.in_(OPEN_STATES))
         if object_type is not None:
@@ -290,7 +300,8 @@ def list_open(
         more = len(ops) > page.page_size
         ops = ops[: page.page_size]
         names = develop_ids(s, {o.developer_id for o in ops})
-        items = [operation_out(o, names.get(o.developer_id)) for o in ops]
+        tried = market_calls.recent_by_key(s, {o.market_key for o in ops}, CALLS_SHOWN)
+        items = [operation_out(o, names.get(o.developer_id), tried[o.market_key]) for o in ops]
         last = ops[-1] if ops else None
         return Page(
             items=items,

@@ -17,6 +17,7 @@ from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
 from daigou.http import guards
 from daigou.http.logging import log
+from daigou.marketplace import calls as market_calls
 from daigou.messages import delivery
 from daigou.messages.delivery import Deliverer, DeliveryLoop
 
@@ -57,10 +58,12 @@ class WorkerRunner:
             return guards.prune(s, wall_ms(), self.settings.idempotency_ttl_seconds * 1000)
 
     def prune_messages(self) -> int:
-        """Messages (and their attempt logs) older than the retention (30 days by default)."""
-        cutoff = self.clock.now_ms() - self.settings.message_retention_days * 86_400_000
+        """Messages (and their attempt logs) older than the retention (30 days by default);
+        marketplace call attempts as old (their times are the wall clock's)."""
+        retention_ms = self.settings.message_retention_days * 86_400_000
+        cutoff = self.clock.now_ms() - retention_ms
         with self.db.transaction() as s:
-            return delivery.prune(s, cutoff)
+            return delivery.prune(s, cutoff) + market_calls.prune(s, wall_ms() - retention_ms)
 
     def tick(self, now_s: float) -> list[str]:
         ran = []

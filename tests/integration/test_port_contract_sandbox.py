@@ -1,0 +1,39 @@
+"""The port contract (tests/support/port_contract.py) against the sandbox adapter, alone and
+behind ``GuardedMarketplace`` (limiter, retries of reads, call log), on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from daigou.core.clock import ManualClock
+from daigou.marketplace.calls import CallRecorder
+from daigou.marketplace.factory import build_marketplace
+from daigou.marketplace.guarded import GuardedMarketplace
+from daigou.marketplace.limits import Limiter
+from tests.support.port_contract import PortContract
+
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+def sandbox(settings, db):
+    market, _clock = build_marketplace(settings, db, ManualClock(START_MS))
+    return market
+
+
+class TestSandbox(PortContract):
+    @pytest.fixture
+    def market(self, settings, db):
+        return sandbox(settings, db)
+
+
+class TestGuardedSandbox(PortContract):
+    @pytest.fixture
+    def market(self, settings, db):
+        recorder = CallRecorder(db, background=False)
+        guarded = GuardedMarketplace(
+            sandbox(settings, db), Limiter("sandbox", calls_per_second=0, concurrency=4), recorder
+        )
+        yield guarded
+        guarded.close()
+        assert recorder.pending() == 0

@@ -1,0 +1,168 @@
+"""The marketplace port contract: what ANY adapter must do, whatever is behind it.
+
+Subclass :class:`PortContract` in a test module and give it a ``market`` fixture returning the
+adapter under test (tests/integration/test_port_contract_sandbox.py runs it against the sandbox
+and against the sandbox behind ``GuardedMarketplace``). The tests find their own goods through
+the adapter (a search, then the offer), so they need nothing but a catalogue with a few
+orderable 1688 offers; each uses fresh keys (``out_order_id``, ``op_request_id``).
+
+Only :meth:`PortContract.test_messages_after_a_cursor` touches ``messages``: when the port's
+``messages`` changes (per platform), that one function changes with it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+from daigou.marketplace import port as P
+
+ADDRESS = P.Address(
+    full_name="张三",
+    mobile="13800000000",
+    post_code="310000",
+    province="浙江省",
+    city="杭州市",
+    area="西湖区",
+    address="文三路 1 号",
+)
+
+
+def fresh(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+class PortContract:
+    """The behaviours every ``Marketplace`` adapter shows. Needs a ``market`` fixture."""
+
+    platform = P.Platform.ALIBABA
+    keyword = ""  # a search that finds orderable offers in the adapter's catalogue
+    pages_to_look_at = 5
+
+    # --- helpers (adapters may override how goods are found) -------------------------------
+    def orderable(self, market: Any) -> tuple[P.Offer, P.Sku]:
+        """An on-sale offer of ``platform`` and a SKU with stock for twice its minimum."""
+        for page in range(1, self.pages_to_look_at + 1):
+            found = market.search(
+                P.SearchQuery(self.platform, keyword=self.keyword, page=page, page_size=20)
+            )
+            for summary in found.items:
+                offer = market.offer(self.platform, summary.offer_id, "en")
+                if not offer.on_sale:
+                    continue
+                for sku in offer.skus:
+                    if sku.on_sale and sku.stock >= 2 * offer.min_order_quantity:
+                        return offer, sku
+        pytest.fail(f"no orderable {self.platform} offer found by searching {self.keyword!r}")
+
+    def draft(self, market: Any, out_order_id: str | None = None) -> P.OrderDraft:
+        offer, sku = self.orderable(market)
+        return P.OrderDraft(
+            self.platform,
+            offer.seller.seller_open_id,
+            (P.CargoLine(offer.offer_id, sku.spec_id, offer.min_order_quantity),),
+            ADDRESS,
+            out_order_id=out_order_id,
+            buyer_ref="contract",
+        )
+
+    def created(self, market: Any) -> P.MarketOrder:
+        result = market.create_order(self.draft(market, fresh("out")))
+        assert result.orders and not result.failures, result
+        return result.orders[0]
+
+    # --- goods -----------------------------------------------------------------------------
+    def test_search_returns_summaries_of_the_asked_platform(self, market):
+        page = market.search(P.SearchQuery(self.platform, keyword=self.keyword, page_size=10))
+        assert page.items and page.total >= len(page.items)
+        assert len(page.items) <= 10
+        assert all(isinstance(s, P.OfferSummary) for s in page.items)
+        assert {s.platform for s in page.items} == {self.platform}
+        assert all(s.offer_id and isinstance(s.price_fen, int) for s in page.items)
+
+    def test_an_offer_found_has_skus_with_spec_ids_and_fen_prices(self, market):
+        offer, _ = self.orderable(market)
+        again = market.offer(self.platform, offer.offer_id, "en")
+        assert again.offer_id == offer.offer_id and again.platform is self.platform
+        assert again.skus and again.min_order_quantity >= 1
+        for sku in again.skus:
+            assert sku.spec_id
+            assert isinstance(sku.price_fen, int) and sku.price_fen >= 0
+        assert all(isinstance(t.price_fen, int) for t in again.price_tiers)
+
+    def test_unknown_offer_and_order_are_not_found(self, market):
+        with pytest.raises(P.MarketplaceNotFound):
+            market.offer(self.platform, "999999999999", "en")
+        with pytest.raises(P.MarketplaceNotFound):
+            market.order(self.platform, "999999999999999")
+
+    # --- orders ----------------------------------------------------------------------------
+    def test_preview_then_create_with_an_out_order_id(self, market):
+        key = fresh("out")
+        draft = self.draft(market, key)
+        preview = market.preview(draft)
+        assert preview.orders and not preview.failures
+        result = market.create_order(draft)
+        assert result.orders and not result.failures and not result.replayed
+        assert [o.total_fen for o in result.orders] == [o.total_fen for o in preview.orders]
+        for order in result.orders:
+            assert order.out_order_id == key and order.platform is self.platform
+            assert order.status == "waitbuyerpay"
+            assert order.total_fen == order.product_fen + order.shipping_fen - order.discount_fen
+
+    def test_create_again_with_the_same_out_order_id_is_replayed(self, market):
+        draft = self.draft(market, fresh("out"))
+        first = market.create_order(draft)
+        again = market.create_order(draft)
+        assert again.replayed
+        assert [o.order_id for o in again.orders] == [o.order_id for o in first.orders]
+
+    def test_orders_are_found_by_their_out_order_id(self, market):
+        key = fresh("out")
+        result = market.create_order(self.draft(market, key))
+        found = market.orders_by_out_order_id(self.platform, key)
+        assert sorted(o.order_id for o in found) == sorted(o.order_id for o in result.orders)
+        assert market.orders_by_out_order_id(self.platform, fresh("never")) == ()
+
+    def test_order_round_trips(self, market):
+        order = self.created(market)
+        read = market.order(self.platform, order.order_id)
+        assert read.order_id == order.order_id and read.out_order_id == order.out_order_id
+        assert read.total_fen == order.total_fen and read.status == order.status
+        assert [ln.entry_id for ln in read.lines] == [ln.entry_id for ln in order.lines]
+
+    def test_pay_twice_with_one_op_request_id_pays_once(self, market):
+        order = self.created(market)
+        op = fresh("pay")
+        first = market.pay(self.platform, order.order_id, order.total_fen, op)
+        assert first.paid and first.paid_fen == order.total_fen
+        paid = market.order(self.platform, order.order_id)
+        assert paid.paid_ms is not None and paid.status != "waitbuyerpay"
+        again = market.pay(self.platform, order.order_id, order.total_fen, op)
+        assert again == first
+        assert market.order(self.platform, order.order_id).paid_ms == paid.paid_ms
+
+    def test_an_unpaid_order_can_be_cancelled(self, market):
+        order = self.created(market)
+        cancelled = market.cancel_order(self.platform, order.order_id, "buyerCancel", fresh("c"))
+        assert cancelled.order_id == order.order_id and cancelled.status == "cancel"
+        assert market.order(self.platform, order.order_id).status == "cancel"
+
+    # --- messages (the one function to adapt when ``messages`` changes) --------------------
+    def test_messages_after_a_cursor(self, market):
+        cursor: str | None = None
+        for _ in range(100):  # to the end of what is there
+            batch = market.messages(cursor, 100)
+            if not batch.messages:
+                break
+            cursor = batch.cursor
+        end = market.messages(cursor, 100)
+        assert end.messages == ()
+        order = self.created(market)
+        after = market.messages(cursor, 100)
+        assert any(m.order_id == order.order_id for m in after.messages)
+        assert after.cursor != cursor
+        assert all(isinstance(m, P.MarketMessage) for m in after.messages)
+        assert market.messages(after.cursor, 100).messages == ()
