@@ -145,8 +145,10 @@ def db(settings: Settings) -> Iterator[Database]:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Database) -> Any:
-    return create_app(settings, db, worker=False)
+def app(settings: Settings, db: Database) -> Iterator[Any]:
+    application = create_app(settings, db, worker=False)
+    yield application
+    application.state.gateway.close()  # the call log's last rows, before the database goes
 
 
 @pytest.fixture

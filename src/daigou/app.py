@@ -71,6 +71,7 @@ def create_app(
         finally:
             if runner is not None:
                 runner.stop()
+            gateway.close()
             app.state.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(

@@ -17,8 +17,10 @@ from daigou.config import Settings
 from daigou.core.clock import Clock, SystemClock
 from daigou.db.session import Database
 from daigou.feed.consumer import FeedConsumer, OrderRecords, RecordFunctions
+from daigou.marketplace.calls import CallRecorder
 from daigou.marketplace.composite import Composite
 from daigou.marketplace.controls import SandboxControls
+from daigou.marketplace.guarded import guard
 from daigou.marketplace.port import Marketplace, Platform
 from daigou.platforms import register_platforms
 from daigou.purchasing import records
@@ -55,6 +57,11 @@ class Gateway:
     feeds: dict[Platform, FeedConsumer]  # one push feed (stream and cursor) per platform
     settlers: Settlers  # (object type, operation) -> who settles an unknown outcome
     reconciler: Reconciler
+    call_log: CallRecorder  # every marketplace call attempt, written in batches
+
+    def close(self) -> None:
+        """At shutdown: write what the call log still buffers."""
+        self.call_log.close()
 
     def jobs(self) -> list[PeriodicJob]:
         """The worker's marketplace jobs (it adds its own housekeeping and delivery)."""
@@ -93,7 +100,13 @@ def bootstrap(
         adapters, sandbox, clock = _configured_adapters(settings, db, base)
     else:
         clock = base
-    marketplaces = Composite(adapters)
+    # every adapter behind its upstream's limiter, with each call attempt logged (one log)
+    recorder = CallRecorder(db)
+    guarded = {
+        platform: guard(adapter, settings, db, platform=platform, recorder=recorder)
+        for platform, adapter in adapters.items()
+    }
+    marketplaces = Composite(guarded)
     feeds = {
         platform: FeedConsumer(db, marketplaces, clock, platform, ORDER_RECORDS.get(platform))
         for platform in marketplaces.platforms
@@ -114,6 +127,7 @@ def bootstrap(
         feeds=feeds,
         settlers=settlers,
         reconciler=reconciler,
+        call_log=recorder,
     )
 
 

@@ -149,6 +149,7 @@ def _ensure_sandbox_catalogue(settings: Settings) -> None:
         sandbox.ensure_catalogue()
         console.print(f"sandbox catalogue ready in {time.monotonic() - started:.1f} s")
     finally:
+        gateway.close()
         gateway.db.dispose()
 
 
@@ -166,11 +167,14 @@ def worker() -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
-    runner = bootstrap(settings, _db(settings)).worker()
+    gateway = bootstrap(settings, _db(settings))
+    runner = gateway.worker()
     try:
         runner.run_forever()
     except KeyboardInterrupt:
         runner.stop()
+    finally:
+        gateway.close()
 
 
 # --- admin ----------------------------------------------------------------------------------

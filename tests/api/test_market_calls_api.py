@@ -1,18 +1,16 @@
 """The marketplace call log through the operator API: ``GET /admin/marketplace/calls`` and the
 last attempts beside each unknown operation in 12.13, with the sandbox behind
-``GuardedMarketplace`` (built here: the gateway's composition root wires it); and the CONTRACT
+``GuardedMarketplace`` (as the composition root wires every adapter); and the CONTRACT
 codes of a call not sent or rate limited upstream."""
 
 from __future__ import annotations
 
 import pytest
 
-from daigou.app import create_app
 from daigou.core.clock import wall_ms
 from daigou.core.errors import ApiError
 from daigou.http.routing import _answer_marketplace_errors
 from daigou.marketplace import port as P
-from daigou.marketplace.guarded import guard
 from daigou.marketplace.sandbox import faults
 from tests.api.helpers import assert_error, assert_ok
 from tests.api.test_orders1688_pay import bulk, make_orders
@@ -20,16 +18,8 @@ from tests.api.test_orders1688_pay import bulk, make_orders
 CALLS = "/admin/marketplace/calls"
 
 
-@pytest.fixture
-def app(settings, db):
-    app = create_app(settings, db, worker=False)
-    app.state.marketplace = guard(app.state.marketplace, settings, db)
-    yield app
-    app.state.marketplace.close()
-
-
 def flushed(app) -> None:
-    app.state.marketplace.recorder.flush()
+    app.state.gateway.call_log.flush()
 
 
 def test_an_unknown_pay_shows_its_attempts_in_12_13_and_in_the_call_log(

@@ -16,6 +16,7 @@ from daigou.feed.models import MarketFeed
 from daigou.marketplace import port as P
 from daigou.marketplace.composite import Composite
 from daigou.marketplace.controls import SandboxControls
+from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
 from daigou.marketplace.sandbox.controls import SandboxOperator
@@ -35,9 +36,14 @@ def test_the_sandbox_setting_builds_one_adapter_per_platform_and_the_controls(se
     gateway = bootstrap(settings, db, ManualClock(START_MS))
     assert isinstance(gateway.marketplaces, Composite)
     assert gateway.marketplaces.platforms == (A, T)
-    # today one simulated marketplace serves both platforms
-    sandbox = gateway.marketplaces.adapter(A)
-    assert isinstance(sandbox, SandboxMarketplace) and gateway.marketplaces.adapter(T) is sandbox
+    # today one simulated marketplace serves both platforms, each behind its guard (limiter,
+    # retries of reads, the call log) for its platform
+    guarded = {p: gateway.marketplaces.adapter(p) for p in (A, T)}
+    assert all(isinstance(g, GuardedMarketplace) for g in guarded.values())
+    assert {p: g.platform for p, g in guarded.items()} == {A: A, T: T}
+    sandbox = guarded[A].inner
+    assert isinstance(sandbox, SandboxMarketplace) and guarded[T].inner is sandbox
+    assert guarded[A].recorder is guarded[T].recorder is gateway.call_log
     assert isinstance(gateway.sandbox, SandboxControls)
     # the gateway runs on the sandbox clock (over the base clock given)
     assert isinstance(gateway.clock, SandboxClock) and gateway.clock.now_ms() == START_MS

@@ -15,10 +15,11 @@ from daigou.marketplace import calls
 from daigou.marketplace import port as P
 from daigou.marketplace.calls import Attempt, CallRecorder, MarketCall
 from daigou.marketplace.context import acting_for
-from daigou.marketplace.factory import build_marketplace
 from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.limits import Limiter
 from daigou.marketplace.sandbox import faults
+from daigou.marketplace.sandbox.adapter import SandboxMarketplace
+from daigou.marketplace.sandbox.clock import SandboxClock
 from tests.support.port_contract import PortContract
 
 START_MS = 1_767_225_600_000
@@ -83,7 +84,7 @@ def test_long_fields_are_capped(db):
 
 
 def test_the_sandbox_behind_the_guard_leaves_one_row_per_attempt(settings, db):
-    market, _ = build_marketplace(settings, db, ManualClock(START_MS))
+    market = SandboxMarketplace(db, settings, SandboxClock(db, ManualClock(START_MS)))
     recorder = CallRecorder(db, background=False)
     guarded = GuardedMarketplace(market, Limiter("sandbox"), recorder, sleep=lambda _: None)
     contract = PortContract()

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import pytest
 
+from daigou.bootstrap import bootstrap
 from daigou.core.clock import ManualClock
 from daigou.marketplace.calls import CallRecorder
-from daigou.marketplace.factory import build_marketplace
 from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.limits import Limiter
+from daigou.marketplace.sandbox.adapter import SandboxMarketplace
+from daigou.marketplace.sandbox.clock import SandboxClock
 from tests.support.port_contract import PortContract
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
 
 def sandbox(settings, db):
-    market, _clock = build_marketplace(settings, db, ManualClock(START_MS))
-    return market
+    return SandboxMarketplace(db, settings, SandboxClock(db, ManualClock(START_MS)))
 
 
 class TestSandbox(PortContract):
@@ -37,3 +38,14 @@ class TestGuardedSandbox(PortContract):
         yield guarded
         guarded.close()
         assert recorder.pending() == 0
+
+
+class TestTheGatewaysComposite(PortContract):
+    """The port as the gateway's use cases get it: the composition root's composite of guarded
+    adapters, one per platform."""
+
+    @pytest.fixture
+    def market(self, settings, db):
+        gateway = bootstrap(settings, db, ManualClock(START_MS))
+        yield gateway.marketplaces
+        gateway.close()

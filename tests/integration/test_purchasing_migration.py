@@ -23,7 +23,7 @@ from daigou.purchasing.models import PayBatchItem, PurchaseOrder, PurchaseReques
 from daigou.purchasing.records import order_out
 from tests.conftest import drop_pg_database
 
-BEFORE = "0009"  # MERGE: "0010"  # the revision before the purchasing core
+BEFORE = "0010"  # the revision before the purchasing core
 register_platforms()
 
 

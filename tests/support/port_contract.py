@@ -154,15 +154,17 @@ class PortContract:
     def test_messages_after_a_cursor(self, market):
         cursor: str | None = None
         for _ in range(100):  # to the end of what is there
-            batch = market.messages(cursor, 100)
+            batch = market.messages(self.platform, cursor, 100)
             if not batch.messages:
                 break
             cursor = batch.cursor
-        end = market.messages(cursor, 100)
+        end = market.messages(self.platform, cursor, 100)
         assert end.messages == ()
         order = self.created(market)
-        after = market.messages(cursor, 100)
+        after = market.messages(self.platform, cursor, 100)
         assert any(m.order_id == order.order_id for m in after.messages)
         assert after.cursor != cursor
         assert all(isinstance(m, P.MarketMessage) for m in after.messages)
-        assert market.messages(after.cursor, 100).messages == ()
+        # each platform has its own stream: the order's pushes are in its platform's only
+        assert all(m.platform == self.platform for m in after.messages)
+        assert market.messages(self.platform, after.cursor, 100).messages == ()

@@ -175,11 +175,6 @@ class GuardedMarketplace:
             lambda: self.inner.categories(platform, parent_id, language),
         )
 
-    def image(self, platform: P.Platform, offer_id: str, variant: int) -> tuple[bytes, str]:
-        return self._call(
-            "image", platform, offer_id, lambda: self.inner.image(platform, offer_id, variant)
-        )
-
     # --- orders ------------------------------------------------------------------------------
     def preview(self, draft: P.OrderDraft) -> P.Preview:
         key = draft.out_order_id or draft.seller_open_id
@@ -311,8 +306,10 @@ class GuardedMarketplace:
         )
 
     # --- messages ----------------------------------------------------------------------------
-    def messages(self, cursor: str | None, limit: int) -> P.MessageBatch:
-        return self._call("messages", None, cursor, lambda: self.inner.messages(cursor, limit))
+    def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
+        return self._call(
+            "messages", platform, cursor, lambda: self.inner.messages(platform, cursor, limit)
+        )
 
 
 def guard(

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"  # MERGE: becomes "0010" (the call log) at merge
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
