@@ -20,6 +20,8 @@ from pydantic import (
     StrictInt,
 )
 
+from daigou.core.wire import INT64_MAX, NumericId, PageNo, PageSize
+
 MAX_ID_DIGITS = 20
 MAX_FEN = 2**53
 BATCH_CHECK_MAX = 50
@@ -40,8 +42,17 @@ def _to_id(value: int | str) -> str:
     return text
 
 
+def _to_int64_id(value: int | str) -> str:
+    text = _to_id(value)
+    if int(text) > INT64_MAX:
+        raise ValueError(f"must be at most {INT64_MAX}")
+    return text
+
+
 # An id: a decimal string, or a JSON integer; always a string afterwards.
-IdIn = Annotated[StrictInt | str, AfterValidator(_to_id)]
+IdIn = Annotated[NumericId | str, AfterValidator(_to_id)]
+# An id the marketplace keeps as an integer (a category): at most 2**63-1.
+Int64IdIn = Annotated[NumericId | str, AfterValidator(_to_int64_id)]
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
 
 
@@ -93,7 +104,7 @@ TaobaoSort = Literal["tk_rate_desc", "price_asc", "price_desc", "sale_desc"]
 
 
 class TaobaoPaging(Languages):
-    pageNo: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
+    pageNo: PageNo | None = None
     pageSize: int | None = Field(default=None, ge=1, le=TAOBAO_SEARCH_MAX_PAGE_SIZE)
 
 
@@ -133,7 +144,7 @@ class ShopSearch(TaobaoPaging):
 
 class SearchFields(Languages):
     beginPage: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageSize: PageSize | None = None
     filter: str | None = Field(default=None, max_length=500, description="passed through")
     sort: Annotated[dict[str, str] | None, BeforeValidator(_json_text)] = Field(
         default=None,
@@ -142,7 +153,7 @@ class SearchFields(Languages):
     outMemberId: str | None = Field(default=None, max_length=128)
     priceStart: Fen | None = None
     priceEnd: Fen | None = None
-    categoryId: IdIn | None = None
+    categoryId: Int64IdIn | None = None
 
 
 class OfferDetailGet(Languages):
@@ -166,7 +177,7 @@ class SellerOfferQuery(SearchFields):
 
 
 class CategoryGet(Languages):
-    categoryId: IdIn = Field(description="0 = the top level")
+    categoryId: Int64IdIn = Field(description="0 = the top level")
 
 
 class RecommendQuery(SearchFields):
@@ -175,8 +186,8 @@ class RecommendQuery(SearchFields):
 
 class RelatedQuery(Languages):
     offerId: IdIn
-    pageNo: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
 
 
 class WangwangDecrypt(Strict):
