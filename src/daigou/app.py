@@ -18,6 +18,7 @@ from daigou.core.clock import Clock, SystemClock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.http.envelope import error_response
+from daigou.http.guards import FailureThrottle
 from daigou.http.logging import configure_logging, log
 from daigou.http.middleware import RequestContextMiddleware
 from daigou.http.routing import authenticate_before_validation, validation_to_api_error
@@ -88,6 +89,7 @@ def create_app(
     app.state.clock = clock
     app.state.marketplace = marketplace
     app.state.settlers = settlers
+    app.state.admin_throttle = FailureThrottle(settings.admin_auth_failures_per_minute)
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request
@@ -160,5 +162,9 @@ def create_app(
         messages_admin_router,
     ):
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+    )
     return app
