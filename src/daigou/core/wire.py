@@ -21,8 +21,6 @@ MAX_PAGE_SIZE = 100
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 #: any integer of a JSON body: a signed 64-bit integer, never a float or a string
 StrictInt64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
-#: the integer form of an id: 0 to 2**63-1
-NumericId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 #: pageNo (1-based) of a query string or a body
 PageNo = Annotated[int, Field(ge=1, le=MAX_PAGE_NO)]
 StrictPageNo = Annotated[StrictInt, Field(ge=1, le=MAX_PAGE_NO)]

@@ -11,16 +11,17 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
+    WithJsonSchema,
 )
 
-from daigou.core.wire import INT64_MAX, NumericId, PageNo, PageSize
+from daigou.core.wire import INT64_MAX, PageNo, PageSize
 
 MAX_ID_DIGITS = 20
 MAX_FEN = 2**53
@@ -30,29 +31,40 @@ MAX_PAGE_NO = 1_000_000
 LANGUAGE_HELP = "zh, en, vi, th or es (default en); `country` is the 1688 spelling"
 
 
-def _to_id(value: int | str) -> str:
+def _to_id(value: Any, limit: int | None = None) -> str:
+    """An id given as a decimal string or a JSON integer (never a boolean or a float), as text."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("must be a decimal id (a string of digits or an integer)")
     if isinstance(value, int):
-        if value < 0:
-            raise ValueError("must be a non-negative integer id")
+        if value < 0 or value > INT64_MAX:
+            raise ValueError(f"must be an integer id from 0 to {INT64_MAX}")
         text = str(value)
     else:
         text = value.strip()
     if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
         raise ValueError(f"must be a decimal id of 1 to {MAX_ID_DIGITS} digits")
+    if limit is not None and int(text) > limit:
+        raise ValueError(f"must be at most {limit}")
     return text
 
 
-def _to_int64_id(value: int | str) -> str:
-    text = _to_id(value)
-    if int(text) > INT64_MAX:
-        raise ValueError(f"must be at most {INT64_MAX}")
-    return text
+def _id_schema(max_digits: int) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+                {"type": "string", "pattern": f"^[0-9]{{1,{max_digits}}}$"},
+            ]
+        }
+    )
 
 
 # An id: a decimal string, or a JSON integer; always a string afterwards.
-IdIn = Annotated[NumericId | str, AfterValidator(_to_id)]
+IdIn = Annotated[str, PlainValidator(_to_id), _id_schema(MAX_ID_DIGITS)]
 # An id the marketplace keeps as an integer (a category): at most 2**63-1.
-Int64IdIn = Annotated[NumericId | str, AfterValidator(_to_int64_id)]
+Int64IdIn = Annotated[
+    str, PlainValidator(lambda v: _to_id(v, INT64_MAX)), _id_schema(len(str(INT64_MAX)))
+]
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
 
 

@@ -92,7 +92,9 @@ class CallbackPolicy:
             if not entry:
                 continue
             try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+                networks.append(
+                    ipaddress.ip_network(entry.replace("[", "").replace("]", ""), strict=False)
+                )
             except ValueError:
                 names.add(entry.rstrip("."))
         own = urlsplit(settings.resolved_public_url).hostname or ""
