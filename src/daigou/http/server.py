@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from http import HTTPStatus
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -25,6 +26,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from daigou.core import ids
 from daigou.core.errors import ApiError
 from daigou.http.envelope import dumps
+from daigou.http.logging import log
 
 MAX_HEADER_BYTES = 64 * 1024
 _METHOD = re.compile(rb"^([A-Za-z-]{1,32}) ")
@@ -34,6 +36,9 @@ KNOWN_METHODS = {b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"PATCH", b"OPTION
 def envelope_bytes(error: ApiError, default_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A complete HTTP/1.1 response carrying the envelope of `error`; the connection closes."""
     request_id = ids.request_id()
+    log.warning(
+        "request refused by the server", request_id=request_id, code=error.code, msg=error.msg
+    )
     body = dumps(
         {
             "requestId": request_id,
@@ -43,7 +48,7 @@ def envelope_bytes(error: ApiError, default_headers: list[tuple[bytes, bytes]]) 
             "data": error.data,
         }
     )
-    lines = [f"HTTP/1.1 {error.status} Bad Request\r\n".encode()]
+    lines = [f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n".encode()]
     for name, value in default_headers:
         lines.append(name + b": " + value + b"\r\n")
     lines += [
