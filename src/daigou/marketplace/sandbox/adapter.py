@@ -62,7 +62,6 @@ class SandboxMarketplace:
 
     def _call(self, operation: str, action: Callable[[], T], *, write: bool = False) -> T:
         """Run one marketplace operation under the injected faults that match it."""
-
         def gated() -> T:
             with self._gate:
                 return action()
