@@ -192,6 +192,9 @@ def test_the_allowlist_permits_hosts_and_networks_on_its_ports(tmp_path, dns):
     refused(settings, "https://127.0.0.2/hook")  # outside the /32
     refused(settings, "https://intranet.example/hook")  # not on the list
     refused(settings, "http://hooks.corp.example/hook")  # still https only
+    wildcard = production(tmp_path, callback_allowlist="*.corp.example")
+    assert check_url(wildcard, "https://a.hooks.corp.example/hook")
+    refused(wildcard, "https://intranet.example/hook")
 
 
 def test_an_address_of_the_gateway_itself_is_refused(tmp_path, dns):

@@ -118,7 +118,7 @@ def test_a_body_that_stops_halfway_is_answered_40002_and_closed(served):
     raw, took = _exchange(
         port,
         b"POST /admin/developer/create HTTP/1.1\r\nHost: x\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":",
+        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
     )
     assert _envelope(raw)[1]["code"] == 40002
     assert took <= TIMEOUT_S + MARGIN_S

@@ -96,7 +96,7 @@ class CallbackPolicy:
                     ipaddress.ip_network(entry.replace("[", "").replace("]", ""), strict=False)
                 )
             except ValueError:
-                names.add(entry.rstrip("."))
+                names.add(entry.removeprefix("*").rstrip("."))  # "*.example.com" = ".example.com"
         own = urlsplit(settings.resolved_public_url).hostname or ""
         return cls(
             dev=settings.is_dev,
