@@ -19,6 +19,7 @@ from daigou.core.clock import Clock
 from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.http.envelope import error_response
+from daigou.http.guards import FailureThrottle
 from daigou.http.logging import configure_logging, log
 from daigou.http.middleware import RequestContextMiddleware
 from daigou.http.routing import authenticate_before_validation, validation_to_api_error
@@ -90,6 +91,7 @@ def create_app(
     app.state.marketplace = gateway.marketplaces  # the port (Ctx.marketplace)
     app.state.sandbox = sandbox  # the sandbox's operator controls, or None (Ctx.sandbox)
     app.state.settlers = gateway.settlers
+    app.state.admin_throttle = FailureThrottle(settings.admin_auth_failures_per_minute)
     # blocking work (the database) runs here; sized like the connection pool
     # never more threads than pooled connections: overflow connections are opened and closed
     # per checkout, which costs more than the request
@@ -164,5 +166,9 @@ def create_app(
         messages_admin_router,
     ):
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+    )
     return app

@@ -94,6 +94,7 @@ def serve(
     from daigou.admin.service import ensure_demo
     from daigou.db.migrate import upgrade
     from daigou.http.logging import configure_logging
+    from daigou.http.server import uvicorn_options
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -111,7 +112,17 @@ def serve(
             console.print(f"demo access-key {demo.accessKey}")
             console.print(f"demo secret     {demo.secret}")
             console.print(f"(kept in {Path(settings.data_dir) / 'demo-credentials.json'})")
+        console.print(
+            "callbacks     dev mode: loopback callback URLs (http://127.0.0.1, ::1, localhost) "
+            "are allowed; production mode refuses them"
+        )
         console.rule()
+    else:
+        allow = ", ".join(settings.callback_allowlist) or "none"
+        console.print(
+            f"callbacks: public https only; allowlist: {allow}"
+            + (" (+ private networks)" if settings.callback_allow_private_networks else "")
+        )
     _ensure_sandbox_catalogue(settings)
     if no_worker:
         os.environ["DAIGOU_RUN_WORKER"] = "false"
@@ -127,6 +138,7 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         lifespan="on",
+        **uvicorn_options(settings),
     )
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from daigou.core.files import write_private
+
+MIN_ADMIN_TOKEN = 32
 
 
 class Mode(StrEnum):
@@ -100,6 +106,20 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="how long an API process may reuse a key it read (0: never)"
     )
     max_body_bytes: int = 1_048_576
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="a request's body must arrive within this"
+    )
+    header_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="a request's headers must arrive within this"
+    )
+    keep_alive_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="an idle keep-alive connection is closed after this"
+    )
+    admin_auth_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="wrong admin tokens a client address may send per minute before 42901",
+    )
     idempotency_ttl_seconds: int = 86_400
     idempotency_lock_seconds: int = 60
     default_rate_limit_per_minute: int = 600
@@ -108,8 +128,21 @@ class Settings(BaseSettings):
     callback_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     callback_allow_private_networks: bool = Field(
         default=False,
-        description="allow callback URLs on private network addresses (loopback http is always "
-        "allowed, for tests)",
+        description="allow callback URLs on private network addresses (10/8, 172.16/12, "
+        "192.168/16, 100.64/10, fc00::/7); never loopback, link-local or the gateway's own",
+    )
+    callback_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated host names (`.example.com` for subdomains), IP addresses "
+        "or CIDR networks that callbacks may reach even when not public (loopback too)",
+    )
+    callback_allowlist_ports: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated ports the allowlist permits (empty: any port)",
+    )
+    callback_store_snippets: bool = Field(
+        default=True,
+        description="keep the first 256 bytes of each receiver's answer in the delivery log",
     )
     delivery_concurrency: int = Field(default=200, ge=1, le=5000)
     delivery_lease_seconds: int = Field(default=60, ge=10)
@@ -132,10 +165,31 @@ class Settings(BaseSettings):
     # Dev mode conveniences
     demo_topup_fen: int = 1_000_000
 
+    @field_validator("callback_allowlist", "callback_allowlist_ports", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """A comma-separated string (the environment) or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.mode is Mode.production and not self.admin_token:
             raise ValueError("DAIGOU_ADMIN_TOKEN is required when DAIGOU_MODE=production")
+        if (
+            self.mode is Mode.production
+            and self.admin_token
+            and len(self.admin_token.get_secret_value()) < MIN_ADMIN_TOKEN
+        ):
+            raise ValueError(
+                f"DAIGOU_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} characters when "
+                "DAIGOU_MODE=production (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )
         if self.mode is Mode.production and not self.secret_key:
             raise ValueError("DAIGOU_SECRET_KEY is required when DAIGOU_MODE=production")
         return self
@@ -175,10 +229,8 @@ class Settings(BaseSettings):
 
 
 def _dev_secret_file(path: Path, make: object) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return path.read_text().strip()
     value = make()  # type: ignore[operator]
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    write_private(path, value + "\n")
     return str(value)

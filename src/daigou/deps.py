@@ -9,6 +9,7 @@ from fastapi import Request
 from daigou.core.clock import wall_ms
 from daigou.developers.auth import SignedRequest, authenticate
 from daigou.http.routing import Ctx, Router, base_ctx
+from daigou.http.signing import signed_path
 
 
 async def signed_ctx(request: Request) -> Ctx:
@@ -23,8 +24,8 @@ async def signed_ctx(request: Request) -> Ctx:
         signature=h.get("signature"),
         sign_method=h.get("sign-method"),
         user_id=h.get("user-id"),
-        method=request.scope["method"],
-        path=request.scope["path"],
+        method=request.state.method,
+        path=signed_path(request.scope),
         raw_query=request.scope["query_string"].decode("latin-1"),
         body=request.state.raw_body,
     )

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 
 from daigou_sdk.errors import DaigouError, RateLimitError, error_for
-from daigou_sdk.signing import hmac_signature, md5_signature
+from daigou_sdk.signing import hmac_signature, md5_signature, wire_path
 
 RETRYABLE_CODES = {42901, 50001, 40903}
 
@@ -99,6 +99,7 @@ class Client:
         user_id: str | None = None,
     ) -> Any:
         method = method.upper()
+        path = wire_path(path)  # signed as sent
         pairs = [(k, _text(v)) for k, v in (params or {}).items() if v is not None]
         raw = (
             b""

@@ -1,5 +1,6 @@
 """The signature rules of CONTRACT section 2, written from the contract for the tests (not
-imported from the code under test)."""
+imported from the code under test). `path` is the path exactly as the request sends it
+(percent-encoded where it must be; the server signs the raw path, never the decoded one)."""
 
 from __future__ import annotations
 

@@ -200,3 +200,28 @@ def test_constant_time_compare_accepts_equal_and_refuses_different_signatures():
     assert server.same(GET_SIGNATURE, GET_SIGNATURE)
     assert not server.same(GET_SIGNATURE, GET_SIGNATURE[:-1] + "0")
     assert not server.same(GET_SIGNATURE, "ü" * 64)  # non-ASCII input does not raise
+
+
+# --- the path as sent ---------------------------------------------------------------------------
+RAW_PATH = "/open/a%2Fb%20c"  # sent percent-encoded; decoded it would read "/open/a/b c"
+RAW_PATH_SIGNATURE = "85F24064F6E912BBFD7FD362A9F5C82F2554E1DF33C2EB8617E776D4E8281724"
+DECODED_PATH_SIGNATURE = "CD35BE36C6B6D46508F3999AE77013717101CA9CDA7DFFCF66A9060A30889A68"
+
+
+@pytest.mark.parametrize("hmac_signature", SIGNERS)
+def test_hmac_signs_the_path_exactly_as_sent_never_decoded(hmac_signature):
+    sig = hmac_signature("GET", RAW_PATH, [], AK, TS, NONCE, b"", HMAC_SECRET)
+    assert sig == RAW_PATH_SIGNATURE
+    assert sig != DECODED_PATH_SIGNATURE
+
+
+def test_the_server_takes_the_raw_path_of_the_request():
+    scope = {"path": "/open/a/b c", "raw_path": b"/open/a%2Fb%20c"}
+    assert server.signed_path(scope) == RAW_PATH
+    # a server that gives no raw path: the decoded path encoded again
+    assert server.signed_path({"path": "/open/a b"}) == "/open/a%20b"
+
+
+def test_the_sdk_signs_and_sends_the_same_encoded_path():
+    assert sdk.wire_path("/open/a b/ü") == "/open/a%20b/%C3%BC"
+    assert sdk.wire_path(RAW_PATH) == RAW_PATH  # escapes are kept, never doubled

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from daigou.config import Settings
+from daigou.core.files import write_private
 from daigou.core.pagination import Page, PageRequest
 from daigou.db.session import Database
 from daigou.developers import service as developers
@@ -128,8 +129,8 @@ def ensure_demo(db: Database, settings: Settings, now_ms: int) -> DemoCredential
         actor="system",
         request_id=None,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    write_private(
+        path,
         json.dumps(
             {
                 "developId": created.developId,
@@ -138,9 +139,8 @@ def ensure_demo(db: Database, settings: Settings, now_ms: int) -> DemoCredential
             },
             indent=2,
         )
-        + "\n"
+        + "\n",
     )
-    path.chmod(0o600)
     return DemoCredentials(
         created.developId, created.accessKey, created.secret, settings.resolved_admin_token, True
     )

@@ -27,4 +27,8 @@ class Cart1688Line(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (UniqueConstraint("developer_id", "user_id", "offer_id", "spec_id"),)
+    # ids are never reused (SQLite: AUTOINCREMENT; migration 0013)
+    __table_args__ = (
+        UniqueConstraint("developer_id", "user_id", "offer_id", "spec_id"),
+        {"sqlite_autoincrement": True},
+    )

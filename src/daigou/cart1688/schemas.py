@@ -6,10 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from daigou.core.wire import PageNo, PageSize, StrictInt64
 from daigou.goods.schemas import IdIn
 
 MAX_QUANTITY = 1_000_000  # what one order line may carry (orders1688 Cargo)
-LineId = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+LineId = StrictInt64
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
 
 
@@ -33,8 +34,8 @@ class CartAdded(BaseModel):
 
 
 class CartListQuery(Strict):
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
 
 
 class CartProperty(BaseModel):

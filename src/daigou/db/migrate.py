@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
+from daigou.core.files import private_database_file
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -20,9 +22,12 @@ def alembic_config(url: str) -> Config:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    """A SQLite file is created 0600 here, before Alembic's engine would create it 0644."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database or ""
+    local = database not in ("", ":memory:") and not database.startswith("file:")
+    if parsed.get_backend_name() == "sqlite" and local:
+        private_database_file(Path(database))
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from daigou.core.wire import PageNo, PageSize
 from daigou.wallet.schemas import Balance
 
 Status = Literal["enabled", "disabled"]
@@ -35,8 +36,8 @@ class SubAccountOut(BaseModel):
 class SubAccountQuery(Strict):
     status: Status | None = None
     userId: str | None = Field(default=None, max_length=64)
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
 
 
 class DeveloperCreate(Strict):
@@ -89,8 +90,8 @@ class DeveloperOut(BaseModel):
 class DeveloperQuery(Strict):
     status: Status | None = None
     keyword: str | None = Field(default=None, max_length=128)
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=512)
 
 

@@ -214,12 +214,12 @@ def list_developers(
         if status:
             conditions.append(Developer.status == status)
         if keyword:
-            like = f"%{keyword}%"
+            # autoescape: `%`, `_` and the escape character match themselves, not wildcards
             conditions.append(
                 or_(
-                    Developer.name.ilike(like),
+                    Developer.name.icontains(keyword, autoescape=True),
                     Developer.develop_id == keyword,
-                    Developer.contact_email.ilike(like),
+                    Developer.contact_email.icontains(keyword, autoescape=True),
                 )
             )
         query = select(Developer).where(*conditions).order_by(Developer.id.desc())

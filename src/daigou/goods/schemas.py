@@ -11,14 +11,17 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StrictInt,
+    WithJsonSchema,
 )
+
+from daigou.core.wire import INT64_MAX, PageNo, PageSize
 
 MAX_ID_DIGITS = 20
 MAX_FEN = 2**53
@@ -28,20 +31,40 @@ MAX_PAGE_NO = 1_000_000
 LANGUAGE_HELP = "zh, en, vi, th or es (default en); `country` is the 1688 spelling"
 
 
-def _to_id(value: int | str) -> str:
+def _to_id(value: Any, limit: int | None = None) -> str:
+    """An id given as a decimal string or a JSON integer (never a boolean or a float), as text."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("must be a decimal id (a string of digits or an integer)")
     if isinstance(value, int):
-        if value < 0:
-            raise ValueError("must be a non-negative integer id")
+        if value < 0 or value > INT64_MAX:
+            raise ValueError(f"must be an integer id from 0 to {INT64_MAX}")
         text = str(value)
     else:
         text = value.strip()
     if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
         raise ValueError(f"must be a decimal id of 1 to {MAX_ID_DIGITS} digits")
+    if limit is not None and int(text) > limit:
+        raise ValueError(f"must be at most {limit}")
     return text
 
 
+def _id_schema(max_digits: int) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+                {"type": "string", "pattern": f"^[0-9]{{1,{max_digits}}}$"},
+            ]
+        }
+    )
+
+
 # An id: a decimal string, or a JSON integer; always a string afterwards.
-IdIn = Annotated[StrictInt | str, AfterValidator(_to_id)]
+IdIn = Annotated[str, PlainValidator(_to_id), _id_schema(MAX_ID_DIGITS)]
+# An id the marketplace keeps as an integer (a category): at most 2**63-1.
+Int64IdIn = Annotated[
+    str, PlainValidator(lambda v: _to_id(v, INT64_MAX)), _id_schema(len(str(INT64_MAX)))
+]
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
 
 
@@ -93,7 +116,7 @@ TaobaoSort = Literal["tk_rate_desc", "price_asc", "price_desc", "sale_desc"]
 
 
 class TaobaoPaging(Languages):
-    pageNo: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
+    pageNo: PageNo | None = None
     pageSize: int | None = Field(default=None, ge=1, le=TAOBAO_SEARCH_MAX_PAGE_SIZE)
 
 
@@ -133,7 +156,7 @@ class ShopSearch(TaobaoPaging):
 
 class SearchFields(Languages):
     beginPage: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageSize: PageSize | None = None
     filter: str | None = Field(default=None, max_length=500, description="passed through")
     sort: Annotated[dict[str, str] | None, BeforeValidator(_json_text)] = Field(
         default=None,
@@ -142,7 +165,7 @@ class SearchFields(Languages):
     outMemberId: str | None = Field(default=None, max_length=128)
     priceStart: Fen | None = None
     priceEnd: Fen | None = None
-    categoryId: IdIn | None = None
+    categoryId: Int64IdIn | None = None
 
 
 class OfferDetailGet(Languages):
@@ -166,7 +189,7 @@ class SellerOfferQuery(SearchFields):
 
 
 class CategoryGet(Languages):
-    categoryId: IdIn = Field(description="0 = the top level")
+    categoryId: Int64IdIn = Field(description="0 = the top level")
 
 
 class RecommendQuery(SearchFields):
@@ -175,8 +198,8 @@ class RecommendQuery(SearchFields):
 
 class RelatedQuery(Languages):
     offerId: IdIn
-    pageNo: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
 
 
 class WangwangDecrypt(Strict):

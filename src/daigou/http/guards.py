@@ -179,3 +179,44 @@ def audit(
             created_at=now_ms,
         )
     )
+
+
+# --- failed operator logins -----------------------------------------------------------------
+class FailureThrottle:
+    """Wrong admin tokens per client address: after `limit` failures in a minute the address
+    gets 42901 (with Retry-After) until a minute has passed since its oldest counted failure,
+    whatever token it sends. Kept in the process (it needs no I/O on the event loop); several
+    API processes each count their own. Behind a proxy the client address is the one uvicorn
+    takes from X-Forwarded-For (`--forwarded-allow-ips`)."""
+
+    WINDOW_MS = 60_000
+    MAX_CLIENTS = 100_000
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._failures: dict[str, list[int]] = {}
+
+    def _recent(self, client: str, now_ms: int) -> list[int]:
+        times = [t for t in self._failures.get(client, []) if t > now_ms - self.WINDOW_MS]
+        if times:
+            self._failures[client] = times
+        else:
+            self._failures.pop(client, None)
+        return times
+
+    def check(self, client: str, now_ms: int) -> None:
+        """42901 when `client` is over the limit."""
+        times = self._recent(client, now_ms)
+        if len(times) >= self.limit:
+            retry_after = max(1, -(-(times[0] + self.WINDOW_MS - now_ms) // 1000))
+            raise ApiError(
+                42901,
+                "too many wrong admin tokens from this address; wait before trying again",
+                {"retryAfter": retry_after},
+                headers={"Retry-After": str(retry_after)},
+            )
+
+    def failed(self, client: str, now_ms: int) -> None:
+        if len(self._failures) >= self.MAX_CLIENTS:
+            self._failures.clear()
+        self._failures.setdefault(client, []).append(now_ms)

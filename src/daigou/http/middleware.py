@@ -1,7 +1,19 @@
-"""Pure ASGI middleware: request id, body buffering with the size limit, one log line a request."""
+"""Pure ASGI middleware: request id, body buffering with the size limit and a deadline, one log
+line a request, and the edges of HTTP that should still answer the envelope:
+
+- the body must arrive within ``body_timeout_seconds`` (else 40002 and the connection closes);
+- a body must be JSON (``Content-Type`` absent, ``application/json`` or ``+json``) on every path
+  but the console's (else 40002, never a misleading validation error);
+- ``HEAD`` is served as ``GET`` without the body;
+- a trailing slash reaches the same route (``/open/x/`` is ``/open/x``).
+
+The signature covers the request as sent: ``state["method"]`` keeps the method the client used
+(``HEAD``), and the raw path (``scope["raw_path"]``) is never changed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -13,11 +25,15 @@ from daigou.core.errors import ApiError
 from daigou.http.envelope import error_response
 from daigou.http.logging import log
 
+JSON_TYPES = ("application/json",)
+FORM_PATHS = ("/console",)  # the web console may post forms
+
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout: float = 30.0) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -26,9 +42,12 @@ class RequestContextMiddleware:
         request_id = ids.request_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
+        state["method"] = method = scope.get("method", "GET")
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = {"code": 0}
+        head = method == "HEAD"
+        scope = _routed(scope)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -37,10 +56,29 @@ class RequestContextMiddleware:
                 if not any(k.lower() == b"x-request-id" for k, _ in headers):
                     headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
+            try:
+                async with asyncio.timeout(self.body_timeout):
+                    body = await self._read_body(scope, receive)
+            except TimeoutError:
+                error = ApiError(
+                    40002, f"the request body did not arrive within {self.body_timeout:g} s"
+                )
+                error.headers["Connection"] = "close"
+                await error_response(request_id, None, error)(scope, receive, send_with_id)
+                return
+            if body and not _json_body(scope):
+                response = error_response(
+                    request_id,
+                    None,
+                    ApiError(40002, "the body must be JSON (Content-Type: application/json)"),
+                )
+                await response(scope, receive, send_with_id)
+                return
             if body is None:
                 response = error_response(
                     request_id,
@@ -110,6 +148,32 @@ class RequestContextMiddleware:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def _routed(scope: Scope) -> Scope:
+    """The scope the routes see: HEAD as GET, no trailing slash. ``raw_path`` is untouched."""
+    path: str = scope.get("path", "/")
+    method = scope.get("method")
+    if method != "HEAD" and (len(path) <= 1 or not path.endswith("/")):
+        return scope
+    routed = dict(scope)
+    if method == "HEAD":
+        routed["method"] = "GET"
+    if len(path) > 1 and path.endswith("/"):
+        routed["path"] = path.rstrip("/") or "/"
+    return routed
+
+
+def _json_body(scope: Scope) -> bool:
+    """A body's Content-Type is JSON (or absent: FastAPI reads it as JSON), or the path may
+    take a form."""
+    if str(scope.get("path", "")).startswith(FORM_PATHS):
+        return True
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
+            return media in JSON_TYPES or media.endswith("+json")
+    return True
 
 
 def _has_nul(query: bytes, body: bytes) -> bool:

@@ -25,7 +25,7 @@ from daigou.core.clock import Clock, wall_ms
 from daigou.core.errors import ERROR_CODES, ApiError, http_status
 from daigou.db.session import Database
 from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope, error_response
-from daigou.http.guards import Claim, StoredResponse, claim_key
+from daigou.http.guards import Claim, FailureThrottle, StoredResponse, claim_key
 from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.port import (
     Marketplace,
@@ -225,14 +225,19 @@ def public_ctx(request: Request) -> Ctx:
 
 
 async def admin_ctx(request: Request) -> Ctx:
-    """The operator: `Authorization: Bearer <admin token>` (40100 missing, 40101 wrong)."""
+    """The operator: `Authorization: Bearer <admin token>` (40100 missing, 40101 wrong; 42901
+    once a client address sent too many wrong tokens, see guards.FailureThrottle)."""
     ctx = base_ctx(request)
+    throttle: FailureThrottle = request.app.state.admin_throttle
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client, wall_ms())
     authorization = request.headers.get("authorization")
     if not authorization or not authorization.startswith("Bearer ") or len(authorization) < 8:
         raise ApiError(40100, "Authorization: Bearer <admin token> is required")
     token = authorization[len("Bearer ") :].strip()
     expected = ctx.settings.resolved_admin_token
     if not hmac.compare_digest(token.encode("utf-8", "replace"), expected.encode()):
+        throttle.failed(client, wall_ms())
         raise ApiError(40101, "wrong admin token")
     ctx.admin = True
     return ctx
@@ -299,7 +304,7 @@ HEADERS = {"signed": SIGNED_HEADERS, "admin": ADMIN_HEADERS, "public": []}
 # Errors any route of a kind can answer (ENDPOINTS "Common errors").
 COMMON = {
     "signed": (40001, 40002, 40100, 40101, 40102, 40103, 40104, 40301, 42901, 50001),
-    "admin": (40001, 40002, 40100, 40101, 50001),
+    "admin": (40001, 40002, 40100, 40101, 42901, 50001),
     "public": (50001,),
 }
 POST_COMMON = (40902, 40903)

@@ -1,10 +1,15 @@
-"""The two request signature methods of CONTRACT section 2. Pure functions, no I/O."""
+"""The two request signature methods of CONTRACT section 2. Pure functions, no I/O.
+
+HMAC-SHA256 signs the path exactly as the client sent it (percent-encoding and all, without the
+query): ``/open/a%2Fb`` is signed as ``/open/a%2Fb``, never as the decoded ``/open/a/b``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 MD5 = "MD5"
@@ -29,6 +34,15 @@ def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     """Sort by name then value; percent-encode each per RFC 3986 (space -> %20)."""
     encoded = sorted((_rfc3986(name), _rfc3986(value)) for name, value in pairs)
     return "&".join(f"{name}={value}" for name, value in encoded)
+
+
+def signed_path(scope: Mapping[str, Any]) -> str:
+    """The request's path as sent (ASGI ``raw_path``, without the query); a server that gives
+    no raw path: the decoded path, percent-encoded again."""
+    raw = scope.get("raw_path")
+    if raw:
+        return bytes(raw).split(b"?", 1)[0].decode("utf-8", "replace")
+    return quote(str(scope.get("path", "/")), safe="/:@!$&'()*+,;=-._~")
 
 
 def query_pairs(raw_query: str | bytes) -> list[tuple[str, str]]:

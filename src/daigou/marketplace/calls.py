@@ -79,6 +79,7 @@ class MarketCall(Base):
     __table_args__ = (
         Index("ix_market_call_key", "key", "started_at"),
         Index("ix_market_call_started", "started_at", "id"),
+        {"sqlite_autoincrement": True},  # a callId is never reused after pruning
     )
 
 

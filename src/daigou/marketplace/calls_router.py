@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from daigou.core.pagination import PageOut, page_request
+from daigou.core.wire import PageNo, PageSize
 from daigou.http.routing import Ctx, Router, admin_ctx
 from daigou.marketplace import calls
 
@@ -32,8 +33,8 @@ class CallQuery(BaseModel):
     outcome: (
         Literal["ok", "refused", "not_found", "not_sent", "rate_limited", "unknown", "error"] | None
     ) = None
-    pageNo: int | None = None
-    pageSize: int | None = None
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=500)
 
 

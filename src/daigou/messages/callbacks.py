@@ -5,22 +5,19 @@ issues the ``whsec_`` secret (shown once). Rotation keeps the previous secret si
 the new one for a grace period. No database transaction is open while a test delivery is on the
 wire (SQLite has a single writer).
 
-URL rules: at most 512 characters; https, or http only to a loopback host (127.0.0.0/8, ::1,
-``localhost``); the host must resolve, and to no private, link-local, reserved, multicast or
-otherwise non-global address unless ``callback_allow_private_networks`` (loopback is always
-allowed, for tests). The check resolves the name once; the POST resolves it again, so a DNS
-answer that changes in between is not caught (a known limit of checking at save time).
+URL rules: at most 512 characters, no spaces or control characters, then the callback policy
+(daigou.messages.url_policy: no credentials, https (http to loopback in dev mode only), no
+loopback in production, no private, link-local, multicast or own address unless the operator's
+allowlist permits it). The URL is checked when saved and every delivery is checked again when it
+connects (the address connected to is the address that was checked).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,6 +42,7 @@ from daigou.messages.schemas import (
     RotateOut,
 )
 from daigou.messages.service import DEVELOPER, developer_pk
+from daigou.messages.url_policy import CallbackPolicy, Refused
 
 MAX_URL = 512
 DISABLED_BY_DEVELOPER = "disabled by the developer"
@@ -66,69 +64,17 @@ def current_secrets(settings: Settings, config: CallbackConfig, now_ms: int) -> 
 
 
 # --- URL checks ---------------------------------------------------------------------------------
-def _refuse(field: str, message: str) -> ApiError:
-    return validation_error(field, message)
-
-
-def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return (
-        ip.is_private
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        ip = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
-def _resolve(host: str, port: int, field: str) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise _refuse(field, f"cannot resolve the host {host[:100]!r}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
 def check_url(settings: Settings, url: str, field: str = "callbackUrl") -> str:
-    """The URL as it will be called, or 40001 naming `field` with the reason."""
+    """The URL as it will be called, or 40001 naming `field` with the reason (the callback
+    policy of daigou.messages.url_policy; deliveries are checked again when they connect)."""
     if len(url) > MAX_URL:
-        raise _refuse(field, f"at most {MAX_URL} characters")
+        raise validation_error(field, f"at most {MAX_URL} characters")
     if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
-        raise _refuse(field, "no spaces or control characters")
+        raise validation_error(field, "no spaces or control characters")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-        host = parts.hostname
-    except ValueError as exc:
-        raise _refuse(field, "not a valid URL") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host:
-        raise _refuse(field, "must be an https URL (http only to a loopback host)")
-    literal = _ip(host)
-    loopback_name = host == "localhost" or (literal is not None and literal.is_loopback)
-    if scheme == "http" and not loopback_name:
-        raise _refuse(field, "http is allowed only to loopback (127.0.0.0/8, ::1, localhost)")
-    addresses = _resolve(host, port or (443 if scheme == "https" else 80), field)
-    for address in addresses:
-        ip = _ip(address)
-        if ip is None:
-            raise _refuse(field, f"{host[:100]} resolves to an unusable address")
-        if ip.is_loopback:
-            continue
-        if scheme == "http":
-            raise _refuse(field, f"{host[:100]} resolves to {ip}, not a loopback address")
-        if _non_public(ip) and not settings.callback_allow_private_networks:
-            raise _refuse(field, f"{host[:100]} resolves to {ip}, a private or reserved address")
+        CallbackPolicy.from_settings(settings).resolve_and_check(url)
+    except Refused as exc:
+        raise validation_error(field, str(exc)) from exc
     return url
 
 
@@ -255,7 +201,14 @@ def send_test(
     )
     # receivers compare webhook-timestamp with their own clock: real Unix seconds
     headers = signing.headers(secrets, message_id, int(time.time()), body)
-    outcome = sender.post_now(url, body, headers, settings.callback_timeout_seconds)
+    outcome = sender.post_now(
+        url,
+        body,
+        headers,
+        settings.callback_timeout_seconds,
+        CallbackPolicy.from_settings(settings),
+        settings.callback_store_snippets,
+    )
     return Sent(message_id, outcome)
 
 

@@ -44,6 +44,7 @@ from daigou.core.clock import Clock, wall_ms
 from daigou.db.session import Database
 from daigou.messages import sender, signing
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, OutboxMessage
+from daigou.messages.url_policy import CallbackPolicy
 from daigou.workers.leases import LeasedTable, worker_id
 
 log = logging.getLogger("daigou.delivery")
@@ -121,6 +122,8 @@ class Deliverer:
         self.settings = settings
         self.clock = clock
         self.worker_id = worker_id()
+        self.policy = CallbackPolicy.from_settings(settings)
+        self.keep_snippet = settings.callback_store_snippets
         self.skipped = 0  # messages of unwanted types the last claim set aside
 
     # --- claim ---------------------------------------------------------------------------------
@@ -208,7 +211,9 @@ class Deliverer:
             async with limit:
                 ts = int(time.time())
                 headers = signing.headers(job.secrets, job.message_id, ts, job.body)
-                outcome = await sender.post(client, job.url, job.body, headers, timeout)
+                outcome = await sender.post(
+                    client, job.url, job.body, headers, timeout, self.policy, self.keep_snippet
+                )
                 return Result(job, outcome, self.clock.now_ms())
 
         return list(await asyncio.gather(*(one(j) for j in jobs)))
@@ -333,7 +338,7 @@ def prune(session: Session, cutoff_ms: int) -> int:
 
 
 def _client(settings: Settings) -> aiohttp.ClientSession:
-    return sender.session(settings.delivery_concurrency)
+    return sender.session(settings.delivery_concurrency, CallbackPolicy.from_settings(settings))
 
 
 def _expanding(name: str) -> Any:
@@ -376,7 +381,13 @@ class DeliveryLoop:
                 ts = int(time.time())
                 headers = signing.headers(job.secrets, job.message_id, ts, job.body)
                 outcome = await sender.post(
-                    client, job.url, job.body, headers, settings.callback_timeout_seconds
+                    client,
+                    job.url,
+                    job.body,
+                    headers,
+                    settings.callback_timeout_seconds,
+                    deliverer.policy,
+                    deliverer.keep_snippet,
                 )
             except Exception as exc:  # never lose the result: a failed attempt is logged
                 outcome = sender.Outcome(None, 0, "connect", str(exc)[:256])

@@ -52,6 +52,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_status_next", "delivery_status", "next_attempt_at"),
         Index("ix_outbox_message_dev_seq", "developer_id", "seq"),
         Index("ix_outbox_message_dev_object", "developer_id", "object_id"),
+        {"sqlite_autoincrement": True},  # seq is never reused (migration 0013)
     )
 
 
@@ -96,11 +97,12 @@ class DeliveryAttempt(Base):
     url: Mapped[str] = mapped_column(String(512))
     http_status: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int] = mapped_column(Integer)
-    error: Mapped[str | None] = mapped_column(String(16))  # timeout, connect, tls, non_2xx
+    error: Mapped[str | None] = mapped_column(String(16))  # refused, timeout, connect, tls, non_2xx
     response_snippet: Mapped[str | None] = mapped_column(String(256))
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         Index("ix_delivery_attempt_message", "message_seq", "attempt"),
         Index("ix_delivery_attempt_dev_at", "developer_id", "at"),
+        {"sqlite_autoincrement": True},  # ids are never reused (migration 0013)
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from daigou.core.wire import PageNo, PageSize
+
 # CONTRACT section 9: every message type and its messagePlatform
 MESSAGE_TYPES: dict[str, int] = {
     "ORDER_BUYER_VIEW_BUYER_MAKE": 1,
@@ -75,8 +77,8 @@ class MessageQuery(Strict):
     logisticsOrderId: str | None = Field(default=None, pattern=ID_PATTERN)
     startTime: int | None = Field(default=None, ge=0, le=2**53)
     endTime: int | None = Field(default=None, ge=0, le=2**53)
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=512)
 
 
@@ -177,8 +179,8 @@ class CallbackTestOut(BaseModel):
 class AdminCallbackQuery(Strict):
     developId: str | None = Field(default=None, max_length=19)
     enabled: bool | None = None
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=512)
 
 

@@ -11,7 +11,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from daigou.core.errors import validation_error
 from daigou.core.pagination import Page, PageRequest
-from daigou.core.wire import DecimalId
+from daigou.core.wire import DecimalId, StrictPageNo, StrictPageSize
 from daigou.db.session import Database
 from daigou.orders1688 import schemas as S
 from daigou.orders1688.profile import PROFILE, RANK
@@ -42,8 +42,8 @@ class PageRequestBody(S.RequestBody):
     createEndTime: StrictInt | None = Field(default=None, ge=0, le=MAX_MS)
     modifyStartTime: StrictInt | None = Field(default=None, ge=0, le=MAX_MS)
     modifyEndTime: StrictInt | None = Field(default=None, ge=0, le=MAX_MS)
-    pageNo: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: StrictInt | None = Field(default=None, ge=1, le=100)
+    pageNo: StrictPageNo | None = None
+    pageSize: StrictPageSize | None = None
     cursor: str | None = Field(default=None, max_length=512)
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from daigou.core.wire import DecimalId
+from daigou.core.wire import INT64_MAX, DecimalId
 from daigou.marketplace import port as P
 from daigou.purchasing.buyer import Buyer as _Buyer
 
@@ -36,7 +36,7 @@ class AddressParam(RequestBody):
     townText: str | None = Field(default=None, max_length=50)
     address: str = Field(min_length=1, max_length=200)
     districtCode: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-    addressId: StrictInt | None = Field(default=None, ge=1)
+    addressId: StrictInt | None = Field(default=None, ge=1, le=INT64_MAX)
 
     @model_validator(mode="after")
     def _a_number(self) -> AddressParam:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from daigou.core.pagination import page_request
+from daigou.core.wire import PageNo, PageSize
 from daigou.http.routing import Ctx, Router, admin_ctx
 from daigou.reconcile import service
 
@@ -20,8 +21,8 @@ class ReconcileQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     objectType: Literal["order1688", "orderTaobao", "payment", "refund"] | None = None
     developId: str | None = Field(default=None, min_length=1, max_length=64)
-    pageNo: int | None = None
-    pageSize: int | None = None
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=500)
 
 

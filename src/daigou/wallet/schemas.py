@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from daigou.core.money import CURRENCIES, check_currency
+from daigou.core.wire import PageNo, PageSize
 
 CURRENCY_PATTERN = "^(" + "|".join(sorted(CURRENCIES)) + ")$"
 EntryType = Literal["topup", "adjustment", "hold", "release", "capture", "refund"]
@@ -43,8 +44,8 @@ class AdminLedgerEntryOut(LedgerEntryOut):
 
 class LedgerQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    pageNo: int | None = Field(default=None, ge=1, le=1_000_000)
-    pageSize: int | None = Field(default=None, ge=1, le=100)
+    pageNo: PageNo | None = None
+    pageSize: PageSize | None = None
     cursor: str | None = Field(default=None, max_length=512)
     type: EntryType | None = None
     orderId: str | None = Field(default=None, pattern=r"^[0-9]{1,19}$")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("error_code", sa.String(length=64), nullable=True),
         sa.Column("snippet", sa.String(length=256), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_market_call")),
+        sqlite_autoincrement=True,  # a callId is never reused after pruning
     )
     with op.batch_alter_table("market_call", schema=None) as batch_op:
         batch_op.create_index("ix_market_call_key", ["key", "started_at"], unique=False)
