@@ -160,5 +160,9 @@ def create_app(
         messages_admin_router,
     ):
         app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_picture_body_bytes=settings.max_picture_body_bytes,
+    )
     return app

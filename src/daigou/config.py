@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="how long an API process may reuse a key it read (0: never)"
     )
     max_body_bytes: int = 1_048_576
+    max_picture_body_bytes: int = Field(
+        default=8_388_608,
+        description="body limit of the routes that take a picture as base64 (1.5, 5.3, 7.2)",
+    )
     idempotency_ttl_seconds: int = 86_400
     idempotency_lock_seconds: int = 60
     default_rate_limit_per_minute: int = 600

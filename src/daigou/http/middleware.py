@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -10,14 +11,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daigou.core import ids
 from daigou.core.errors import ApiError
-from daigou.http.envelope import error_response
+from daigou.http.envelope import error_response, wire_status
 from daigou.http.logging import log
+
+# A route marked with this OpenAPI extension (Router.route(picture=True)) takes a picture as
+# base64 and accepts bodies up to the picture limit; every other route keeps max_body_bytes
+# (CONTRACT section 4).
+BODY_LIMIT_KEY = "x-body-limit"
+PICTURE_BODY = "picture"
+PICTURE_BODY_BYTES = 8 * 1024 * 1024
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_picture_body_bytes: int = PICTURE_BODY_BYTES,
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.max_picture_body = max(max_body_bytes, max_picture_body_bytes)
+        self._picture_paths: list[re.Pattern[str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,16 +51,19 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"x-request-id" for k, _ in headers):
                     headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                # the caller's wire dialect, once known (CONTRACT section 1)
+                sent = wire_status(state.get("dialect"), message["status"])
+                message = {**message, "headers": headers, "status": sent}
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
+            limit = self._body_limit(scope)
+            body = await self._read_body(scope, receive, limit)
             if body is None:
                 response = error_response(
                     request_id,
                     None,
-                    ApiError(40002, f"body is over the size limit of {self.max_body} bytes"),
+                    ApiError(40002, f"body is over the size limit of {limit} bytes"),
                 )
                 await response(scope, receive, send_with_id)
                 return
@@ -88,11 +106,22 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.clear_contextvars()
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    def _body_limit(self, scope: Scope) -> int:
+        """The picture limit on routes marked as taking a picture, else max_body_bytes."""
+        if self._picture_paths is None:
+            if scope.get("app") is None:
+                return self.max_body
+            self._picture_paths = _picture_paths(scope["app"])
+        path = scope.get("path", "")
+        if any(pattern.match(path) for pattern in self._picture_paths):
+            return self.max_picture_body
+        return self.max_body
+
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    if int(value) > self.max_body:
+                    if int(value) > limit:
                         return None
                 except ValueError:
                     pass
@@ -104,12 +133,21 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def _picture_paths(app: Any) -> list[re.Pattern[str]]:
+    """The path patterns of the app's routes marked as taking a picture (read once)."""
+    return [
+        route.path_regex
+        for route in getattr(app, "routes", [])
+        if (getattr(route, "openapi_extra", None) or {}).get(BODY_LIMIT_KEY) == PICTURE_BODY
+    ]
 
 
 def _has_nul(query: bytes, body: bytes) -> bool:
