@@ -198,7 +198,11 @@ def authenticate(db: Database, settings: Settings, req: SignedRequest, now_ms: i
 
     Once the key is found its developer's wire dialect is known: an error carries it, so the
     answer travels as that dialect says (CONTRACT section 1)."""
-    access_key, timestamp, nonce, signature, method = _check_headers(req)
+    try:
+        access_key, timestamp, nonce, signature, method = _check_headers(req)
+    except ApiError as exc:  # answered in the key's dialect when the key is readable
+        exc.dialect = _dialect_of(db, settings, req.access_key)
+        raise
     dialect: str | None = None
     try:
         with hot_path(db, write=True) as tx:
@@ -228,6 +232,15 @@ def authenticate(db: Database, settings: Settings, req: SignedRequest, now_ms: i
         if dialect is not None:
             exc.dialect = dialect
         raise
+
+
+def _dialect_of(db: Database, settings: Settings, access_key: str | None) -> str | None:
+    """The wire dialect of a well-formed, known access-key (None otherwise)."""
+    if not access_key or not ACCESS_KEY_RE.match(access_key):
+        return None
+    with hot_path(db, write=False) as tx:
+        key = _lookup_key(tx, settings, access_key, False)
+    return None if key is None else str(key[12] or DAIGOU)
 
 
 def _signature_matches(

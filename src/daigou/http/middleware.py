@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -14,9 +13,11 @@ from daigou.core.errors import ApiError
 from daigou.http.envelope import error_response, wire_status
 from daigou.http.logging import log
 
-# A route marked with this OpenAPI extension (Router.route(picture=True)) takes a picture as
-# base64 and accepts bodies up to the picture limit; every other route keeps max_body_bytes
-# (CONTRACT section 4).
+# The routes that take a picture as base64 accept bodies up to the picture limit; every other
+# route keeps max_body_bytes (CONTRACT section 4). Such a route declares itself when its module
+# is imported (Router.route(picture=True) adds its path here and marks its OpenAPI operation
+# with BODY_LIMIT_KEY), so the limit is known before the body is read.
+PICTURE_PATHS: set[str] = set()
 BODY_LIMIT_KEY = "x-body-limit"
 PICTURE_BODY = "picture"
 PICTURE_BODY_BYTES = 8 * 1024 * 1024
@@ -32,7 +33,6 @@ class RequestContextMiddleware:
         self.app = app
         self.max_body = max_body_bytes
         self.max_picture_body = max(max_body_bytes, max_picture_body_bytes)
-        self._picture_paths: list[re.Pattern[str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,15 +107,8 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
     def _body_limit(self, scope: Scope) -> int:
-        """The picture limit on routes marked as taking a picture, else max_body_bytes."""
-        if self._picture_paths is None:
-            if scope.get("app") is None:
-                return self.max_body
-            self._picture_paths = _picture_paths(scope["app"])
-        path = scope.get("path", "")
-        if any(pattern.match(path) for pattern in self._picture_paths):
-            return self.max_picture_body
-        return self.max_body
+        """The picture limit on the routes that take a picture, else max_body_bytes."""
+        return self.max_picture_body if scope.get("path") in PICTURE_PATHS else self.max_body
 
     async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
@@ -139,15 +132,6 @@ class RequestContextMiddleware:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
-
-
-def _picture_paths(app: Any) -> list[re.Pattern[str]]:
-    """The path patterns of the app's routes marked as taking a picture (read once)."""
-    return [
-        route.path_regex
-        for route in getattr(app, "routes", [])
-        if (getattr(route, "openapi_extra", None) or {}).get(BODY_LIMIT_KEY) == PICTURE_BODY
-    ]
 
 
 def _has_nul(query: bytes, body: bytes) -> bool:

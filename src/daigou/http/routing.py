@@ -31,7 +31,7 @@ from daigou.http.envelope import (
     success_msg,
 )
 from daigou.http.guards import Claim, StoredResponse, claim_key
-from daigou.http.middleware import BODY_LIMIT_KEY, PICTURE_BODY
+from daigou.http.middleware import BODY_LIMIT_KEY, PICTURE_BODY, PICTURE_PATHS
 from daigou.marketplace.port import (
     Marketplace,
     MarketplaceError,
@@ -337,7 +337,8 @@ class Router(APIRouter):
         **kwargs: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """`picture`: the route takes a picture as base64, so its body may be as large as
-        `max_picture_body_bytes` (CONTRACT section 4); the middleware reads the mark."""
+        `max_picture_body_bytes` (CONTRACT section 4). Its path must be fixed (no parameters):
+        the middleware looks it up before routing."""
         codes = list(COMMON[self.kind]) + list(errors)
         headers = list(HEADERS[self.kind])
         if method == "POST" and self.kind != "public":
@@ -346,6 +347,7 @@ class Router(APIRouter):
         if headers:
             kwargs["openapi_extra"] = {"parameters": headers, **kwargs.get("openapi_extra", {})}
         if picture:
+            PICTURE_PATHS.add(self.prefix + path)
             extra = kwargs.get("openapi_extra", {})
             kwargs["openapi_extra"] = {**extra, BODY_LIMIT_KEY: PICTURE_BODY}
         return self.api_route(
