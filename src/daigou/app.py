@@ -26,7 +26,9 @@ DESCRIPTION = """
 daigou speaks the PandaPon OpenAPI v1. Developer calls are signed (headers `access-key`,
 `timestamp`, `nonce-str`, `signature`, optional `sign-method` and `user-id`); operator calls
 under `/admin` use `Authorization: Bearer <admin token>`. Every response is the envelope
-`{requestId, code, developId, msg, data}`; the HTTP status is `code // 100`.
+`{requestId, code, developId, msg, data}`; the HTTP status is `code // 100` (for a developer
+created with the `pandapon` wire dialect: 200 for every answer, `msg` `成功` on success, and
+`nonce-str` optional).
 """
 
 
