@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from daigou.config import Settings
 from daigou.core.errors import ApiError
@@ -131,6 +131,29 @@ _NONCE_AND_COUNT = Sql(
 )
 
 
+class KeyRow(NamedTuple):
+    """A key with its developer, as _KEY_LOOKUP reads it (and the cache keeps it)."""
+
+    key_id: int
+    key_status: str
+    hmac_only: bool
+    secret_enc: str
+    previous_enc: str | None
+    previous_expiry: int | None
+    last_used: int | None
+    developer_pk: int
+    develop_id: str
+    developer_status: str
+    rate_limit: int
+    cashier: bool
+    dialect_column: str | None
+    main_user_id: str | None
+
+    @property
+    def dialect(self) -> str:
+        return self.dialect_column or DAIGOU
+
+
 class KeyCache:
     """Recently used keys with their developer, for `key_cache_seconds`.
 
@@ -164,15 +187,16 @@ class KeyCache:
 KEYS = KeyCache()
 
 
-def _lookup_key(
-    tx: Raw, settings: Settings, access_key: str, fresh: bool
-) -> tuple[Any, ...] | None:
-    row = None if fresh else KEYS.get(access_key)
+def _lookup_key(tx: Raw, settings: Settings, access_key: str, fresh: bool) -> KeyRow | None:
+    cached = None if fresh else KEYS.get(access_key)
+    if cached is not None:
+        return cached if isinstance(cached, KeyRow) else KeyRow(*cached)
+    row = tx.one(_KEY_LOOKUP, {"access_key": access_key})
     if row is None:
-        row = tx.one(_KEY_LOOKUP, {"access_key": access_key})
-        if row is not None:
-            KEYS.put(access_key, tuple(row), settings.key_cache_seconds)
-    return row
+        return None
+    key = KeyRow(*row)
+    KEYS.put(access_key, key, settings.key_cache_seconds)
+    return key
 
 
 def _nonce_and_count(
@@ -210,7 +234,7 @@ def authenticate(db: Database, settings: Settings, req: SignedRequest, now_ms: i
             for fresh in (False, True):
                 key = _lookup_key(tx, settings, access_key, fresh)
                 if key is not None:
-                    dialect = str(key[12] or DAIGOU)
+                    dialect = key.dialect
                 if nonce is None:
                     # nonce-str may be left out in the pandapon dialect only
                     if dialect != PANDAPON:
@@ -240,13 +264,13 @@ def _dialect_of(db: Database, settings: Settings, access_key: str | None) -> str
         return None
     with hot_path(db, write=False) as tx:
         key = _lookup_key(tx, settings, access_key, False)
-    return None if key is None else str(key[12] or DAIGOU)
+    return None if key is None else key.dialect
 
 
 def _signature_matches(
     settings: Settings,
     req: SignedRequest,
-    key: tuple[Any, ...],
+    key: KeyRow,
     method: str,
     nonce: str,
     signature: str,
@@ -255,9 +279,7 @@ def _signature_matches(
     """The key's state (40101), the timestamp window (40103), HMAC-only keys (40102), then
     whether the signature matches the key's secret or, during a rotation's grace period, its
     previous one."""
-    _, key_status, hmac_only, secret_enc, previous_enc, previous_expiry = key[:6]
-    developer_status = key[9]
-    if key_status != "enabled" or developer_status != "enabled":
+    if key.key_status != "enabled" or key.developer_status != "enabled":
         raise ApiError(40101)
     assert req.timestamp is not None
     if abs(now_ms - int(req.timestamp)) > settings.timestamp_window_seconds * 1000:
@@ -265,11 +287,11 @@ def _signature_matches(
             40103,
             f"timestamp is more than {settings.timestamp_window_seconds} s from server time",
         )
-    if hmac_only and method != signing.HMAC_SHA256:
+    if key.hmac_only and method != signing.HMAC_SHA256:
         raise ApiError(40102, "this access-key accepts HMAC-SHA256 signatures only")
-    secrets_to_try = [sealed.unseal(settings.resolved_secret_key, secret_enc)]
-    if previous_enc and (previous_expiry or 0) > now_ms:
-        secrets_to_try.append(sealed.unseal(settings.resolved_secret_key, previous_enc))
+    secrets_to_try = [sealed.unseal(settings.resolved_secret_key, key.secret_enc)]
+    if key.previous_enc and (key.previous_expiry or 0) > now_ms:
+        secrets_to_try.append(sealed.unseal(settings.resolved_secret_key, key.previous_enc))
     matched = False
     for secret in secrets_to_try:
         # every candidate is compared, so timing does not reveal which one matched
@@ -281,7 +303,7 @@ def _admit(
     tx: Raw,
     settings: Settings,
     req: SignedRequest,
-    key: tuple[Any, ...],
+    key: KeyRow,
     nonce: str,
     timestamp: str,
     now_ms: int,
@@ -289,27 +311,19 @@ def _admit(
     """A verified request: record its nonce (40104 when seen), resolve the user-id (40301),
     count it against the rate limit (42901). A failure after the nonce is recorded is returned,
     for the caller to raise once the transaction committed."""
-    key_id, last_used = key[0], key[6]
-    developer_pk, develop_id, rate_limit, cashier, dialect, main_user_id = (
-        key[7],
-        key[8],
-        key[10],
-        key[11],
-        str(key[12] or DAIGOU),
-        key[13],
-    )
+    developer_pk, develop_id, rate_limit = key.developer_pk, key.develop_id, key.rate_limit
     access_key = req.access_key
     assert access_key is not None
     window_ms = settings.timestamp_window_seconds * 1000
     expires_at = int(timestamp) + window_ms + 60_000
     # the pandapon dialect keys replays on the nonce with its timestamp (CONTRACT section 2)
-    seen_as = replay_key(nonce, timestamp, with_timestamp=dialect == PANDAPON)
+    seen_as = replay_key(nonce, timestamp, with_timestamp=key.dialect == PANDAPON)
     count = _nonce_and_count(tx, access_key, seen_as, expires_at, developer_pk, now_ms // 60_000)
     if count is None:
         raise ApiError(40104)
     failure: ApiError | None = None
     user_id = req.user_id or None
-    if user_id is not None and user_id == main_user_id:
+    if user_id is not None and user_id == key.main_user_id:
         user_id = None  # the main account, named
     elif user_id is not None:
         sub = None
@@ -329,9 +343,9 @@ def _admit(
             {"retryAfter": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
-    if last_used is None or last_used < now_ms - 60_000:
-        tx.execute(_TOUCH_KEY, {"now": now_ms, "key_id": key_id})
-        KEYS.put(access_key, (*key[:6], now_ms, *key[7:]), settings.key_cache_seconds)
+    if key.last_used is None or key.last_used < now_ms - 60_000:
+        tx.execute(_TOUCH_KEY, {"now": now_ms, "key_id": key.key_id})
+        KEYS.put(access_key, key._replace(last_used=now_ms), settings.key_cache_seconds)
     if failure is not None:  # the nonce stays recorded: the signed request was seen
         failure.develop_id = develop_id  # the signature verified: the caller is known
         return failure
@@ -341,7 +355,7 @@ def _admit(
         user_id,
         access_key,
         rate_limit,
-        bool(cashier),
-        dialect=dialect,
-        main_user_id=main_user_id,
+        bool(key.cashier),
+        dialect=key.dialect,
+        main_user_id=key.main_user_id,
     )
