@@ -17,7 +17,6 @@ T = TypeVar("T")
 # pages: every answer travels as HTTP 200 (the code is in `code`) and success says "成功".
 DAIGOU = "daigou"
 PANDAPON = "pandapon"
-DIALECTS = (DAIGOU, PANDAPON)
 SUCCESS_MSG = {DAIGOU: "success", PANDAPON: "成功"}
 
 
