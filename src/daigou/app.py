@@ -28,7 +28,9 @@ DESCRIPTION = """
 daigou speaks the PandaPon OpenAPI v1. Developer calls are signed (headers `access-key`,
 `timestamp`, `nonce-str`, `signature`, optional `sign-method` and `user-id`); operator calls
 under `/admin` use `Authorization: Bearer <admin token>`. Every response is the envelope
-`{requestId, code, developId, msg, data}`; the HTTP status is `code // 100`.
+`{requestId, code, developId, msg, data}`; the HTTP status is `code // 100` (for a developer
+created with the `pandapon` wire dialect: 200 for every answer, `msg` `成功` on success, and
+`nonce-str` optional).
 """
 
 
@@ -170,5 +172,6 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
+        max_picture_body_bytes=settings.max_picture_body_bytes,
     )
     return app

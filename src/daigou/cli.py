@@ -196,6 +196,9 @@ def developer_create(
     email: Annotated[str | None, typer.Option(help="contact email")] = None,
     hmac_only: Annotated[bool, typer.Option("--hmac-only", help="accept HMAC-SHA256 only")] = False,
     rate_limit: Annotated[int | None, typer.Option(help="requests per minute")] = None,
+    dialect: Annotated[
+        str, typer.Option(help="wire dialect: daigou (default) or pandapon (PandaPon's clients)")
+    ] = "daigou",
     as_json: JsonOpt = False,
 ) -> None:
     """Register a developer and its first key (the secret is shown once)."""
@@ -205,7 +208,11 @@ def developer_create(
     settings = _settings()
     try:
         body = DeveloperCreate(
-            name=name, contactEmail=email, hmacOnly=hmac_only, rateLimitPerMinute=rate_limit
+            name=name,
+            contactEmail=email,
+            hmacOnly=hmac_only,
+            rateLimitPerMinute=rate_limit,
+            dialect=dialect,  # type: ignore[arg-type]  # checked by the schema
         )
         _print(
             service.create_developer(

@@ -120,6 +120,10 @@ class Settings(BaseSettings):
         ge=1,
         description="wrong admin tokens a client address may send per minute before 42901",
     )
+    max_picture_body_bytes: int = Field(
+        default=8_388_608,
+        description="body limit of the routes that take a picture as base64 (1.5, 5.3, 7.2)",
+    )
     idempotency_ttl_seconds: int = 86_400
     idempotency_lock_seconds: int = 60
     default_rate_limit_per_minute: int = 600

@@ -52,6 +52,7 @@ def add_developer(db: Database, name: str = "d") -> int:
     with db.transaction() as s:
         dev = Developer(
             develop_id=ids.develop_id(),
+            main_user_id=ids.numeric_id(13),
             name=name,
             status="enabled",
             rate_limit_per_minute=600,

@@ -59,6 +59,7 @@ def developer(db) -> int:
     with db.transaction() as s:
         dev = Developer(
             develop_id=ids.develop_id(),
+            main_user_id=ids.numeric_id(13),
             name="feed",
             status="enabled",
             rate_limit_per_minute=600,

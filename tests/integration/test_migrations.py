@@ -197,8 +197,8 @@ def test_migrated_schema_refuses_a_negative_balance(backend, empty_url):
             conn.execute(
                 sa.text(
                     "INSERT INTO developer (develop_id, name, status, rate_limit_per_minute, "
-                    "cashier_pay_allowed, created_at, modified_at) "
-                    "VALUES ('1', 'x', 'enabled', 60, false, 0, 0)"
+                    "cashier_pay_allowed, created_at, modified_at, main_user_id) "
+                    "VALUES ('1', 'x', 'enabled', 60, false, 0, 0, '2100007341207')"
                 )
             )
             dev = conn.execute(sa.text("SELECT id FROM developer")).scalar_one()

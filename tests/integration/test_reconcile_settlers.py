@@ -24,8 +24,9 @@ class FakeClock:
 def _developer(db) -> int:
     with db.transaction() as s:
         dev = Developer(
-            develop_id=ids.develop_id(), name="r", status="enabled", rate_limit_per_minute=600,
-            cashier_pay_allowed=False, created_at=1, modified_at=1,
+            develop_id=ids.develop_id(), main_user_id=ids.numeric_id(13), name="r",
+            status="enabled", rate_limit_per_minute=600, cashier_pay_allowed=False,
+            created_at=1, modified_at=1,
         )  # fmt: skip
         s.add(dev)
         s.flush()

@@ -51,6 +51,9 @@ class ApiError(Exception):
         self.headers = headers or {}
         # set when the caller is known although the call failed (e.g. 40301, 42901)
         self.develop_id: str | None = None
+        # set when the caller's wire dialect is known although the call failed (the key was
+        # found): its answer then travels as that dialect says (CONTRACT section 1)
+        self.dialect: str | None = None
         super().__init__(f"{code}: {self.msg}")
 
     @property

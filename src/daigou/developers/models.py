@@ -20,6 +20,11 @@ class Developer(Base):
     cashier_pay_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[int] = mapped_column(BigInteger)
     modified_at: Mapped[int] = mapped_column(BigInteger)
+    # the wire dialect its calls are answered in (CONTRACT section 1): daigou or pandapon
+    dialect: Mapped[str] = mapped_column(String(16), default="daigou", server_default="daigou")
+    # the main account's userId (13 digits, PandaPon style): sent as user-id, it means the
+    # main account (CONTRACT section 2)
+    main_user_id: Mapped[str] = mapped_column(String(13), unique=True)
 
 
 class ApiKey(Base):

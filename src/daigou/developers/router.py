@@ -8,10 +8,10 @@ from fastapi import Depends, Query
 from starlette.responses import Response
 
 from daigou.core.clock import wall_ms
-from daigou.core.pagination import PageOut, page_request
+from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.developers import service
-from daigou.developers.schemas import SubAccountIn, SubAccountOut, SubAccountQuery
+from daigou.developers.schemas import SubAccountIn, SubAccountOut, SubAccountPage, SubAccountQuery
 from daigou.http.routing import Ctx
 
 router = signed_router(tags=["sub-accounts"])
@@ -26,10 +26,10 @@ async def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
 
 
 @router.get_(
-    "/open/subaccount/list", data=PageOut[SubAccountOut], summary="0.4 The developer's sub-accounts"
+    "/open/subaccount/list", data=SubAccountPage, summary="0.4 The developer's sub-accounts"
 )
 async def list_(q: Annotated[SubAccountQuery, Query()], ctx: Signed) -> Response:
     page = page_request(q.pageNo, q.pageSize, None)
     return await ctx.run(
-        lambda caller: service.list_sub_accounts(ctx.db, caller, q.status, q.userId, page).to_wire()
+        lambda caller: service.sub_account_page(ctx.db, caller, q.status, q.userId, page)
     )

@@ -6,10 +6,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from daigou.core.pagination import PageOut
 from daigou.core.wire import PageNo, PageSize
 from daigou.wallet.schemas import Balance
 
 Status = Literal["enabled", "disabled"]
+# the wire dialect a developer's calls are answered in (CONTRACT section 1)
+Dialect = Literal["daigou", "pandapon"]
 USER_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
@@ -33,6 +36,13 @@ class SubAccountOut(BaseModel):
     modifyTime: int
 
 
+class SubAccountPage(PageOut[SubAccountOut]):
+    """0.4: the page of sub-accounts, with the main account's userId and the wire dialect."""
+
+    mainUserId: str = Field(description="the main account's userId (send it, or no user-id)")
+    dialect: str = Field(description="the developer's wire dialect: daigou or pandapon")
+
+
 class SubAccountQuery(Strict):
     status: Status | None = None
     userId: str | None = Field(default=None, max_length=64)
@@ -47,13 +57,20 @@ class DeveloperCreate(Strict):
     hmacOnly: StrictBool = False
     rateLimitPerMinute: StrictInt | None = Field(default=None, ge=1, le=1_000_000)
     cashierPayAllowed: StrictBool = False
+    dialect: Dialect = Field(
+        default="daigou",
+        description="daigou (HTTP status code // 100, nonce-str required) or pandapon (for "
+        "clients written from PandaPon's pages: HTTP 200 always, msg 成功, nonce-str optional)",
+    )
 
 
 class DeveloperCreated(BaseModel):
     developId: str
+    userId: str = Field(description="the main account's userId (13 digits)")
     accessKey: str
     secret: str
     status: str
+    dialect: str
 
 
 class DeveloperUpdate(Strict):
@@ -75,6 +92,8 @@ class KeyOut(BaseModel):
 
 class DeveloperOut(BaseModel):
     developId: str
+    userId: str
+    dialect: str
     name: str
     contactEmail: str | None
     remark: str | None

@@ -36,6 +36,7 @@ from daigou.wallet import service as wallet
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ACTIVE_KEYS = 5
+USER_ID_DIGITS = 13  # a main account's userId, PandaPon style (2100007341207)
 
 
 # --- developers (operator) ------------------------------------------------------------------
@@ -76,6 +77,18 @@ def _new_key(
     return key, secret
 
 
+def _new_main_user_id(session: Session) -> str:
+    """A 13-digit userId no developer has yet (sub-account ids live per developer: a new
+    developer has none)."""
+    while True:
+        user_id = ids.numeric_id(USER_ID_DIGITS)
+        taken = session.execute(
+            select(Developer.id).where(Developer.main_user_id == user_id)
+        ).first()
+        if taken is None:
+            return user_id
+
+
 def create_developer(
     db: Database,
     settings: Settings,
@@ -96,6 +109,8 @@ def create_developer(
             cashier_pay_allowed=body.cashierPayAllowed,
             created_at=now_ms,
             modified_at=now_ms,
+            dialect=body.dialect,
+            main_user_id=_new_main_user_id(s),
         )
         s.add(dev)
         s.flush()
@@ -111,7 +126,12 @@ def create_developer(
             now_ms=now_ms,
         )
         return DeveloperCreated(
-            developId=dev.develop_id, accessKey=key.access_key, secret=secret, status=dev.status
+            developId=dev.develop_id,
+            userId=dev.main_user_id,
+            accessKey=key.access_key,
+            secret=secret,
+            status=dev.status,
+            dialect=dev.dialect,
         )
 
 
@@ -144,6 +164,8 @@ def _developer_out(session: Session, devs: list[Developer]) -> list[DeveloperOut
     return [
         DeveloperOut(
             developId=d.develop_id,
+            userId=d.main_user_id,
+            dialect=d.dialect,
             name=d.name,
             contactEmail=d.contact_email,
             remark=d.remark,
@@ -342,6 +364,8 @@ def save_sub_account(
 ) -> SubAccountOut:
     if caller.user_id is not None:
         raise ApiError(40301, "only the main account manages sub-accounts")
+    if body.userId is not None and body.userId == caller.main_user_id:
+        raise validation_error("userId", "is the main account's userId, not a sub-account's")
     with db.transaction() as s:
         sub = None
         if body.userId:
@@ -356,7 +380,7 @@ def save_sub_account(
                 raise validation_error("userName", "required when creating a sub-account")
             sub = SubAccount(
                 developer_id=caller.developer_id,
-                user_id=body.userId or ids.numeric_id(13),
+                user_id=body.userId or _new_sub_user_id(caller),
                 user_name=body.userName,
                 remark=body.remark,
                 status=body.status or "enabled",
@@ -374,6 +398,21 @@ def save_sub_account(
             sub.modified_at = now_ms
         s.flush()
         return _sub_out(sub)
+
+
+def _new_sub_user_id(caller: Caller) -> str:
+    while True:
+        user_id = ids.numeric_id(USER_ID_DIGITS)
+        if user_id != caller.main_user_id:
+            return user_id
+
+
+def sub_account_page(
+    db: Database, caller: Caller, status: str | None, user_id: str | None, page: PageRequest
+) -> dict[str, Any]:
+    """0.4: a page of sub-accounts, with the main account's userId and the wire dialect."""
+    wire = list_sub_accounts(db, caller, status, user_id, page).to_wire()
+    return {**wire, "mainUserId": caller.main_user_id, "dialect": caller.dialect}
 
 
 def list_sub_accounts(

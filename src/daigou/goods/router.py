@@ -68,6 +68,7 @@ async def item_search(body: S.ItemSearch, ctx: Signed) -> Response:
     data=PageOut[S.TaobaoSearchItem],
     errors=MARKET,
     summary="1.5 Taobao search by picture",
+    picture=True,
 )
 async def image_search(body: S.ImageSearch, ctx: Signed) -> Response:
     return await ctx.run(
@@ -112,6 +113,7 @@ async def keyword_query(body: S.KeywordQuery, ctx: Signed) -> Response:
     data=PageOut[S.OfferListItem1688],
     errors=MARKET,
     summary="5.3 1688 search by picture",
+    picture=True,
 )
 async def image_query(body: S.ImageQuery, ctx: Signed) -> Response:
     return await ctx.run(

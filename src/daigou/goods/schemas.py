@@ -154,6 +154,11 @@ class ShopSearch(TaobaoPaging):
 # --- 1688 requests (5.1-5.8) ----------------------------------------------------------------
 
 
+def _blank_is_none(value: Any) -> Any:
+    """An optional filter sent as "" (PandaPon's examples do: `"categoryId": ""`) is absent."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class SearchFields(Languages):
     beginPage: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
     pageSize: PageSize | None = None
@@ -165,7 +170,7 @@ class SearchFields(Languages):
     outMemberId: str | None = Field(default=None, max_length=128)
     priceStart: Fen | None = None
     priceEnd: Fen | None = None
-    categoryId: Int64IdIn | None = None
+    categoryId: Annotated[Int64IdIn | None, BeforeValidator(_blank_is_none)] = None
 
 
 class OfferDetailGet(Languages):

@@ -12,6 +12,22 @@ from daigou.core.errors import ApiError, http_status
 
 T = TypeVar("T")
 
+# Wire dialects (CONTRACT section 1), chosen per developer. `daigou`: the HTTP status is
+# code // 100 and success says "success". `pandapon`, for clients written from PandaPon's own
+# pages: every answer travels as HTTP 200 (the code is in `code`) and success says "成功".
+DAIGOU = "daigou"
+PANDAPON = "pandapon"
+SUCCESS_MSG = {DAIGOU: "success", PANDAPON: "成功"}
+
+
+def success_msg(dialect: str | None) -> str:
+    return SUCCESS_MSG.get(dialect or DAIGOU, SUCCESS_MSG[DAIGOU])
+
+
+def wire_status(dialect: str | None, status: int) -> int:
+    """The HTTP status an answer travels with in the caller's dialect."""
+    return 200 if dialect == PANDAPON else status
+
 
 class Envelope(BaseModel, Generic[T]):
     requestId: str = Field(description="32 lowercase hex; also the X-Request-Id header")

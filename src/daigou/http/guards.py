@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,17 @@ def claim_key(
         if not taken:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
         return Claim(db, scope, key, token, seal_key)
+
+
+# --- nonces ---------------------------------------------------------------------------------
+def replay_key(nonce: str, timestamp: str, *, with_timestamp: bool) -> str:
+    """What the nonce store records for a verified request, next to its access-key (CONTRACT
+    section 2): the nonce-str itself; or, in the pandapon dialect, the nonce-str with its
+    timestamp, so a constant nonce-str with fresh timestamps passes while an exact replay does
+    not (a SHA-256, so that any nonce-str and timestamp fit the column)."""
+    if not with_timestamp:
+        return nonce
+    return hashlib.sha256(f"{int(timestamp)}:{nonce}".encode()).hexdigest()
 
 
 # --- pruning --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Pure ASGI middleware: request id, body buffering with the size limit and a deadline, one log
-line a request, and the edges of HTTP that should still answer the envelope:
+"""Pure ASGI middleware: request id, body buffering with the size limit (larger on the picture
+routes) and a deadline, the HTTP status of the caller's wire dialect, one log line a request,
+and the edges of HTTP that should still answer the envelope:
 
 - the body must arrive within ``body_timeout_seconds`` (else 40002 and the connection closes);
 - a body must be JSON (``Content-Type`` absent, ``application/json`` or ``+json``) on every path
@@ -22,18 +23,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from daigou.core import ids
 from daigou.core.errors import ApiError
-from daigou.http.envelope import error_response
+from daigou.http.envelope import error_response, wire_status
 from daigou.http.logging import log
 
 JSON_TYPES = ("application/json",)
 FORM_PATHS = ("/console",)  # the web console may post forms
+# The routes that take a picture as base64 accept bodies up to the picture limit; every other
+# route keeps max_body_bytes (CONTRACT section 4). Such a route declares itself when its module
+# is imported (Router.route(picture=True) adds its path here and marks its OpenAPI operation
+# with BODY_LIMIT_KEY), so the limit is known before the body is read.
+PICTURE_PATHS: set[str] = set()
+BODY_LIMIT_KEY = "x-body-limit"
+PICTURE_BODY = "picture"
+PICTURE_BODY_BYTES = 8 * 1024 * 1024
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        body_timeout: float = 30.0,
+        max_picture_body_bytes: int = PICTURE_BODY_BYTES,
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.body_timeout = body_timeout
+        self.max_picture_body = max(max_body_bytes, max_picture_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,15 +71,18 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"x-request-id" for k, _ in headers):
                     headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                # the caller's wire dialect, once known (CONTRACT section 1)
+                sent = wire_status(state.get("dialect"), message["status"])
+                message = {**message, "headers": headers, "status": sent}
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
 
         try:
+            limit = self._body_limit(scope)
             try:
                 async with asyncio.timeout(self.body_timeout):
-                    body = await self._read_body(scope, receive)
+                    body = await self._read_body(scope, receive, limit)
             except TimeoutError:
                 error = ApiError(
                     40002, f"the request body did not arrive within {self.body_timeout:g} s"
@@ -83,7 +102,7 @@ class RequestContextMiddleware:
                 response = error_response(
                     request_id,
                     None,
-                    ApiError(40002, f"body is over the size limit of {self.max_body} bytes"),
+                    ApiError(40002, f"body is over the size limit of {limit} bytes"),
                 )
                 await response(scope, receive, send_with_id)
                 return
@@ -126,11 +145,15 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.clear_contextvars()
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    def _body_limit(self, scope: Scope) -> int:
+        """The picture limit on the routes that take a picture, else max_body_bytes."""
+        return self.max_picture_body if scope.get("path") in PICTURE_PATHS else self.max_body
+
+    async def _read_body(self, scope: Scope, receive: Receive, limit: int) -> bytes | None:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    if int(value) > self.max_body:
+                    if int(value) > limit:
                         return None
                 except ValueError:
                     pass
@@ -142,7 +165,7 @@ class RequestContextMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

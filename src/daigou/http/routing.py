@@ -24,8 +24,15 @@ from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
 from daigou.core.errors import ERROR_CODES, ApiError, http_status
 from daigou.db.session import Database
-from daigou.http.envelope import EnvelopeResponse, ErrorEnvelope, error_response
+from daigou.http.envelope import (
+    DAIGOU,
+    EnvelopeResponse,
+    ErrorEnvelope,
+    error_response,
+    success_msg,
+)
 from daigou.http.guards import Claim, FailureThrottle, StoredResponse, claim_key
+from daigou.http.middleware import BODY_LIMIT_KEY, PICTURE_BODY, PICTURE_PATHS
 from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.port import (
     Marketplace,
@@ -54,6 +61,8 @@ class Caller:
     access_key: str
     rate_limit_per_minute: int
     cashier_pay_allowed: bool = False
+    dialect: str = DAIGOU  # the developer's wire dialect (CONTRACT section 1)
+    main_user_id: str | None = None  # the main account's userId (user_id is None for it)
 
 
 def develop_id_of(caller: Caller | None) -> str | None:
@@ -92,7 +101,9 @@ class Ctx:
     def actor(self) -> str:
         return "admin" if self.admin else f"developer:{self.develop_id}"
 
-    def ok(self, data: Any = None, msg: str = "success") -> EnvelopeResponse:
+    def ok(self, data: Any = None, msg: str | None = None) -> EnvelopeResponse:
+        if msg is None:
+            msg = success_msg(self.caller.dialect if self.caller else None)
         return EnvelopeResponse(
             request_id=self.request_id, code=200, develop_id=self.develop_id, msg=msg, data=data
         )
@@ -108,8 +119,15 @@ class Ctx:
     def authenticate(self) -> None:
         if self.authenticator is not None:
             authenticator, self.authenticator = self.authenticator, None
-            self.caller = authenticator()
+            try:
+                self.caller = authenticator()
+            except ApiError as exc:
+                if exc.dialect is not None:  # the key was found: answer in its dialect
+                    self.request.state.dialect = exc.dialect
+                raise
             self.request.state.develop_id = self.caller.develop_id
+            # the middleware sends every answer of this request as the dialect says
+            self.request.state.dialect = self.caller.dialect
 
     def _execute(self, use_case: Callable[[Caller | None], Any]) -> Response:
         self.authenticate()
@@ -152,7 +170,7 @@ class Ctx:
             self.db,
             self.develop_id or "admin",
             key,
-            fingerprint(self.request),
+            fingerprint(self.request, self.caller.user_id if self.caller else None),
             wall_ms(),
             self.settings.idempotency_ttl_seconds * 1000,
             self.settings.idempotency_lock_seconds * 1000,
@@ -243,11 +261,12 @@ async def admin_ctx(request: Request) -> Ctx:
     return ctx
 
 
-def fingerprint(request: Request) -> str:
-    """Method, path, query, body, and the acting sub-account: a sub-account reusing another's
-    key gets 40902, never the other's stored response."""
+def fingerprint(request: Request, user_id: str | None = None) -> str:
+    """Method, path, query, body, and the acting sub-account (None: the main account, whether
+    or not its userId was sent): a sub-account reusing another's key gets 40902, never the
+    other's stored response."""
     digest = hashlib.sha256()
-    digest.update((request.headers.get("user-id") or "").encode() + b"\n")
+    digest.update((user_id or "").encode() + b"\n")
     digest.update(request.method.encode())
     digest.update(b"\n" + request.url.path.encode())
     digest.update(b"\n" + request.url.query.encode())
@@ -290,10 +309,14 @@ def _header(name: str, description: str) -> dict[str, Any]:
 SIGNED_HEADERS = [
     _header("access-key", "the developer's key: 32 lowercase hex"),
     _header("timestamp", "Unix time in milliseconds"),
-    _header("nonce-str", "8 to 64 of [A-Za-z0-9_-], never reused"),
+    _header(
+        "nonce-str",
+        "8 to 64 of [A-Za-z0-9_-], never reused (pandapon dialect: optional, default"
+        " `nonce-str`, never reused with the same timestamp)",
+    ),
     _header("signature", "uppercase hex, MD5 or HMAC-SHA256 (CONTRACT section 2)"),
     _header("sign-method", "MD5 (default) or HMAC-SHA256"),
-    _header("user-id", "act as this sub-account"),
+    _header("user-id", "the main account's userId (or absent), or one of its sub-accounts"),
 ]
 ADMIN_HEADERS = [_header("Authorization", "Bearer <admin token>")]
 IDEMPOTENCY_HEADER = [
@@ -343,8 +366,12 @@ class Router(APIRouter):
         data: Any = None,
         errors: Sequence[int] = (),
         summary: str | None = None,
+        picture: bool = False,
         **kwargs: Any,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """`picture`: the route takes a picture as base64, so its body may be as large as
+        `max_picture_body_bytes` (CONTRACT section 4). Its path must be fixed (no parameters):
+        the middleware looks it up before routing."""
         codes = list(COMMON[self.kind]) + list(errors)
         headers = list(HEADERS[self.kind])
         if method == "POST" and self.kind != "public":
@@ -352,6 +379,10 @@ class Router(APIRouter):
             headers += IDEMPOTENCY_HEADER
         if headers:
             kwargs["openapi_extra"] = {"parameters": headers, **kwargs.get("openapi_extra", {})}
+        if picture:
+            PICTURE_PATHS.add(self.prefix + path)
+            extra = kwargs.get("openapi_extra", {})
+            kwargs["openapi_extra"] = {**extra, BODY_LIMIT_KEY: PICTURE_BODY}
         return self.api_route(
             path,
             methods=[method],

@@ -56,6 +56,10 @@ def acting_buyer(db: Database, caller: Any, user_id: str | None) -> S.Buyer:
     Conventions): both given and different is 40001; given alone, it must be an enabled
     sub-account of the developer (40301, as for the header)."""
     buyer = S.Buyer.of(caller)
+    if user_id and user_id == caller.main_user_id:  # the main account, named
+        if buyer.user_id is not None:
+            raise validation_error("userId", "differs from the user-id header")
+        return buyer
     if not user_id or user_id == buyer.user_id:
         return buyer
     if buyer.user_id is not None:

@@ -42,6 +42,7 @@ def order_view(o: P.MarketOrder) -> dict[str, Any]:
                 "productID": ln.offer_id,
                 "specId": ln.spec_id,
                 "skuID": ln.sku_id,
+                "cargoNumber": None,  # the seller's article number: the sandbox has none
                 "name": ln.title.original,
                 "nameTrans": ln.title.translated,
                 "productImgUrl": [ln.image_url] if ln.image_url else [],
@@ -58,6 +59,9 @@ def order_view(o: P.MarketOrder) -> dict[str, Any]:
             **address_view(o.address),
             "logisticsItems": [parcel_view(p) for p in o.parcels],
         },
+        # 1688's own objects, passed through (ENDPOINTS S6; PandaPon's example has them null)
+        "guaranteesTerms": None,
+        "internationalLogistics": None,
     }
 
 
