@@ -20,6 +20,7 @@ from daigou.db.session import Database
 from daigou.http.envelope import error_response
 from daigou.http.logging import configure_logging, log
 from daigou.http.middleware import RequestContextMiddleware
+from daigou.http.openapi import install_docs, install_openapi
 from daigou.http.routing import authenticate_before_validation, validation_to_api_error
 
 DESCRIPTION = """
@@ -79,7 +80,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_docs: Swagger UI served from the installed package
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -160,5 +161,7 @@ def create_app(
         messages_admin_router,
     ):
         app.include_router(router)
+    install_openapi(app)
+    install_docs(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

@@ -1,0 +1,122 @@
+"""The operator's client: ``Authorization: Bearer <admin token>`` on ``/admin/...`` (section 12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from daigou_sdk._base import BaseClient, drop_none
+
+Json = dict[str, Any]
+
+
+class AdminClient(BaseClient):
+    """Developers, keys, wallets, reconciliation, messages and the sandbox's controls."""
+
+    def __init__(self, base_url: str, admin_token: str, **kw: Any) -> None:
+        super().__init__(base_url, **kw)
+        self._token = admin_token
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def _headers(
+        self,
+        method: str,
+        path: str,
+        pairs: list[tuple[str, str]],
+        body: bytes,
+        user_id: str | None,
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"}
+
+    # --- developers and keys (12.1-12.4) --------------------------------------------------------
+    def create_developer(self, name: str, **fields: Any) -> Json:
+        """12.1: the developer and its first key (the secret is shown once)."""
+        return self.post_json("/admin/developer/create", {"name": name, **fields})
+
+    def update_developer(self, develop_id: str, **fields: Any) -> Json:
+        return self.post_json("/admin/developer/update", {"developId": develop_id, **fields})
+
+    def developers(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+        return self.paginate("GET", "/admin/developer/list", filters, page_size)
+
+    def add_key(self, develop_id: str, hmac_only: bool = False) -> Json:
+        body = {"developId": develop_id, "hmacOnly": hmac_only}
+        return self.post_json("/admin/key/update", body)
+
+    def rotate_key(self, access_key: str, grace_seconds: int | None = None) -> Json:
+        body = {"accessKey": access_key, "rotate": True, **drop_none(graceSeconds=grace_seconds)}
+        return self.post_json("/admin/key/update", body)
+
+    def update_key(self, access_key: str, **fields: Any) -> Json:
+        return self.post_json("/admin/key/update", {"accessKey": access_key, **fields})
+
+    # --- wallets (12.5, 12.6) -------------------------------------------------------------------
+    def topup(self, develop_id: str, amount: int, reference: str, **fields: Any) -> Json:
+        """A top-up in fen; a repeated ``reference`` returns the first entry (moves nothing)."""
+        return self.adjust(develop_id, amount, reference, type="topup", **fields)
+
+    def adjust(
+        self, develop_id: str, amount: int, reference: str, type: str = "adjustment", **fields: Any
+    ) -> Json:
+        body = {
+            "developId": develop_id,
+            "type": type,
+            "amount": amount,
+            "reference": reference,
+            **fields,
+        }
+        return self.post_json("/admin/wallet/adjust", body)
+
+    def ledger(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+        """Ledger entries across developers (filter ``developId``), newest first."""
+        return self.paginate("GET", "/admin/wallet/ledger", filters, page_size)
+
+    # --- reconciliation (12.13, 12.14) ----------------------------------------------------------
+    def unknown_operations(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+        return self.paginate("GET", "/admin/reconcile/list", filters, page_size)
+
+    def reconcile(self, operation_id: str) -> Json:
+        return self.post_json("/admin/reconcile/run", {"operationId": operation_id})
+
+    # --- messages and callbacks -----------------------------------------------------------------
+    def messages(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+        return self.paginate("GET", "/admin/message/list", filters, page_size)
+
+    def callbacks(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+        return self.paginate("GET", "/admin/callback/list", filters, page_size)
+
+    # --- the sandbox marketplace (12.15-12.22) --------------------------------------------------
+    def sandbox_advance_clock(self, seconds: int | None = None, to: int | None = None) -> Json:
+        return self.post_json("/admin/sandbox/clock/advance", drop_none(seconds=seconds, to=to))
+
+    def sandbox_ship(self, order_id: str, platform: int = 1, **fields: Any) -> Json:
+        body = {"platform": platform, "orderId": order_id, **fields}
+        return self.post_json("/admin/sandbox/order/ship", body)
+
+    def sandbox_modify_price(self, order_id: str, platform: int = 1, **fields: Any) -> Json:
+        body = {"platform": platform, "orderId": order_id, **fields}
+        return self.post_json("/admin/sandbox/order/price/modify", body)
+
+    def sandbox_close_order(self, order_id: str, platform: int = 1, **fields: Any) -> Json:
+        body = {"platform": platform, "orderId": order_id, **fields}
+        return self.post_json("/admin/sandbox/order/close", body)
+
+    def sandbox_refund_act(
+        self, refund_id: str, action: str, platform: int = 1, **fields: Any
+    ) -> Json:
+        body = {"platform": platform, "refundId": refund_id, "action": action, **fields}
+        return self.post_json("/admin/sandbox/refund/act", body)
+
+    def sandbox_update_product(self, item_id: str, platform: int = 1, **fields: Any) -> Json:
+        body = {"platform": platform, "itemId": item_id, **fields}
+        return self.post_json("/admin/sandbox/product/update", body)
+
+    def sandbox_inject_fault(self, operation: str, mode: str, **fields: Any) -> Json:
+        body = {"operation": operation, "mode": mode, **fields}
+        return self.post_json("/admin/sandbox/fault/inject", body)
+
+    def sandbox_clear_faults(self, fault_ids: Sequence[str] | None = None) -> Json:
+        body = drop_none(faultIds=list(fault_ids) if fault_ids is not None else None)
+        return self.post_json("/admin/sandbox/fault/clear", body)
