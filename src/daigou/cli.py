@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -40,11 +40,14 @@ def _db(settings: Settings) -> Any:
 
 
 def _print(data: Any, as_json: bool) -> None:
+    """Rich's pretty print on a terminal; JSON with --json or when stdout is a pipe or file."""
+    import sys
+
     from pydantic import BaseModel
 
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
-    if as_json:
+    if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         from rich.pretty import pprint
@@ -58,14 +61,39 @@ def _now() -> int:
     return wall_ms()
 
 
-def _fail(exc: Exception) -> None:
+def _die(message: str, detail: Any = None) -> NoReturn:
+    """One line on stderr (and the error's data, compact, on a second), exit status 2."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
+    if detail:
+        console.print(
+            json.dumps(detail, ensure_ascii=False, default=str),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(2)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """An operator command's failure as one line: the CONTRACT code and reason for what the
+    service refused, the field and reason for a bad value; never a traceback."""
+    from pydantic import ValidationError
+
     from daigou.core.errors import ApiError
 
     if isinstance(exc, ApiError):
-        console.print(f"[red]error {exc.code}[/red]: {exc.msg}")
-        if exc.data:
-            console.print(exc.data)
-        raise typer.Exit(2) from exc
+        _die(f"error {exc.code}: {exc.msg}", exc.data)
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or "value"
+        _die(f"error 40001: {field}: {first.get('msg', 'invalid')}")
+    if isinstance(exc, ValueError):
+        _die(f"error: {exc}")
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if isinstance(exc, OperationalError | ProgrammingError):
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        _die(f"error: the database said: {reason} (a new database? run `daigou migrate`)")
     raise exc
 
 
@@ -118,16 +146,45 @@ def serve(
     # the app (built by uvicorn, maybe in other processes) reads these from the environment
     os.environ["DAIGOU_HOST"] = host
     os.environ["DAIGOU_PORT"] = str(port)
-    uvicorn.run(
-        "daigou.cli:_asgi_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        lifespan="on",
-    )
+    # `daigou call` (and anyone else on this machine) finds the running gateway here
+    address = _write_server_file(settings, host, port)
+    try:
+        uvicorn.run(
+            "daigou.cli:_asgi_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            lifespan="on",
+        )
+    finally:
+        _remove_server_file(address)
+
+
+SERVER_FILE = "server.json"
+
+
+def _write_server_file(settings: Settings, host: str, port: int) -> Path:
+    import os
+
+    reach = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - a bind-all
+    path = Path(settings.data_dir) / SERVER_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    url = f"http://[{reach}]:{port}" if ":" in reach else f"http://{reach}:{port}"
+    path.write_text(json.dumps({"url": url, "host": host, "port": port, "pid": os.getpid()}))
+    return path
+
+
+def _remove_server_file(path: Path) -> None:
+    import os
+
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _ensure_sandbox_catalogue(settings: Any) -> None:
@@ -222,7 +279,12 @@ def developer_list(
     from daigou.developers import service
 
     settings = _settings()
-    page = service.list_developers(_db(settings), None, keyword, page_request(1, page_size, None))
+    try:
+        page = service.list_developers(
+            _db(settings), None, keyword, page_request(1, page_size, None)
+        )
+    except Exception as exc:
+        _fail(exc)
     _print(page.to_wire([d.model_dump() for d in page.items]), as_json)
 
 
@@ -337,7 +399,7 @@ def _adjust(
         _fail(exc)
 
 
-@wallet_cmd.command("topup")
+@wallet_cmd.command("topup", context_settings={"ignore_unknown_options": True})
 def wallet_topup(
     develop_id: Annotated[str, typer.Argument(help="developId")],
     amount: Annotated[int, typer.Argument(help="fen (integer minor units): 10000 = 100.00 CNY")],
@@ -349,10 +411,11 @@ def wallet_topup(
     _adjust(develop_id, "topup", amount, reference, remark, as_json)
 
 
-@wallet_cmd.command("adjust")
+# ignore_unknown_options: a negative amount (`adjust ID -1500 ...`) is the amount, not an option
+@wallet_cmd.command("adjust", context_settings={"ignore_unknown_options": True})
 def wallet_adjust(
     develop_id: Annotated[str, typer.Argument(help="developId")],
-    amount: Annotated[int, typer.Argument(help="signed fen")],
+    amount: Annotated[int, typer.Argument(help="signed fen: -1500 takes 15.00 CNY away")],
     reference: Annotated[str, typer.Option(help="unique per developer")],
     remark: Annotated[str, typer.Option(help="the reason (required)")],
     as_json: JsonOpt = False,
@@ -383,6 +446,54 @@ def wallet_ledger(
 
 
 # --- a signed call, for the tour ------------------------------------------------------------
+def _call_address(settings: Settings, url: str | None) -> tuple[str, str]:
+    """Where `call` goes, and why: --url, else the address `daigou serve` wrote in
+    var/server.json, else DAIGOU_HOST / DAIGOU_PORT (default http://127.0.0.1:8000)."""
+    if url:
+        return url.rstrip("/"), "--url"
+    saved = Path(settings.data_dir) / SERVER_FILE
+    fallback = f"http://{settings.host}:{settings.port}"
+    try:
+        found = json.loads(saved.read_text())
+        url, pid = str(found["url"]), found.get("pid")
+    except (OSError, ValueError, KeyError, TypeError):
+        return fallback, "the settings (no daigou serve found)"
+    if isinstance(pid, int) and not _alive(pid):
+        return fallback, f"the settings ({saved} is stale: serve process {pid} is gone)"
+    return url, str(saved)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _query(params: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in params:
+        name, sep, value = p.partition("=")
+        if not sep or not name:
+            _die(f"error: -p takes name=value (got {p!r}), e.g. -p pageSize=5")
+        out[name] = value
+    return out
+
+
+def _body(text: str | None) -> Any:
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        _die(f"error: --body is not valid JSON ({exc.msg} at position {exc.pos}): {text[:80]}")
+
+
 @app.command()
 def call(
     method: Annotated[str, typer.Argument(help="GET or POST")],
@@ -391,48 +502,80 @@ def call(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value query parameter")
     ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="default: http://host:port from settings")
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            "--base-url",
+            help="the gateway; default: where `daigou serve` runs (var/server.json)",
+        ),
     ] = None,
     access_key: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_KEY")] = None,
     secret: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_SECRET")] = None,
     hmac: Annotated[bool, typer.Option("--hmac/--md5", help="signature method")] = True,
     user_id: Annotated[str | None, typer.Option(help="a sub-account")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="say where it calls")] = False,
 ) -> None:
-    """Make one signed call (defaults to the dev-mode demo developer's key)."""
-    from daigou_sdk import Client, DaigouError
+    """Make one signed call (defaults to the dev-mode demo developer's key) and print `data`.
+
+    Exit status 0 on success, 2 on any error (one line on stderr)."""
+    from daigou_sdk import APIConnectionError, Client, DaigouError
 
     settings = _settings()
+    verb = method.upper()
+    if verb not in ("GET", "POST"):
+        _die(f"error: METHOD is GET or POST (got {method!r})")
+    if not path.startswith("/"):
+        _die(f"error: PATH starts with / (got {path!r}), e.g. /open/account/balance")
+    if bool(access_key) != bool(secret):
+        given, missing = ("--secret", "--access-key") if secret else ("--access-key", "--secret")
+        _die(f"error: {given} needs {missing} too (or neither: the demo developer's key)")
+    params = _query(param or [])
+    payload = _body(body)
     if not access_key or not secret:
         saved = Path(settings.data_dir) / "demo-credentials.json"
-        if not saved.exists():
-            console.print("give --access-key and --secret (no dev-mode demo credentials found)")
-            raise typer.Exit(2)
-        creds = json.loads(saved.read_text())
-        access_key, secret = creds["accessKey"], creds["secret"]
+        try:
+            creds = json.loads(saved.read_text())
+            access_key, secret = creds["accessKey"], creds["secret"]
+        except (OSError, ValueError, KeyError):
+            _die(f"error: give --access-key and --secret (no demo credentials in {saved})")
+    base, source = _call_address(settings, url)
+    if verbose:
+        console.print(
+            f"{verb} {base}{path} (address from {source})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     client = Client(
-        base_url or f"http://{settings.host}:{settings.port}",
+        base,
         access_key,
         secret,
         sign_method="HMAC-SHA256" if hmac else "MD5",
         user_id=user_id,
+        max_retries=0,
     )
-    params = dict(p.split("=", 1) for p in (param or []))
     try:
-        if method.upper() == "GET":
-            data = client.get(path, params)
-        else:
-            data = client.post(path, json.loads(body) if body else {})
+        with client:
+            data = client.get(path, params) if verb == "GET" else client.post(path, payload)
+    except APIConnectionError as exc:
+        _die(
+            f"error: cannot reach the gateway at {base} (address from {source}): is `daigou "
+            f"serve` running there? --url names another. ({exc.msg.split(': ', 1)[-1]})"
+        )
     except DaigouError as exc:
-        console.print(f"[red]{exc.code}[/red] {exc.msg} (requestId {exc.request_id})")
-        if exc.data:
-            _print(exc.data, True)
-        raise typer.Exit(1) from exc
+        if exc.code is None:
+            _die(f"error: {exc.msg}")
+        _die(f"error {exc.code}: {exc.msg} (requestId {exc.request_id})", exc.data)
     _print(data, True)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug, not a mistake: still one line, the type names it
+        console.print(f"error (unexpected): {type(exc).__name__}: {exc}", markup=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,11 @@ def finish_document(doc: dict[str, Any]) -> dict[str, Any]:
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and "example" not in body and "examples" not in body:
                 body["example"] = synth.value(body.get("schema", {}))
+            for status, response in op["responses"].items():
+                error = response.get("content", {}).get("application/json")
+                codes = re.findall(r"\b(\d{5})\b", response.get("description", ""))
+                if status != "200" and error is not None and "example" not in error and codes:
+                    error["example"] = error_example(int(codes[0]))
             ok = op["responses"].get("200", {}).get("content", {}).get("application/json")
             if ok is not None and "example" not in ok and "examples" not in ok:
                 envelope = synth.resolve(ok.get("schema", {}))
