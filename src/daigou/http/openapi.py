@@ -47,7 +47,8 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "type": "apiKey",
         "in": "header",
         "name": "nonce-str",
-        "description": "8 to 64 of [A-Za-z0-9_-], never reused",
+        "description": "8 to 64 of [A-Za-z0-9_-], never reused (pandapon dialect: optional, "
+        "default `nonce-str`, never reused with the same timestamp)",
     },
     "signature": {
         "type": "apiKey",
@@ -60,7 +61,8 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "type": "apiKey",
         "in": "header",
         "name": "user-id",
-        "description": "optional: act as this sub-account (its userId)",
+        "description": "optional: the main account's userId (or absent), or one of its "
+        "sub-accounts to act as",
     },
     "adminToken": {
         "type": "http",

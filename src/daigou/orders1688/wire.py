@@ -52,6 +52,7 @@ class ProductItem1688(BaseModel):
     productID: str
     specId: str | None = None
     skuID: str | None = None
+    cargoNumber: str | None = Field(default=None, description="the seller's article number")
     name: str
     nameTrans: str | None = None
     productImgUrl: list[str]
@@ -100,7 +101,7 @@ class GatewayInfo(BaseModel):
     outOrderId: str | None = None
     userId: str | None = Field(default=None, description="the sub-account that ordered")
     staffName: str | None = None
-    payState: str | None = Field(default=None, description="unpaid, held, paid, unknown, ...")
+    payState: str | None = Field(default=None, description="none, held or paid")
     heldAmount: int
     paidAmount: int
     refundedAmount: int
@@ -171,7 +172,7 @@ GATEWAY_INFO_EXAMPLE: dict[str, Any] = {
     "outOrderId": "my-first",
     "userId": None,
     "staffName": None,
-    "payState": "unpaid",
+    "payState": "none",
     "heldAmount": 0,
     "paidAmount": 0,
     "refundedAmount": 0,
@@ -187,6 +188,12 @@ class MarketOrder1688(BaseModel):
     baseInfo: BaseInfo1688
     productItems: list[ProductItem1688]
     nativeLogistics: NativeLogistics1688
+    guaranteesTerms: dict[str, Any] | None = Field(
+        default=None, description="1688's own object, passed through (null in the sandbox)"
+    )
+    internationalLogistics: dict[str, Any] | None = Field(
+        default=None, description="1688's own object, passed through (null in the sandbox)"
+    )
 
 
 class Order1688(MarketOrder1688):
