@@ -97,7 +97,15 @@ class Client(BaseClient):
             headers["user-id"] = uid
         return headers
 
-    _headers = signed_headers
+    def _headers(
+        self,
+        method: str,
+        path: str,
+        pairs: list[tuple[str, str]],
+        body: bytes,
+        user_id: str | None,
+    ) -> dict[str, str]:
+        return self.signed_headers(method, path, pairs, body, user_id)
 
     # --- public ---------------------------------------------------------------------------------
     def health(self) -> Json:

@@ -70,7 +70,7 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "the operator's token (DAIGOU_ADMIN_TOKEN; var/admin-token in dev mode)",
     },
 }
-SIGNED = {"accessKey": [], "timestamp": [], "nonceStr": [], "signature": []}
+SIGNED: dict[str, list[str]] = {"accessKey": [], "timestamp": [], "nonceStr": [], "signature": []}
 
 
 def security_for(kind: str) -> list[dict[str, list[str]]]:
