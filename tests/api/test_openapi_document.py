@@ -122,8 +122,15 @@ def test_every_operation_has_an_example_and_examples_match_their_schemas(doc):
             if not params or not all("example" in p for p in params):
                 missing.append(f"{method} {path}: parameters")
         body = op.get("requestBody", {}).get("content", {}).get("application/json")
-        if body is not None and "example" not in body:
-            missing.append(f"{method} {path}: request body")
+        if body is not None:
+            if "example" not in body:
+                missing.append(f"{method} {path}: request body")
+                continue
+            schema = {**resolve(doc, body["schema"]), "components": doc["components"]}
+            errors = [
+                e.message for e in jsonschema_rs.validator_for(schema).iter_errors(body["example"])
+            ]
+            assert not errors, f"{method} {path}: request example does not match: {errors[:3]}"
         for status, response in op["responses"].items():
             if status != "200" and "example" not in response["content"]["application/json"]:
                 missing.append(f"{method} {path}: {status}")

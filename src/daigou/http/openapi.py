@@ -114,6 +114,75 @@ NAMED: dict[str, Any] = {
     "sign-method": "HMAC-SHA256",
     "Idempotency-Key": "5f0c7d1e-3b7a-4c61-9d0e-2a8b6f4e1c93",
     "userName": "shop-vn",
+    "fullName": "Lin Wei",
+    "mobile": "13800000000",
+    "provinceText": "浙江省",
+    "cityText": "杭州市",
+    "areaText": "余杭区",
+    "address": "文一西路 969 号",
+    "specId": "b3c5f0a1e2d4c6b8a0f1e2d3c4b5a697",
+    "sellerOpenId": "b2b-221234567890abcdef",
+    "reference": "BANK-2026-0001",
+    "remark": "bank fee",
+    "name": "Acme Trading",
+    "callbackUrl": "https://erp.example.com/daigou/callbacks",
+    "cancelReason": "buyerCancel",
+    "messageId": "msg_01jb3k9q7w8x",
+    "outOrderId": "my-first",
+    "refundId": "TQ3893213748262019374",
+}
+ADDRESS = {
+    "fullName": "Lin Wei",
+    "mobile": "13800000000",
+    "provinceText": "浙江省",
+    "cityText": "杭州市",
+    "areaText": "余杭区",
+    "address": "文一西路 969 号",
+}
+LINE = {"offerId": "612345678901", "specId": "b3c5f0a1e2d4c6b8a0f1e2d3c4b5a697", "quantity": 2}
+# the request bodies of the tour's calls, written out (others are derived from their schemas)
+REQUEST_EXAMPLES: dict[tuple[str, str], Any] = {
+    ("post", "/alibaba/order/create"): {
+        "flow": "general",
+        "addressParam": ADDRESS,
+        "outOrderId": "my-first",
+        "cargoParamList": [LINE],
+    },
+    ("post", "/alibaba/order/create/preview"): {
+        "flow": "general",
+        "addressParam": ADDRESS,
+        "cargoParamList": [LINE],
+    },
+    ("post", "/alibaba/order/batch/create"): {
+        "flow": "general",
+        "addressParam": ADDRESS,
+        "cargoParamList": [{**LINE, "sellerOpenId": "b2b-221234567890abcdef"}],
+    },
+    ("post", "/alibaba/order/batch/submit/to/pay"): {"orderIds": ["3893213748262019372"]},
+    ("post", "/alibaba/order/pay/url"): {"orderIds": ["3893213748262019372"]},
+    ("post", "/alibaba/order/detail"): {"orderId": "3893213748262019372"},
+    ("post", "/alibaba/order/cancel"): {
+        "orderId": "3893213748262019372",
+        "cancelReason": "buyerCancel",
+    },
+    ("post", "/alibaba/order/receivegoods"): {"orderId": "3893213748262019372"},
+    ("post", "/alibaba/product/keywords/query"): {
+        "keyword": "shirt",
+        "country": "en",
+        "pageSize": 3,
+    },
+    ("post", "/alibaba/product/detail/get"): {"offerId": "612345678901", "country": "en"},
+    ("post", "/open/product/item/search"): {"keyword": "shirt", "language": "en", "pageSize": 3},
+    ("post", "/open/subaccount/addOrUpdate"): {"userName": "shop-vn"},
+    ("post", "/alibaba/cart/add"): LINE,
+    ("post", "/admin/wallet/adjust"): {
+        "developId": DEVELOP_ID,
+        "type": "adjustment",
+        "amount": -1500,
+        "reference": "FIX-1",
+        "remark": "bank fee",
+    },
+    ("post", "/admin/sandbox/order/ship"): {"platform": 1, "orderId": "3893213748262019372"},
 }
 NO_EXAMPLE = {"cursor", "nextCursor"}  # an invented cursor is no cursor
 
@@ -154,7 +223,15 @@ class _Synth:
             seen += 1
         return schema
 
-    def value(self, schema: dict[str, Any], name: str | None = None, depth: int = 0) -> Any:
+    def value(
+        self,
+        schema: dict[str, Any],
+        name: str | None = None,
+        depth: int = 0,
+        required_only: bool = False,
+    ) -> Any:
+        """An example of ``schema``: its own examples, else one made from its parts (a request's
+        example keeps the required fields only: ``required_only``)."""
         if name in NO_EXAMPLE:
             return None
         own = schema
@@ -175,22 +252,25 @@ class _Synth:
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 branches = [b for b in schema[key] if self.resolve(b).get("type") != "null"]
-                return self.value(branches[0], name, depth) if branches else None
+                return self.value(branches[0], name, depth, required_only) if branches else None
         if "allOf" in schema:
-            return self.value(schema["allOf"][0], name, depth)
+            return self.value(schema["allOf"][0], name, depth, required_only)
         kind = schema.get("type")
         if kind == "object" or "properties" in schema:
             if depth > 8:
                 return {}
+            wanted = set(schema.get("required", ())) if required_only else None
             return {
-                prop: self.value(sub, prop, depth + 1)
+                prop: self.value(sub, prop, depth + 1, required_only)
                 for prop, sub in schema.get("properties", {}).items()
+                if wanted is None or prop in wanted
             }
         if kind == "array":
             if depth > 8:
                 return []
             items = schema.get("items")
-            return [self.value(items, None, depth + 1)] if items else []
+            singular = name[:-1] if name and name.endswith("s") else None  # orderIds: orderId
+            return [self.value(items, singular, depth + 1, required_only)] if items else []
         named = _named(name, kind or "")
         if named is not None:
             return named
@@ -203,6 +283,9 @@ class _Synth:
         if kind == "string":
             if schema.get("format") == "binary":
                 return None
+            literal = re.fullmatch(r"\^(\w+)\$", schema.get("pattern", ""))
+            if literal:
+                return literal.group(1)
             length = max(int(schema.get("minLength", 0)), 6)
             return "sample"[:length].ljust(length, "x")
         return None
@@ -228,8 +311,8 @@ def finish_document(doc: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     components["securitySchemes"] = SECURITY_SCHEMES
     synth = _Synth(schemas)
-    for item in doc.get("paths", {}).values():
-        for op in item.values():
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
             op["responses"].pop("422", None)
@@ -240,7 +323,9 @@ def finish_document(doc: dict[str, Any]) -> dict[str, Any]:
                         param["example"] = value
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and "example" not in body and "examples" not in body:
-                body["example"] = synth.value(body.get("schema", {}))
+                written = REQUEST_EXAMPLES.get((method, path))
+                schema = body.get("schema", {})
+                body["example"] = written or synth.value(schema, required_only=True)
             for status, response in op["responses"].items():
                 error = response.get("content", {}).get("application/json")
                 codes = re.findall(r"\b(\d{5})\b", response.get("description", ""))
