@@ -199,6 +199,22 @@ def _asgi_app() -> Any:
 
 
 @app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="write here (default: stdout)")] = None,
+) -> None:
+    """Print the OpenAPI document (what /openapi.json serves), e.g. for a client generator."""
+    from daigou.app import create_app
+
+    doc = create_app(_settings(), worker=False).openapi()
+    text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n")
+
+
+@app.command()
 def worker() -> None:
     """Run a worker alone (any number may run beside the API processes)."""
     from daigou.core.clock import SystemClock

@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 
+from daigou_sdk import schemas as S
 from daigou_sdk._base import BaseClient, drop_none
 from daigou_sdk.retry import RetryPolicy
 from daigou_sdk.signing import hmac_signature, md5_signature
@@ -108,141 +109,184 @@ class Client(BaseClient):
         return self.signed_headers(method, path, pairs, body, user_id)
 
     # --- public ---------------------------------------------------------------------------------
-    def health(self) -> Json:
+    def health(self) -> S.Health:
         """GET /readyz: the gateway answers and reaches its database."""
-        return self.get_json("/readyz")
+        return cast(S.Health, self.get_json("/readyz"))
 
     # --- account (0.1-0.4) ----------------------------------------------------------------------
-    def balance(self, currency: str = "CNY") -> Json:
-        return self.get_json("/open/account/balance", {"currency": currency})
+    def balance(self, currency: str = "CNY") -> S.Balance:
+        return cast(S.Balance, self.get_json("/open/account/balance", {"currency": currency}))
 
-    def ledger(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+    def ledger(self, page_size: int = 100, **filters: Any) -> Iterator[S.LedgerEntryOut]:
         """Every ledger entry, newest first (filters: type, orderId, startTime, ...)."""
         return self.paginate("GET", "/open/account/ledger", filters, page_size)
 
-    def ledger_page(self, **query: Any) -> Json:
-        return self.get_json("/open/account/ledger", query)
+    def ledger_page(self, **query: Any) -> S.PageOutLedgerEntryOut:
+        return cast(S.PageOutLedgerEntryOut, self.get_json("/open/account/ledger", query))
 
-    def save_sub_account(self, user_name: str, user_id: str | None = None, **fields: Any) -> Json:
+    def save_sub_account(
+        self, user_name: str, user_id: str | None = None, **fields: Any
+    ) -> S.SubAccountOut:
         body = {"userName": user_name, **fields, **drop_none(userId=user_id)}
-        return self.post_json("/open/subaccount/addOrUpdate", body)
+        return cast(S.SubAccountOut, self.post_json("/open/subaccount/addOrUpdate", body))
 
-    def sub_accounts(self, **query: Any) -> Json:
+    def sub_accounts(self, **query: Any) -> S.PageOutSubAccountOut:
         """One page of sub-accounts (query: status, userId, pageNo, pageSize)."""
-        return self.get_json("/open/subaccount/list", query)
+        return cast(S.PageOutSubAccountOut, self.get_json("/open/subaccount/list", query))
 
     # --- Taobao goods (1.1-1.6) -----------------------------------------------------------------
-    def taobao_item(self, item_id: str, language: str = "en") -> Json:
-        return self.get_json("/open/product/get", {"itemId": item_id, "language": language})
+    def taobao_item(self, item_id: str, language: str = "en") -> S.TaobaoItem:
+        return cast(
+            S.TaobaoItem,
+            self.get_json("/open/product/get", {"itemId": item_id, "language": language}),
+        )
 
-    def taobao_check(self, params: Sequence[Json], language: str = "en") -> Json:
+    def taobao_check(self, params: Sequence[S.BatchItem], language: str = "en") -> S.BatchCheckOut:
         body = {"params": list(params), "language": language}
-        return self.post_json("/open/product/batch/check", body)
+        return cast(S.BatchCheckOut, self.post_json("/open/product/batch/check", body))
 
-    def taobao_source_item(self, item_id: str, **fields: Any) -> Json:
-        return self.post_json("/open/product/source/get", {"itemId": item_id, **fields})
+    def taobao_source_item(self, item_id: str, **fields: Any) -> S.TaobaoSourceItem:
+        return cast(
+            S.TaobaoSourceItem,
+            self.post_json("/open/product/source/get", {"itemId": item_id, **fields}),
+        )
 
-    def taobao_search(self, keyword: str, language: str = "en", **fields: Any) -> Json:
+    def taobao_search(
+        self, keyword: str, language: str = "en", **fields: Any
+    ) -> S.PageOutTaobaoSearchItem:
         body = {"keyword": keyword, "language": language, **fields}
-        return self.post_json("/open/product/item/search", body)
+        return cast(S.PageOutTaobaoSearchItem, self.post_json("/open/product/item/search", body))
 
     def taobao_image_search(
         self, image_address: str | None = None, image_base64: str | None = None, **fields: Any
-    ) -> Json:
+    ) -> S.PageOutTaobaoSearchItem:
         body = {**drop_none(imageAddress=image_address, imageBase64=image_base64), **fields}
-        return self.post_json("/open/product/image/search", body)
+        return cast(S.PageOutTaobaoSearchItem, self.post_json("/open/product/image/search", body))
 
-    def taobao_shop_search(self, shop_id: str, **fields: Any) -> Json:
-        return self.post_json("/open/product/shop/search", {"shopId": shop_id, **fields})
+    def taobao_shop_search(self, shop_id: str, **fields: Any) -> S.PageOutTaobaoSearchItem:
+        return cast(
+            S.PageOutTaobaoSearchItem,
+            self.post_json("/open/product/shop/search", {"shopId": shop_id, **fields}),
+        )
 
     # --- 1688 goods (5.1-5.8) -------------------------------------------------------------------
-    def offer(self, offer_id: str, country: str = "en", **fields: Any) -> Json:
+    def offer(self, offer_id: str, country: str = "en", **fields: Any) -> S.Offer1688:
         body = {"offerId": offer_id, "country": country, **fields}
-        return self.post_json("/alibaba/product/detail/get", body)
+        return cast(S.Offer1688, self.post_json("/alibaba/product/detail/get", body))
 
-    def search_offers(self, keyword: str, country: str = "en", **fields: Any) -> Json:
+    def search_offers(
+        self, keyword: str, country: str = "en", **fields: Any
+    ) -> S.PageOutOfferListItem1688:
         body = {"keyword": keyword, "country": country, **fields}
-        return self.post_json("/alibaba/product/keywords/query", body)
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/keywords/query", body)
+        )
 
     def search_offers_by_image(
         self, image_address: str | None = None, image_base64: str | None = None, **fields: Any
-    ) -> Json:
+    ) -> S.PageOutOfferListItem1688:
         body = {**drop_none(imageAddress=image_address, imageBase64=image_base64), **fields}
-        return self.post_json("/alibaba/product/image/query", body)
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/image/query", body)
+        )
 
-    def seller_offers(self, seller_open_id: str, **fields: Any) -> Json:
+    def seller_offers(self, seller_open_id: str, **fields: Any) -> S.PageOutOfferListItem1688:
         body = {"sellerOpenId": seller_open_id, **fields}
-        return self.post_json("/alibaba/product/query/selleroffer", body)
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/query/selleroffer", body)
+        )
 
-    def category(self, category_id: int, country: str = "en") -> Json:
+    def category(self, category_id: int, country: str = "en") -> S.CategoryOut:
         body = {"categoryId": category_id, "country": country}
-        return self.post_json("/alibaba/product/category/get", body)
+        return cast(S.CategoryOut, self.post_json("/alibaba/product/category/get", body))
 
-    def recommended_offers(self, **fields: Any) -> Json:
-        return self.post_json("/alibaba/product/recommend/query", fields)
+    def recommended_offers(self, **fields: Any) -> S.PageOutOfferListItem1688:
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/recommend/query", fields)
+        )
 
-    def related_offers(self, offer_id: str, **fields: Any) -> Json:
+    def related_offers(self, offer_id: str, **fields: Any) -> S.PageOutOfferListItem1688:
         body = {"offerId": offer_id, **fields}
-        return self.post_json("/alibaba/product/productRelatedRecommendQuery", body)
+        return cast(
+            S.PageOutOfferListItem1688,
+            self.post_json("/alibaba/product/productRelatedRecommendQuery", body),
+        )
 
-    def wangwang(self, seller_open_id: str | None = None, **fields: Any) -> Json:
+    def wangwang(self, seller_open_id: str | None = None, **fields: Any) -> S.Wangwang:
         body = {**drop_none(sellerOpenId=seller_open_id), **fields}
-        return self.post_json("/alibaba/product/wangwang/decrypt", body)
+        return cast(S.Wangwang, self.post_json("/alibaba/product/wangwang/decrypt", body))
 
     # --- 1688 cart (8.1-8.6) --------------------------------------------------------------------
     def cart_add(
         self, offer_id: str, quantity: int, spec_id: str | None = None, **fields: Any
-    ) -> Json:
+    ) -> S.CartAdded:
         body = {"offerId": offer_id, "quantity": quantity, **drop_none(specId=spec_id), **fields}
-        return self.post_json("/alibaba/cart/add", body)
+        return cast(S.CartAdded, self.post_json("/alibaba/cart/add", body))
 
-    def cart(self, page_no: int = 1, page_size: int = 20) -> Json:
-        return self.get_json("/alibaba/cart/list", {"pageNo": page_no, "pageSize": page_size})
+    def cart(self, page_no: int = 1, page_size: int = 20) -> S.CartPage:
+        return cast(
+            S.CartPage,
+            self.get_json("/alibaba/cart/list", {"pageNo": page_no, "pageSize": page_size}),
+        )
 
-    def cart_delete(self, ids: Sequence[int]) -> Json:
-        return self.post_json("/alibaba/cart/delete", {"ids": list(ids)})
+    def cart_delete(self, ids: Sequence[int]) -> S.CartDeleteOut:
+        return cast(S.CartDeleteOut, self.post_json("/alibaba/cart/delete", {"ids": list(ids)}))
 
     def cart_edit_quantity(self, line_id: int, quantity: int, **fields: Any) -> bool:
         body = {"id": line_id, "quantity": quantity, **fields}
         return bool(self.post("/alibaba/cart/edit-quantity", body))
 
-    def cart_preview(self, cart_ids: Sequence[int], address: Json, **fields: Any) -> Json:
+    def cart_preview(
+        self, cart_ids: Sequence[int], address: S.AddressParam, **fields: Any
+    ) -> S.CartPreviewOut:
         body = {"cartIds": list(cart_ids), "addressParam": address, **fields}
-        return self.post_json("/alibaba/cart/preview/order", body)
+        return cast(S.CartPreviewOut, self.post_json("/alibaba/cart/preview/order", body))
 
     def cart_create_orders(
-        self, cart_ids: Sequence[int], address: Json, flow: str = "general", **fields: Any
-    ) -> Json:
+        self, cart_ids: Sequence[int], address: S.AddressParam, flow: str = "general", **fields: Any
+    ) -> S.CartCreateOut:
         body = {"cartIds": list(cart_ids), "addressParam": address, "flow": flow, **fields}
-        return self.post_json("/alibaba/cart/create/order", body)
+        return cast(S.CartCreateOut, self.post_json("/alibaba/cart/create/order", body))
 
     # --- 1688 orders (6.1-6.11, 9.1) ------------------------------------------------------------
     def preview_order(
-        self, address: Json, cargo: Sequence[Json], flow: str = "general", **fields: Any
-    ) -> Json:
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.Cargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.PreviewOut:
         body = {"addressParam": address, "cargoParamList": list(cargo), "flow": flow, **fields}
-        return self.post_json("/alibaba/order/create/preview", body)
+        return cast(S.PreviewOut, self.post_json("/alibaba/order/create/preview", body))
 
     def preview_orders(
-        self, address: Json, cargo: Sequence[Json], flow: str = "general", **fields: Any
-    ) -> Json:
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.MerchantCargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.PreviewBatchOut:
         """6.3: lines of several merchants (each line names its sellerOpenId)."""
         body = {"addressParam": address, "cargoParamList": list(cargo), "flow": flow, **fields}
-        return self.post_json("/alibaba/order/create/previewbatch", body)
+        return cast(S.PreviewBatchOut, self.post_json("/alibaba/order/create/previewbatch", body))
 
-    def shop_promotions(self, cargo: Sequence[Json], address: Json | None = None) -> Json:
+    def shop_promotions(
+        self, cargo: Sequence[S.Cargo], address: S.AddressParam | None = None
+    ) -> S.PromotionsOut:
         body = {"cargoParamList": list(cargo), **drop_none(addressParam=address)}
-        return self.post_json("/alibaba/marketing/shop/promotion/query", body)
+        return cast(
+            S.PromotionsOut, self.post_json("/alibaba/marketing/shop/promotion/query", body)
+        )
 
     def create_order(
         self,
-        address: Json,
-        cargo: Sequence[Json],
+        address: S.AddressParam,
+        cargo: Sequence[S.Cargo],
         *,
         flow: str = "general",
         out_order_id: str | None = None,
         **fields: Any,
-    ) -> Json:
+    ) -> S.OrderCreated:
         """6.2: ``out_order_id`` is your business key: calling again with it returns the same
         order (``replayed``), never a second one."""
         body = {
@@ -252,59 +296,80 @@ class Client(BaseClient):
             **drop_none(outOrderId=out_order_id),
             **fields,
         }
-        return self.post_json("/alibaba/order/create", body)
+        return cast(S.OrderCreated, self.post_json("/alibaba/order/create", body))
 
     def create_orders(
-        self, address: Json, cargo: Sequence[Json], flow: str = "general", **fields: Any
-    ) -> Json:
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.MerchantCargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.BatchCreateOut:
         """6.4: orders across merchants, one result per merchant."""
         body = {"flow": flow, "addressParam": address, "cargoParamList": list(cargo), **fields}
-        return self.post_json("/alibaba/order/batch/create", body)
+        return cast(S.BatchCreateOut, self.post_json("/alibaba/order/batch/create", body))
 
-    def order(self, order_id: str | None = None, out_order_id: str | None = None) -> Json:
+    def order(self, order_id: str | None = None, out_order_id: str | None = None) -> S.Order1688:
         body = drop_none(orderId=order_id, outOrderId=out_order_id)
-        return self.post_json("/alibaba/order/detail", body)
+        return cast(S.Order1688, self.post_json("/alibaba/order/detail", body))
 
-    def orders(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+    def orders(self, page_size: int = 100, **filters: Any) -> Iterator[S.Order1688]:
         """Every 1688 order, newest first (filters: status, outOrderId, createStartTime, ...)."""
         return self.paginate("POST", "/alibaba/order/page", filters, page_size)
 
-    def orders_page(self, **body: Any) -> Json:
-        return self.post_json("/alibaba/order/page", body)
+    def orders_page(self, **body: Any) -> S.OrderPage1688:
+        return cast(S.OrderPage1688, self.post_json("/alibaba/order/page", body))
 
-    def cancel_order(self, order_id: str, reason: str = "buyerCancel", **fields: Any) -> Json:
+    def cancel_order(
+        self, order_id: str, reason: str = "buyerCancel", **fields: Any
+    ) -> S.CancelOut:
         body = {"orderId": order_id, "cancelReason": reason, **fields}
-        return self.post_json("/alibaba/order/cancel", body)
+        return cast(S.CancelOut, self.post_json("/alibaba/order/cancel", body))
 
-    def confirm_receipt(self, order_id: str, entry_ids: Sequence[str] | None = None) -> Json:
+    def confirm_receipt(
+        self, order_id: str, entry_ids: Sequence[str] | None = None
+    ) -> S.ReceiveOut:
         body = {"orderId": order_id, **drop_none(orderEntryIds=entry_ids and list(entry_ids))}
-        return self.post_json("/alibaba/order/receivegoods", body)
+        return cast(S.ReceiveOut, self.post_json("/alibaba/order/receivegoods", body))
 
-    def logistics_trace(self, order_id: str, logistics_id: str | None = None) -> Json:
+    def logistics_trace(self, order_id: str, logistics_id: str | None = None) -> S.TraceOut:
         query = {"orderId": order_id, **drop_none(logisticsId=logistics_id)}
-        return self.get_json("/alibaba/order/logistics/trace", query)
+        return cast(S.TraceOut, self.get_json("/alibaba/order/logistics/trace", query))
 
-    def pay_orders(self, order_ids: Sequence[str]) -> Json:
+    def pay_orders(self, order_ids: Sequence[str]) -> S.BulkPayOut:
         """6.9: pay up to 100 orders from the balance; a result per order, in input order."""
-        return self.post_json("/alibaba/order/batch/submit/to/pay", {"orderIds": list(order_ids)})
+        return cast(
+            S.BulkPayOut,
+            self.post_json("/alibaba/order/batch/submit/to/pay", {"orderIds": list(order_ids)}),
+        )
 
-    def pay_url(self, order_ids: Sequence[str]) -> Json:
+    def pay_url(self, order_ids: Sequence[str]) -> S.PayUrlOut:
         """6.8: pay password-free from the balance (``payUrl`` is null: no cashier)."""
-        return self.post_json("/alibaba/order/pay/url", {"orderIds": list(order_ids)})
+        return cast(
+            S.PayUrlOut, self.post_json("/alibaba/order/pay/url", {"orderIds": list(order_ids)})
+        )
 
     # --- messages and callbacks (0.5-0.12) ------------------------------------------------------
-    def messages(self, page_size: int = 100, **filters: Any) -> Iterator[Json]:
+    def messages(self, page_size: int = 100, **filters: Any) -> Iterator[S.MessageOut]:
         """Every message of the last 30 days, oldest first (the pull API)."""
         return self.paginate("GET", "/open/message/list", filters, page_size)
 
-    def message_deliveries(self, message_id: str) -> Json:
-        return self.get_json("/open/message/deliveries", {"messageId": message_id})
+    def message_deliveries(self, message_id: str) -> S.DeliveriesOut:
+        return cast(
+            S.DeliveriesOut, self.get_json("/open/message/deliveries", {"messageId": message_id})
+        )
 
-    def redeliver(self, message_ids: Sequence[str]) -> Json:
-        return self.post_json("/open/message/redeliver", {"messageIds": list(message_ids)})
+    def redeliver(self, message_ids: Sequence[str]) -> S.MessageResults:
+        return cast(
+            S.MessageResults,
+            self.post_json("/open/message/redeliver", {"messageIds": list(message_ids)}),
+        )
 
-    def confirm_messages(self, message_ids: Sequence[str]) -> Json:
-        return self.post_json("/open/message/confirm", {"messageIds": list(message_ids)})
+    def confirm_messages(self, message_ids: Sequence[str]) -> S.MessageResults:
+        return cast(
+            S.MessageResults,
+            self.post_json("/open/message/confirm", {"messageIds": list(message_ids)}),
+        )
 
     def callback_config(self) -> Json | None:
         return self.get("/open/callback/config")  # type: ignore[no-any-return]
@@ -314,7 +379,7 @@ class Client(BaseClient):
         callback_url: str,
         message_types: Sequence[str] | None = None,
         enabled: bool | None = None,
-    ) -> Json:
+    ) -> S.CallbackConfigSaved:
         body = {
             "callbackUrl": callback_url,
             **drop_none(
@@ -322,10 +387,10 @@ class Client(BaseClient):
                 enabled=enabled,
             ),
         }
-        return self.post_json("/open/callback/config", body)
+        return cast(S.CallbackConfigSaved, self.post_json("/open/callback/config", body))
 
-    def rotate_callback_secret(self) -> Json:
-        return self.post_json("/open/callback/secret/rotate")
+    def rotate_callback_secret(self) -> S.RotateOut:
+        return cast(S.RotateOut, self.post_json("/open/callback/secret/rotate"))
 
-    def test_callback(self) -> Json:
-        return self.post_json("/open/callback/test")
+    def test_callback(self) -> S.CallbackTestOut:
+        return cast(S.CallbackTestOut, self.post_json("/open/callback/test"))
