@@ -143,3 +143,11 @@ def test_a_new_database_is_named_not_a_traceback(tmp_path: Path):
     env = {"DAIGOU_DATA_DIR": str(tmp_path / "fresh"), "DAIGOU_LOG_LEVEL": "WARNING"}
     r = runner.invoke(app, ["admin", "developer", "list"], env=env)
     one_line_error(r, "daigou migrate")
+
+
+def test_openapi_prints_the_document_without_a_server(tmp_path: Path):
+    env = {"DAIGOU_DATA_DIR": str(tmp_path / "var"), "DAIGOU_LOG_LEVEL": "WARNING"}
+    r = runner.invoke(app, ["openapi"], env=env)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert "/alibaba/order/create" in doc["paths"] and "securitySchemes" in doc["components"]
