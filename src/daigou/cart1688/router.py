@@ -23,7 +23,7 @@ from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
 from daigou.orders1688.batch_create import acting_buyer
-from daigou.orders1688.wire import CartCreateOut, CartPreviewOut
+from daigou.orders1688.wire_batch import CartCreateOut, CartPreviewOut
 
 router = signed_router(tags=["cart1688"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]

@@ -16,6 +16,7 @@ from daigou.http.routing import Ctx, develop_id_of
 from daigou.orders1688 import actions, batch_create, create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
 from daigou.orders1688 import wire as W
+from daigou.orders1688 import wire_batch as WB
 
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -33,7 +34,7 @@ def _as_buyer(ctx: Ctx, use_case: Callable[..., Any], body: Any) -> Awaitable[Re
 
 @router.post_(
     "/alibaba/order/create/preview",
-    data=W.PreviewOut,
+    data=WB.PreviewOut,
     errors=[40401, 40904, *MARKET],
     summary="6.1 Price and check a single-merchant order",
 )
@@ -43,7 +44,7 @@ async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/create/previewbatch",
-    data=W.PreviewBatchOut,
+    data=WB.PreviewBatchOut,
     errors=[40003, *MARKET],
     summary="6.3 Preview orders across merchants (one result per merchant)",
 )
@@ -53,7 +54,7 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
 
 @router.post_(
     "/alibaba/marketing/shop/promotion/query",
-    data=W.PromotionsOut,
+    data=WB.PromotionsOut,
     errors=[40401, *MARKET],
     summary="9.1 Shop promotions usable for some lines (values of shopPromotionId)",
 )
@@ -134,7 +135,7 @@ async def logistics_trace(q: Annotated[actions.TraceQuery, Query()], ctx: Signed
 
 @router.post_(
     "/alibaba/order/batch/create",
-    data=W.BatchCreateOut,
+    data=WB.BatchCreateOut,
     errors=[40003],
     summary="6.4 Create orders across merchants (one result per merchant)",
 )

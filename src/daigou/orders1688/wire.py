@@ -1,7 +1,7 @@
-"""The answers of the 1688 order and pay routes (ENDPOINTS S2, S6, 6.1-6.11, 9.1), as pydantic
-models for the OpenAPI document. The routes keep building plain dicts (views.py, profile.py,
-create.py, ...); these models describe them field for field, and the schemathesis test checks
-every answer against them."""
+"""The answers of the 1688 order and pay routes (ENDPOINTS S6, 6.2, 6.5-6.11), as pydantic
+models for the OpenAPI document (previews and multi-merchant answers: wire_batch.py). The routes
+keep building plain dicts (views.py, profile.py, create.py, ...); these models describe them
+field for field, and the schemathesis test checks every answer against them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ SELLER = "b2b-221234567890abcdef"
 T0 = 1765000000000
 
 
-def _examples(*values: dict[str, Any]) -> ConfigDict:
+def examples(*values: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(values)})
 
 
@@ -184,7 +184,7 @@ GATEWAY_INFO_EXAMPLE: dict[str, Any] = {
 class MarketOrder1688(BaseModel):
     """Order1688 as the marketplace holds it (the sandbox's operator controls answer this)."""
 
-    model_config = _examples(ORDER_EXAMPLE)
+    model_config = examples(ORDER_EXAMPLE)
     baseInfo: BaseInfo1688
     productItems: list[ProductItem1688]
     nativeLogistics: NativeLogistics1688
@@ -199,7 +199,7 @@ class MarketOrder1688(BaseModel):
 class Order1688(MarketOrder1688):
     """Order1688 (ENDPOINTS S6): the marketplace's view under the gateway's own columns."""
 
-    model_config = _examples({**ORDER_EXAMPLE, "gatewayInfo": GATEWAY_INFO_EXAMPLE})
+    model_config = examples({**ORDER_EXAMPLE, "gatewayInfo": GATEWAY_INFO_EXAMPLE})
     gatewayInfo: GatewayInfo
 
 
@@ -225,7 +225,7 @@ class FailedOffer(BaseModel):
 class OrderCreated(BaseModel):
     """6.2: the order made (1688 may split one create into several: ``orderList``)."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "orderId": ORDER_ID,
             "orderList": [
@@ -249,223 +249,16 @@ class OrderCreated(BaseModel):
     replayed: bool = Field(description="true: the outOrderId was used before; nothing was made")
 
 
-# --- 6.1 / 6.3 previews -----------------------------------------------------------------------
-class ShopPromotion(BaseModel):
-    promotionId: str
-    promotionName: str
-    discountFee: int
-    selected: bool
-
-
-class PreviewCargo(BaseModel):
-    offerId: str
-    specId: str | None = None
-    amount: int | None = Field(default=None, description="quantity")
-    finalUnitPrice: int | None = None
-
-
-class PreviewResult(BaseModel):
-    """One order the marketplace would make, or a refused line (``success`` false)."""
-
-    success: bool
-    errorCode: str | None = None
-    errorMsg: str | None = None
-    flowFlag: str
-    sumPayment: int
-    sumCarriage: int
-    sumPaymentNoCarriage: int
-    discountFee: int
-    currency: str
-    status: str
-    tradeModeNameList: list[str]
-    shopPromotionList: list[ShopPromotion]
-    cargoList: list[PreviewCargo]
-    postFeeByDescOfferList: list[Any]
-    consignOfferList: list[Any]
-    unsupportedCrossBorderPayOfferList: list[Any]
-
-
-PREVIEW_RESULT_EXAMPLE: dict[str, Any] = {
-    "success": True,
-    "errorCode": None,
-    "errorMsg": None,
-    "flowFlag": "general",
-    "sumPayment": 5980,
-    "sumCarriage": 800,
-    "sumPaymentNoCarriage": 5180,
-    "discountFee": 0,
-    "currency": "CNY",
-    "status": "success",
-    "tradeModeNameList": ["assureTrade"],
-    "shopPromotionList": [],
-    "cargoList": [
-        {
-            "offerId": "612345678901",
-            "specId": "b3c5f0a1e2d4c6b8a0f1e2d3c4b5a697",
-            "amount": 2,
-            "finalUnitPrice": 2590,
-        }
-    ],
-    "postFeeByDescOfferList": [],
-    "consignOfferList": [],
-    "unsupportedCrossBorderPayOfferList": [],
-}
-
-
-class PreviewOut(BaseModel):
-    """6.1 (``orderPreviewResuslt``: PandaPon's spelling)."""
-
-    model_config = _examples(
-        {"outOrderId": "my-first", "orderPreviewResuslt": [PREVIEW_RESULT_EXAMPLE]}
-    )
-    outOrderId: str | None = None
-    orderPreviewResuslt: list[PreviewResult]
-
-
-class MerchantItem(BaseModel):
-    """S2: one merchant's result of a multi-merchant call, in order of first appearance."""
-
-    index: int
-    key: str = Field(description="the merchant's sellerOpenId")
-    success: bool
-    code: int = Field(description="200, or the CONTRACT code that stopped this merchant")
-    msg: str
-    sellerOpenId: str
-    outOrderId: str | None = None
-    lineIndexes: list[int] = Field(description="positions of the merchant's lines in the request")
-    upstreamCode: str | int | None = None
-    upstreamMessage: str | None = None
-
-
-class MerchantPreview(MerchantItem):
-    orderPreviewResuslt: list[PreviewResult]
-
-
-MERCHANT_BASE: dict[str, Any] = {
-    "index": 0,
-    "key": SELLER,
-    "success": True,
-    "code": 200,
-    "msg": "success",
-    "sellerOpenId": SELLER,
-    "outOrderId": "my-first",
-    "lineIndexes": [0],
-}
-
-
-class PreviewBatchOut(BaseModel):
-    """6.3: one result per merchant; never fails as a whole for one merchant."""
-
-    model_config = _examples(
-        {"results": [{**MERCHANT_BASE, "orderPreviewResuslt": [PREVIEW_RESULT_EXAMPLE]}]}
-    )
-    results: list[MerchantPreview]
-
-
-class MerchantCreated(MerchantItem):
-    orderIds: list[str]
-    orders: list[Order1688]
-    failedOfferList: list[FailedOffer]
-    replayed: bool
-    pendingOperation: str | None = Field(
-        default=None, description="create: the marketplace did not answer (50401)"
-    )
-
-
-class BatchCreateOut(BaseModel):
-    """6.4: one result per merchant (its orders, or the error that stopped it)."""
-
-    model_config = _examples(
-        {
-            "results": [
-                {
-                    **MERCHANT_BASE,
-                    "orderIds": [ORDER_ID],
-                    "orders": [{**ORDER_EXAMPLE, "gatewayInfo": GATEWAY_INFO_EXAMPLE}],
-                    "failedOfferList": [],
-                    "replayed": False,
-                }
-            ]
-        }
-    )
-    results: list[MerchantCreated]
-
-
-class CartMerchantPreview(MerchantPreview):
-    cartIds: list[int] = Field(description="the cart lines of this merchant")
-
-
-class CartPreviewOut(BaseModel):
-    """8.5: 6.3's answer with the cart lines of each merchant."""
-
-    model_config = _examples(
-        {
-            "results": [
-                {
-                    **MERCHANT_BASE,
-                    "orderPreviewResuslt": [PREVIEW_RESULT_EXAMPLE],
-                    "cartIds": [1],
-                }
-            ]
-        }
-    )
-    results: list[CartMerchantPreview]
-
-
-class CartMerchantCreated(MerchantCreated):
-    cartIds: list[int] = Field(description="the cart lines of this merchant")
-
-
-class CartCreateOut(BaseModel):
-    """8.6: 6.4's answer with the cart lines of each merchant (ordered lines leave the cart)."""
-
-    model_config = _examples(
-        {
-            "results": [
-                {
-                    **MERCHANT_BASE,
-                    "orderIds": [ORDER_ID],
-                    "orders": [{**ORDER_EXAMPLE, "gatewayInfo": GATEWAY_INFO_EXAMPLE}],
-                    "failedOfferList": [],
-                    "replayed": False,
-                    "cartIds": [1],
-                }
-            ]
-        }
-    )
-    results: list[CartMerchantCreated]
-
-
-class PromotionsOut(BaseModel):
-    """9.1: the merchant's promotions usable for these lines."""
-
-    model_config = _examples(
-        {
-            "sellerOpenId": SELLER,
-            "shopPromotionList": [
-                {
-                    "promotionId": "p-1001",
-                    "promotionName": "满 100 减 10",
-                    "discountFee": 1000,
-                    "selected": True,
-                }
-            ],
-        }
-    )
-    sellerOpenId: str
-    shopPromotionList: list[ShopPromotion]
-
-
 # --- 6.7 / 6.10 / 6.11 ------------------------------------------------------------------------
 class CancelOut(BaseModel):
-    model_config = _examples({"success": True, "orderId": ORDER_ID, "status": "cancel"})
+    model_config = examples({"success": True, "orderId": ORDER_ID, "status": "cancel"})
     success: bool
     orderId: str
     status: str
 
 
 class ReceiveOut(BaseModel):
-    model_config = _examples(
+    model_config = examples(
         {"success": True, "errorInfo": "", "errorCode": "", "status": "confirm_goods"}
     )
     success: bool
@@ -485,7 +278,7 @@ class TraceParcel(BaseModel):
 class TraceOut(BaseModel):
     """6.11: the parcels of an order and their steps."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "orderId": ORDER_ID,
             "status": "waitbuyerreceive",
@@ -549,7 +342,7 @@ class BulkPayOut(BaseModel):
     """6.9: PandaPon's two lists (an order whose outcome is still unknown is in neither) and a
     result per order."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "successOrderIds": [ORDER_ID],
             "payFailOrders": [],
@@ -566,7 +359,7 @@ class BulkPayOut(BaseModel):
 class PayUrlOut(BaseModel):
     """6.8: paid password-free from the balance; this gateway has no cashier (payUrl null)."""
 
-    model_config = _examples(
+    model_config = examples(
         {
             "orderId": ORDER_ID,
             "protocolPaySuccess": True,
