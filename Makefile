@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean postgres-binaries
+.PHONY: install run test lint bench clean postgres-binaries sdk
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ postgres-binaries:
 
 test: install postgres-binaries
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# the SDK's TypedDicts (src/daigou_sdk/schemas.py) from the gateway's OpenAPI document;
+# the output is checked in (tests/api/test_sdk_schemas.py fails when it is stale)
+sdk: install
+	$(BIN)/python -m daigou.sdk_schemas
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -22,6 +22,7 @@ from daigou.http.envelope import error_response
 from daigou.http.guards import FailureThrottle
 from daigou.http.logging import configure_logging, log
 from daigou.http.middleware import RequestContextMiddleware
+from daigou.http.openapi import install_docs, install_openapi
 from daigou.http.routing import authenticate_before_validation, validation_to_api_error
 
 DESCRIPTION = """
@@ -82,7 +83,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_docs: Swagger UI served from the installed package
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -168,6 +169,8 @@ def create_app(
         messages_admin_router,
     ):
         app.include_router(router)
+    install_openapi(app)
+    install_docs(app)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from daigou.cli_call import call, remove_server_file, write_server_file
 from daigou.config import Settings
 
 app = typer.Typer(
@@ -40,11 +41,14 @@ def _db(settings: Settings) -> Any:
 
 
 def _print(data: Any, as_json: bool) -> None:
+    """Rich's pretty print on a terminal; JSON with --json or when stdout is a pipe or file."""
+    import sys
+
     from pydantic import BaseModel
 
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
-    if as_json:
+    if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         from rich.pretty import pprint
@@ -58,14 +62,39 @@ def _now() -> int:
     return wall_ms()
 
 
-def _fail(exc: Exception) -> None:
+def _die(message: str, detail: Any = None) -> NoReturn:
+    """One line on stderr (and the error's data, compact, on a second), exit status 2."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
+    if detail:
+        console.print(
+            json.dumps(detail, ensure_ascii=False, default=str),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(2)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """An operator command's failure as one line: the CONTRACT code and reason for what the
+    service refused, the field and reason for a bad value; never a traceback."""
+    from pydantic import ValidationError
+
     from daigou.core.errors import ApiError
 
     if isinstance(exc, ApiError):
-        console.print(f"[red]error {exc.code}[/red]: {exc.msg}")
-        if exc.data:
-            console.print(exc.data)
-        raise typer.Exit(2) from exc
+        _die(f"error {exc.code}: {exc.msg}", exc.data)
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or "value"
+        _die(f"error 40001: {field}: {first.get('msg', 'invalid')}")
+    if isinstance(exc, ValueError):
+        _die(f"error: {exc}")
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if isinstance(exc, OperationalError | ProgrammingError):
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        _die(f"error: the database said: {reason} (a new database? run `daigou migrate`)")
     raise exc
 
 
@@ -129,17 +158,22 @@ def serve(
     # the app (built by uvicorn, maybe in other processes) reads these from the environment
     os.environ["DAIGOU_HOST"] = host
     os.environ["DAIGOU_PORT"] = str(port)
-    uvicorn.run(
-        "daigou.cli:_asgi_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        lifespan="on",
-        **uvicorn_options(settings),
-    )
+    # `daigou call` (and anyone else on this machine) finds the running gateway here
+    address = write_server_file(settings, host, port)
+    try:
+        uvicorn.run(
+            "daigou.cli:_asgi_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            lifespan="on",
+            **uvicorn_options(settings),
+        )
+    finally:
+        remove_server_file(address)
 
 
 def _ensure_sandbox_catalogue(settings: Settings) -> None:
@@ -169,6 +203,22 @@ def _asgi_app() -> Any:
     from daigou.app import create_app
 
     return create_app(_settings())
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option(help="write here (default: stdout)")] = None,
+) -> None:
+    """Print the OpenAPI document (what /openapi.json serves), e.g. for a client generator."""
+    from daigou.app import create_app
+
+    doc = create_app(_settings(), worker=False).openapi()
+    text = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n")
 
 
 @app.command()
@@ -235,7 +285,12 @@ def developer_list(
     from daigou.developers import service
 
     settings = _settings()
-    page = service.list_developers(_db(settings), None, keyword, page_request(1, page_size, None))
+    try:
+        page = service.list_developers(
+            _db(settings), None, keyword, page_request(1, page_size, None)
+        )
+    except Exception as exc:
+        _fail(exc)
     _print(page.to_wire([d.model_dump() for d in page.items]), as_json)
 
 
@@ -350,7 +405,7 @@ def _adjust(
         _fail(exc)
 
 
-@wallet_cmd.command("topup")
+@wallet_cmd.command("topup", context_settings={"ignore_unknown_options": True})
 def wallet_topup(
     develop_id: Annotated[str, typer.Argument(help="developId")],
     amount: Annotated[int, typer.Argument(help="fen (integer minor units): 10000 = 100.00 CNY")],
@@ -362,10 +417,11 @@ def wallet_topup(
     _adjust(develop_id, "topup", amount, reference, remark, as_json)
 
 
-@wallet_cmd.command("adjust")
+# ignore_unknown_options: a negative amount (`adjust ID -1500 ...`) is the amount, not an option
+@wallet_cmd.command("adjust", context_settings={"ignore_unknown_options": True})
 def wallet_adjust(
     develop_id: Annotated[str, typer.Argument(help="developId")],
-    amount: Annotated[int, typer.Argument(help="signed fen")],
+    amount: Annotated[int, typer.Argument(help="signed fen: -1500 takes 15.00 CNY away")],
     reference: Annotated[str, typer.Option(help="unique per developer")],
     remark: Annotated[str, typer.Option(help="the reason (required)")],
     as_json: JsonOpt = False,
@@ -395,57 +451,15 @@ def wallet_ledger(
         _fail(exc)
 
 
-# --- a signed call, for the tour ------------------------------------------------------------
-@app.command()
-def call(
-    method: Annotated[str, typer.Argument(help="GET or POST")],
-    path: Annotated[str, typer.Argument(help="e.g. /open/account/balance")],
-    body: Annotated[str | None, typer.Option(help="JSON body for POST")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="name=value query parameter")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="default: http://host:port from settings")
-    ] = None,
-    access_key: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_KEY")] = None,
-    secret: Annotated[str | None, typer.Option(envvar="DAIGOU_ACCESS_SECRET")] = None,
-    hmac: Annotated[bool, typer.Option("--hmac/--md5", help="signature method")] = True,
-    user_id: Annotated[str | None, typer.Option(help="a sub-account")] = None,
-) -> None:
-    """Make one signed call (defaults to the dev-mode demo developer's key)."""
-    from daigou_sdk import Client, DaigouError
-
-    settings = _settings()
-    if not access_key or not secret:
-        saved = Path(settings.data_dir) / "demo-credentials.json"
-        if not saved.exists():
-            console.print("give --access-key and --secret (no dev-mode demo credentials found)")
-            raise typer.Exit(2)
-        creds = json.loads(saved.read_text())
-        access_key, secret = creds["accessKey"], creds["secret"]
-    client = Client(
-        base_url or f"http://{settings.host}:{settings.port}",
-        access_key,
-        secret,
-        sign_method="HMAC-SHA256" if hmac else "MD5",
-        user_id=user_id,
-    )
-    params = dict(p.split("=", 1) for p in (param or []))
-    try:
-        if method.upper() == "GET":
-            data = client.get(path, params)
-        else:
-            data = client.post(path, json.loads(body) if body else {})
-    except DaigouError as exc:
-        console.print(f"[red]{exc.code}[/red] {exc.msg} (requestId {exc.request_id})")
-        if exc.data:
-            _print(exc.data, True)
-        raise typer.Exit(1) from exc
-    _print(data, True)
+app.command()(call)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug, not a mistake: still one line, the type names it
+        console.print(f"error (unexpected): {type(exc).__name__}: {exc}", markup=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -1,28 +1,36 @@
-"""The HTTP client."""
+"""The developer's client: signed calls (CONTRACT section 2) and one method per endpoint.
+
+Methods take the main fields as Python arguments and any other field of the endpoint under its
+wire name (``**fields``, e.g. ``message="..."``); they return the envelope's ``data`` (JSON as
+dicts and lists) or raise a ``DaigouError``. List methods named in the plural follow
+``nextCursor`` for you (``ledger()``, ``orders()``, ``messages()``); ``*_page`` methods return
+one page.
+"""
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-import uuid
-from collections.abc import Iterator, Mapping
-from typing import Any
-from urllib.parse import urlencode
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, cast
 
 import httpx
 
-from daigou_sdk.errors import DaigouError, RateLimitError, error_for
-from daigou_sdk.signing import hmac_signature, md5_signature, wire_path
+from daigou_sdk import schemas as S
+from daigou_sdk._base import BaseClient, drop_none
+from daigou_sdk.retry import RetryPolicy
+from daigou_sdk.signing import hmac_signature, md5_signature
 
-RETRYABLE_CODES = {42901, 50001, 40903}
+Json = dict[str, Any]
+Dialect = Literal["daigou", "pandapon"]
 
 
-class Client:
-    """A signed client. `get`/`post` return `data` of the envelope or raise a DaigouError.
+class Client(BaseClient):
+    """A developer's signed client.
 
-    POSTs carry an Idempotency-Key (one per logical call, reused on every retry), so a retry
-    after a timeout never does the work twice.
+    ``dialect="pandapon"`` talks to a developer created with the PandaPon dialect (CONTRACT
+    section 1), or to PandaPon itself: MD5 signatures by default, and every answer read from
+    the envelope's ``code`` (such servers answer errors as HTTP 200).
     """
 
     def __init__(
@@ -31,34 +39,37 @@ class Client:
         access_key: str,
         secret: str,
         *,
-        sign_method: str = "HMAC-SHA256",
+        sign_method: str | None = None,
+        dialect: Dialect = "daigou",
         user_id: str | None = None,
         timeout: float = 30.0,
-        max_retries: int = 2,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        **kw: Any,
     ) -> None:
+        if dialect not in ("daigou", "pandapon"):
+            raise ValueError("dialect is 'daigou' or 'pandapon'")
+        sign_method = sign_method or ("MD5" if dialect == "pandapon" else "HMAC-SHA256")
         if sign_method not in ("MD5", "HMAC-SHA256"):
             raise ValueError("sign_method is MD5 or HMAC-SHA256")
+        super().__init__(
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            transport=transport,
+            **kw,
+        )
         self.access_key = access_key
         self.secret = secret
         self.sign_method = sign_method
+        self.dialect = dialect
         self.user_id = user_id
-        self.max_retries = max_retries
-        self.last_response: httpx.Response | None = None
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
-        )
-
-    def close(self) -> None:
-        self._http.close()
 
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # --- signing ----------------------------------------------------------------------------
     def signed_headers(
         self,
         method: str,
@@ -87,118 +98,299 @@ class Client:
             headers["user-id"] = uid
         return headers
 
-    # --- calls ------------------------------------------------------------------------------
-    def request(
+    def _headers(
         self,
         method: str,
         path: str,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        *,
-        idempotency_key: str | None = None,
-        user_id: str | None = None,
-    ) -> Any:
-        method = method.upper()
-        path = wire_path(path)  # signed as sent
-        pairs = [(k, _text(v)) for k, v in (params or {}).items() if v is not None]
-        raw = (
-            b""
-            if body is None
-            else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        )
-        if method == "POST" and idempotency_key is None:
-            idempotency_key = str(uuid.uuid4())
-        attempt = 0
-        while True:
-            headers = self.signed_headers(method, path, pairs, raw, user_id)
-            if raw:
-                headers["content-type"] = "application/json"
-            if idempotency_key:
-                headers["Idempotency-Key"] = idempotency_key
-            url = path + ("?" + urlencode(pairs) if pairs else "")
-            try:
-                response = self._http.request(method, url, content=raw or None, headers=headers)
-            except httpx.TransportError:
-                if attempt >= self.max_retries or (method == "POST" and not idempotency_key):
-                    raise
-                attempt += 1
-                time.sleep(_backoff(attempt))
-                continue
-            self.last_response = response
-            try:
-                envelope = response.json()
-            except ValueError as exc:
-                raise DaigouError(
-                    50001,
-                    f"not a gateway response (HTTP {response.status_code})",
-                    http_status=response.status_code,
-                ) from exc
-            code = envelope.get("code", 50001)
-            if code == 200:
-                return envelope.get("data")
-            error = error_for(
-                code,
-                envelope.get("msg", ""),
-                envelope.get("data"),
-                envelope.get("requestId"),
-                response.status_code,
-                dict(response.headers),
-            )
-            if code in RETRYABLE_CODES and attempt < self.max_retries:
-                attempt += 1
-                delay = (
-                    error.retry_after if isinstance(error, RateLimitError) else _backoff(attempt)
-                )
-                time.sleep(min(delay, 10.0))
-                continue
-            raise error
+        pairs: list[tuple[str, str]],
+        body: bytes,
+        user_id: str | None,
+    ) -> dict[str, str]:
+        return self.signed_headers(method, path, pairs, body, user_id)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        return self.request("GET", path, params, **kw)
+    # --- public ---------------------------------------------------------------------------------
+    def health(self) -> S.Health:
+        """GET /readyz: the gateway answers and reaches its database."""
+        return cast(S.Health, self.get_json("/readyz"))
 
-    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
-        return self.request("POST", path, None, body if body is not None else {}, **kw)
+    # --- account (0.1-0.4) ----------------------------------------------------------------------
+    def balance(self, currency: str = "CNY") -> S.Balance:
+        return cast(S.Balance, self.get_json("/open/account/balance", {"currency": currency}))
 
-    def paginate(
-        self, method: str, path: str, params: Mapping[str, Any] | None = None, page_size: int = 100
-    ) -> Iterator[Any]:
-        """Every item of a cursor-paged list."""
-        query = dict(params or {})
-        query["pageSize"] = page_size
-        cursor: str | None = None
-        while True:
-            if cursor:
-                query["cursor"] = cursor
-            page = self.get(path, query) if method.upper() == "GET" else self.post(path, query)
-            yield from page.get("data") or []
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return
+    def ledger(self, page_size: int = 100, **filters: Any) -> Iterator[S.LedgerEntryOut]:
+        """Every ledger entry, newest first (filters: type, orderId, startTime, ...)."""
+        return self.paginate("GET", "/open/account/ledger", filters, page_size)
 
-    # --- typed helpers ----------------------------------------------------------------------
-    def balance(self, currency: str = "CNY") -> dict[str, Any]:
-        return self.get("/open/account/balance", {"currency": currency})
-
-    def ledger(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        return self.paginate("GET", "/open/account/ledger", filters)
+    def ledger_page(self, **query: Any) -> S.PageOutLedgerEntryOut:
+        return cast(S.PageOutLedgerEntryOut, self.get_json("/open/account/ledger", query))
 
     def save_sub_account(
         self, user_name: str, user_id: str | None = None, **fields: Any
-    ) -> dict[str, Any]:
-        body = {"userName": user_name, **fields}
-        if user_id:
-            body["userId"] = user_id
-        return self.post("/open/subaccount/addOrUpdate", body)
+    ) -> S.SubAccountOut:
+        body = {"userName": user_name, **fields, **drop_none(userId=user_id)}
+        return cast(S.SubAccountOut, self.post_json("/open/subaccount/addOrUpdate", body))
 
-    def sub_accounts(self, **filters: Any) -> dict[str, Any]:
-        return self.get("/open/subaccount/list", filters)
+    def sub_accounts(self, **query: Any) -> S.SubAccountPage:
+        """One page of sub-accounts (query: status, userId, pageNo, pageSize)."""
+        return cast(S.SubAccountPage, self.get_json("/open/subaccount/list", query))
 
+    # --- Taobao goods (1.1-1.6) -----------------------------------------------------------------
+    def taobao_item(self, item_id: str, language: str = "en") -> S.TaobaoItem:
+        return cast(
+            S.TaobaoItem,
+            self.get_json("/open/product/get", {"itemId": item_id, "language": language}),
+        )
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    def taobao_check(self, params: Sequence[S.BatchItem], language: str = "en") -> S.BatchCheckOut:
+        body = {"params": list(params), "language": language}
+        return cast(S.BatchCheckOut, self.post_json("/open/product/batch/check", body))
 
+    def taobao_source_item(self, item_id: str, **fields: Any) -> S.TaobaoSourceItem:
+        return cast(
+            S.TaobaoSourceItem,
+            self.post_json("/open/product/source/get", {"itemId": item_id, **fields}),
+        )
 
-def _backoff(attempt: int) -> float:
-    return min(0.25 * (2 ** (attempt - 1)), 4.0) * (0.5 + secrets.randbelow(1000) / 1000)
+    def taobao_search(
+        self, keyword: str, language: str = "en", **fields: Any
+    ) -> S.PageOutTaobaoSearchItem:
+        body = {"keyword": keyword, "language": language, **fields}
+        return cast(S.PageOutTaobaoSearchItem, self.post_json("/open/product/item/search", body))
+
+    def taobao_image_search(
+        self, image_address: str | None = None, image_base64: str | None = None, **fields: Any
+    ) -> S.PageOutTaobaoSearchItem:
+        body = {**drop_none(imageAddress=image_address, imageBase64=image_base64), **fields}
+        return cast(S.PageOutTaobaoSearchItem, self.post_json("/open/product/image/search", body))
+
+    def taobao_shop_search(self, shop_id: str, **fields: Any) -> S.PageOutTaobaoSearchItem:
+        return cast(
+            S.PageOutTaobaoSearchItem,
+            self.post_json("/open/product/shop/search", {"shopId": shop_id, **fields}),
+        )
+
+    # --- 1688 goods (5.1-5.8) -------------------------------------------------------------------
+    def offer(self, offer_id: str, country: str = "en", **fields: Any) -> S.Offer1688:
+        body = {"offerId": offer_id, "country": country, **fields}
+        return cast(S.Offer1688, self.post_json("/alibaba/product/detail/get", body))
+
+    def search_offers(
+        self, keyword: str, country: str = "en", **fields: Any
+    ) -> S.PageOutOfferListItem1688:
+        body = {"keyword": keyword, "country": country, **fields}
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/keywords/query", body)
+        )
+
+    def search_offers_by_image(
+        self, image_address: str | None = None, image_base64: str | None = None, **fields: Any
+    ) -> S.PageOutOfferListItem1688:
+        body = {**drop_none(imageAddress=image_address, imageBase64=image_base64), **fields}
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/image/query", body)
+        )
+
+    def seller_offers(self, seller_open_id: str, **fields: Any) -> S.PageOutOfferListItem1688:
+        body = {"sellerOpenId": seller_open_id, **fields}
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/query/selleroffer", body)
+        )
+
+    def category(self, category_id: int, country: str = "en") -> S.CategoryOut:
+        body = {"categoryId": category_id, "country": country}
+        return cast(S.CategoryOut, self.post_json("/alibaba/product/category/get", body))
+
+    def recommended_offers(self, **fields: Any) -> S.PageOutOfferListItem1688:
+        return cast(
+            S.PageOutOfferListItem1688, self.post_json("/alibaba/product/recommend/query", fields)
+        )
+
+    def related_offers(self, offer_id: str, **fields: Any) -> S.PageOutOfferListItem1688:
+        body = {"offerId": offer_id, **fields}
+        return cast(
+            S.PageOutOfferListItem1688,
+            self.post_json("/alibaba/product/productRelatedRecommendQuery", body),
+        )
+
+    def wangwang(self, seller_open_id: str | None = None, **fields: Any) -> S.Wangwang:
+        body = {**drop_none(sellerOpenId=seller_open_id), **fields}
+        return cast(S.Wangwang, self.post_json("/alibaba/product/wangwang/decrypt", body))
+
+    # --- 1688 cart (8.1-8.6) --------------------------------------------------------------------
+    def cart_add(
+        self, offer_id: str, quantity: int, spec_id: str | None = None, **fields: Any
+    ) -> S.CartAdded:
+        body = {"offerId": offer_id, "quantity": quantity, **drop_none(specId=spec_id), **fields}
+        return cast(S.CartAdded, self.post_json("/alibaba/cart/add", body))
+
+    def cart(self, page_no: int = 1, page_size: int = 20) -> S.CartPage:
+        return cast(
+            S.CartPage,
+            self.get_json("/alibaba/cart/list", {"pageNo": page_no, "pageSize": page_size}),
+        )
+
+    def cart_delete(self, ids: Sequence[int]) -> S.CartDeleteOut:
+        return cast(S.CartDeleteOut, self.post_json("/alibaba/cart/delete", {"ids": list(ids)}))
+
+    def cart_edit_quantity(self, line_id: int, quantity: int, **fields: Any) -> bool:
+        body = {"id": line_id, "quantity": quantity, **fields}
+        return bool(self.post("/alibaba/cart/edit-quantity", body))
+
+    def cart_preview(
+        self, cart_ids: Sequence[int], address: S.AddressParam, **fields: Any
+    ) -> S.CartPreviewOut:
+        body = {"cartIds": list(cart_ids), "addressParam": address, **fields}
+        return cast(S.CartPreviewOut, self.post_json("/alibaba/cart/preview/order", body))
+
+    def cart_create_orders(
+        self, cart_ids: Sequence[int], address: S.AddressParam, flow: str = "general", **fields: Any
+    ) -> S.CartCreateOut:
+        body = {"cartIds": list(cart_ids), "addressParam": address, "flow": flow, **fields}
+        return cast(S.CartCreateOut, self.post_json("/alibaba/cart/create/order", body))
+
+    # --- 1688 orders (6.1-6.11, 9.1) ------------------------------------------------------------
+    def preview_order(
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.Cargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.PreviewOut:
+        body = {"addressParam": address, "cargoParamList": list(cargo), "flow": flow, **fields}
+        return cast(S.PreviewOut, self.post_json("/alibaba/order/create/preview", body))
+
+    def preview_orders(
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.MerchantCargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.PreviewBatchOut:
+        """6.3: lines of several merchants (each line names its sellerOpenId)."""
+        body = {"addressParam": address, "cargoParamList": list(cargo), "flow": flow, **fields}
+        return cast(S.PreviewBatchOut, self.post_json("/alibaba/order/create/previewbatch", body))
+
+    def shop_promotions(
+        self, cargo: Sequence[S.Cargo], address: S.AddressParam | None = None
+    ) -> S.PromotionsOut:
+        body = {"cargoParamList": list(cargo), **drop_none(addressParam=address)}
+        return cast(
+            S.PromotionsOut, self.post_json("/alibaba/marketing/shop/promotion/query", body)
+        )
+
+    def create_order(
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.Cargo],
+        *,
+        flow: str = "general",
+        out_order_id: str | None = None,
+        **fields: Any,
+    ) -> S.OrderCreated:
+        """6.2: ``out_order_id`` is your business key: calling again with it returns the same
+        order (``replayed``), never a second one."""
+        body = {
+            "flow": flow,
+            "addressParam": address,
+            "cargoParamList": list(cargo),
+            **drop_none(outOrderId=out_order_id),
+            **fields,
+        }
+        return cast(S.OrderCreated, self.post_json("/alibaba/order/create", body))
+
+    def create_orders(
+        self,
+        address: S.AddressParam,
+        cargo: Sequence[S.MerchantCargo],
+        flow: str = "general",
+        **fields: Any,
+    ) -> S.BatchCreateOut:
+        """6.4: orders across merchants, one result per merchant."""
+        body = {"flow": flow, "addressParam": address, "cargoParamList": list(cargo), **fields}
+        return cast(S.BatchCreateOut, self.post_json("/alibaba/order/batch/create", body))
+
+    def order(self, order_id: str | None = None, out_order_id: str | None = None) -> S.Order1688:
+        body = drop_none(orderId=order_id, outOrderId=out_order_id)
+        return cast(S.Order1688, self.post_json("/alibaba/order/detail", body))
+
+    def orders(self, page_size: int = 100, **filters: Any) -> Iterator[S.Order1688]:
+        """Every 1688 order, newest first (filters: status, outOrderId, createStartTime, ...)."""
+        return self.paginate("POST", "/alibaba/order/page", filters, page_size)
+
+    def orders_page(self, **body: Any) -> S.OrderPage1688:
+        return cast(S.OrderPage1688, self.post_json("/alibaba/order/page", body))
+
+    def cancel_order(
+        self, order_id: str, reason: str = "buyerCancel", **fields: Any
+    ) -> S.CancelOut:
+        body = {"orderId": order_id, "cancelReason": reason, **fields}
+        return cast(S.CancelOut, self.post_json("/alibaba/order/cancel", body))
+
+    def confirm_receipt(
+        self, order_id: str, entry_ids: Sequence[str] | None = None
+    ) -> S.ReceiveOut:
+        body = {"orderId": order_id, **drop_none(orderEntryIds=entry_ids and list(entry_ids))}
+        return cast(S.ReceiveOut, self.post_json("/alibaba/order/receivegoods", body))
+
+    def logistics_trace(self, order_id: str, logistics_id: str | None = None) -> S.TraceOut:
+        query = {"orderId": order_id, **drop_none(logisticsId=logistics_id)}
+        return cast(S.TraceOut, self.get_json("/alibaba/order/logistics/trace", query))
+
+    def pay_orders(self, order_ids: Sequence[str]) -> S.BulkPayOut:
+        """6.9: pay up to 100 orders from the balance; a result per order, in input order."""
+        return cast(
+            S.BulkPayOut,
+            self.post_json("/alibaba/order/batch/submit/to/pay", {"orderIds": list(order_ids)}),
+        )
+
+    def pay_url(self, order_ids: Sequence[str]) -> S.PayUrlOut:
+        """6.8: pay password-free from the balance (``payUrl`` is null: no cashier)."""
+        return cast(
+            S.PayUrlOut, self.post_json("/alibaba/order/pay/url", {"orderIds": list(order_ids)})
+        )
+
+    # --- messages and callbacks (0.5-0.12) ------------------------------------------------------
+    def messages(self, page_size: int = 100, **filters: Any) -> Iterator[S.MessageOut]:
+        """Every message of the last 30 days, oldest first (the pull API)."""
+        return self.paginate("GET", "/open/message/list", filters, page_size)
+
+    def message_deliveries(self, message_id: str) -> S.DeliveriesOut:
+        return cast(
+            S.DeliveriesOut, self.get_json("/open/message/deliveries", {"messageId": message_id})
+        )
+
+    def redeliver(self, message_ids: Sequence[str]) -> S.MessageResults:
+        return cast(
+            S.MessageResults,
+            self.post_json("/open/message/redeliver", {"messageIds": list(message_ids)}),
+        )
+
+    def confirm_messages(self, message_ids: Sequence[str]) -> S.MessageResults:
+        return cast(
+            S.MessageResults,
+            self.post_json("/open/message/confirm", {"messageIds": list(message_ids)}),
+        )
+
+    def callback_config(self) -> Json | None:
+        return self.get("/open/callback/config")  # type: ignore[no-any-return]
+
+    def set_callback_config(
+        self,
+        callback_url: str,
+        message_types: Sequence[str] | None = None,
+        enabled: bool | None = None,
+    ) -> S.CallbackConfigSaved:
+        body = {
+            "callbackUrl": callback_url,
+            **drop_none(
+                messageTypes=list(message_types) if message_types is not None else None,
+                enabled=enabled,
+            ),
+        }
+        return cast(S.CallbackConfigSaved, self.post_json("/open/callback/config", body))
+
+    def rotate_callback_secret(self) -> S.RotateOut:
+        return cast(S.RotateOut, self.post_json("/open/callback/secret/rotate"))
+
+    def test_callback(self) -> S.CallbackTestOut:
+        return cast(S.CallbackTestOut, self.post_json("/open/callback/test"))

@@ -95,6 +95,11 @@ def test_a_newcomer_gets_credentials_and_a_first_signed_call(served):
     out = _cli(env, "call", "GET", "/open/account/balance", "--base-url", base)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["availableAmount"] == 1_000_000
+    # and, without --url, goes where serve runs (it wrote its address in var/server.json)
+    assert json.loads((data_dir / "server.json").read_text())["url"] == base
+    out = _cli(env, "call", "GET", "/open/account/balance")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["availableAmount"] == 1_000_000
     # the admin token printed by dev mode works on the admin API
     token = (data_dir / "admin-token").read_text().strip()
     r = httpx.get(base + "/admin/developer/list", headers={"Authorization": f"Bearer {token}"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query
 from starlette.responses import Response
@@ -23,6 +23,7 @@ from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
 from daigou.orders1688.batch_create import acting_buyer
+from daigou.orders1688.wire_batch import CartCreateOut, CartPreviewOut
 
 router = signed_router(tags=["cart1688"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -84,7 +85,7 @@ async def edit_quantity(body: CartEdit, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/cart/preview/order",
-    data=dict[str, Any],
+    data=CartPreviewOut,
     errors=[40003, 40401, *MARKET],
     summary="8.5 Preview orders from 1688 cart lines (as 6.3, with cartIds per merchant)",
 )
@@ -98,7 +99,7 @@ async def preview_order(body: cart_preview.CartPreview, ctx: Signed) -> Response
 
 @router.post_(
     "/alibaba/cart/create/order",
-    data=dict[str, Any],
+    data=CartCreateOut,
     errors=[40003, 40401],
     summary="8.6 Order 1688 cart lines (as 6.4, with cartIds per merchant); ordered lines leave",
 )

@@ -33,6 +33,7 @@ from daigou.http.envelope import (
 )
 from daigou.http.guards import Claim, FailureThrottle, StoredResponse, claim_key
 from daigou.http.middleware import BODY_LIMIT_KEY, PICTURE_BODY, PICTURE_PATHS
+from daigou.http.openapi import error_example, security_for
 from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.port import (
     Marketplace,
@@ -304,21 +305,12 @@ def _header(name: str, description: str) -> dict[str, Any]:
 
 
 # Headers read straight from the request (cheaper than FastAPI parameters), documented here.
-# The code answers 40100 itself when a required one is missing, so none is "required" for the
-# request validator.
+# The signing headers and the admin token are security schemes (daigou.http.openapi); the code
+# answers 40100 itself when a required one is missing.
 SIGNED_HEADERS = [
-    _header("access-key", "the developer's key: 32 lowercase hex"),
-    _header("timestamp", "Unix time in milliseconds"),
-    _header(
-        "nonce-str",
-        "8 to 64 of [A-Za-z0-9_-], never reused (pandapon dialect: optional, default"
-        " `nonce-str`, never reused with the same timestamp)",
-    ),
-    _header("signature", "uppercase hex, MD5 or HMAC-SHA256 (CONTRACT section 2)"),
     _header("sign-method", "MD5 (default) or HMAC-SHA256"),
-    _header("user-id", "the main account's userId (or absent), or one of its sub-accounts"),
 ]
-ADMIN_HEADERS = [_header("Authorization", "Bearer <admin token>")]
+ADMIN_HEADERS: list[dict[str, Any]] = []
 IDEMPOTENCY_HEADER = [
     _header("Idempotency-Key", "1 to 255 printable ASCII characters; replays the first response")
 ]
@@ -347,7 +339,12 @@ def declared_responses(data_model: Any, codes: Sequence[int]) -> dict[int | str,
         by_status.setdefault(http_status(code), []).append(code)
     for status, group in by_status.items():
         lines = "; ".join(f"{c} {ERROR_CODES[c]}" for c in group)
-        responses[status] = {"model": ErrorEnvelope, "description": lines}
+        example = error_example(group[0])
+        responses[status] = {
+            "model": ErrorEnvelope,
+            "description": lines,
+            "content": {"application/json": {"example": example}},
+        }
     return responses
 
 
@@ -377,12 +374,13 @@ class Router(APIRouter):
         if method == "POST" and self.kind != "public":
             codes += POST_COMMON
             headers += IDEMPOTENCY_HEADER
+        extra: dict[str, Any] = {"security": security_for(self.kind)}
         if headers:
-            kwargs["openapi_extra"] = {"parameters": headers, **kwargs.get("openapi_extra", {})}
+            extra["parameters"] = headers
         if picture:
             PICTURE_PATHS.add(self.prefix + path)
-            extra = kwargs.get("openapi_extra", {})
-            kwargs["openapi_extra"] = {**extra, BODY_LIMIT_KEY: PICTURE_BODY}
+            extra[BODY_LIMIT_KEY] = PICTURE_BODY
+        kwargs["openapi_extra"] = {**extra, **kwargs.get("openapi_extra", {})}
         return self.api_route(
             path,
             methods=[method],

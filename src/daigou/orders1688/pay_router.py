@@ -15,6 +15,7 @@ from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
 from daigou.orders1688 import payments
 from daigou.orders1688 import schemas as S
+from daigou.orders1688 import wire as W
 
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -58,7 +59,7 @@ def _split(raw: str) -> list[str]:
 
 @router.post_(
     "/alibaba/order/batch/submit/to/pay",
-    data=dict[str, Any],
+    data=W.BulkPayOut,
     errors=[40003],
     summary="6.9 Pay up to 100 orders from the wallet (a result per order, in input order)",
 )
@@ -91,7 +92,7 @@ PAY_URL_ERRORS = [40003, 40201, 40302, 40401, 40901, 50201, 50401]
 
 @router.get_(
     "/alibaba/order/pay/url",
-    data=dict[str, Any],
+    data=W.PayUrlOut,
     errors=PAY_URL_ERRORS,
     summary="6.8 Pay orders password-free from the wallet (no cashier: payUrl is null)",
 )
@@ -101,7 +102,7 @@ async def pay_url(q: Annotated[PayUrlQuery, Query()], ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/pay/url",
-    data=dict[str, Any],
+    data=W.PayUrlOut,
     errors=PAY_URL_ERRORS,
     summary="6.8 Pay orders password-free from the wallet ({orderIds}, ours)",
 )

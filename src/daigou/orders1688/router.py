@@ -15,6 +15,8 @@ from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx, develop_id_of
 from daigou.orders1688 import actions, batch_create, create, marketing, preview, queries
 from daigou.orders1688 import schemas as S
+from daigou.orders1688 import wire as W
+from daigou.orders1688 import wire_batch as WB
 
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -32,7 +34,7 @@ def _as_buyer(ctx: Ctx, use_case: Callable[..., Any], body: Any) -> Awaitable[Re
 
 @router.post_(
     "/alibaba/order/create/preview",
-    data=dict[str, Any],
+    data=WB.PreviewOut,
     errors=[40401, 40904, *MARKET],
     summary="6.1 Price and check a single-merchant order",
 )
@@ -42,7 +44,7 @@ async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/create/previewbatch",
-    data=dict[str, Any],
+    data=WB.PreviewBatchOut,
     errors=[40003, *MARKET],
     summary="6.3 Preview orders across merchants (one result per merchant)",
 )
@@ -52,7 +54,7 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
 
 @router.post_(
     "/alibaba/marketing/shop/promotion/query",
-    data=dict[str, Any],
+    data=WB.PromotionsOut,
     errors=[40401, *MARKET],
     summary="9.1 Shop promotions usable for some lines (values of shopPromotionId)",
 )
@@ -64,7 +66,7 @@ async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Respon
 
 @router.post_(
     "/alibaba/order/create",
-    data=dict[str, Any],
+    data=W.OrderCreated,
     errors=[40401, 40904, *MARKET],
     summary="6.2 Create a single-merchant order (outOrderId: idempotent business key)",
 )
@@ -74,7 +76,7 @@ async def create_order(body: create.CreateRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/detail",
-    data=dict[str, Any],
+    data=W.Order1688,
     errors=[40302, 40401],
     summary="6.5 One order (Order1688 with gatewayInfo)",
 )
@@ -84,7 +86,7 @@ async def order_detail(body: queries.DetailRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/page",
-    data=dict[str, Any],
+    data=W.OrderPage1688,
     summary="6.6 Orders, newest first (pageNo or cursor)",
 )
 async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
@@ -96,7 +98,7 @@ async def order_page(body: queries.PageRequestBody, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/cancel",
-    data=dict[str, Any],
+    data=W.CancelOut,
     errors=[40302, 40401, 40901, *MARKET],
     summary="6.7 Cancel an unpaid order",
 )
@@ -106,7 +108,7 @@ async def cancel_order(body: actions.CancelRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/alibaba/order/receivegoods",
-    data=dict[str, Any],
+    data=W.ReceiveOut,
     errors=[40302, 40401, 40901, *MARKET],
     summary="6.10 Confirm receipt of a shipped order",
 )
@@ -116,7 +118,7 @@ async def receive_goods(body: actions.ReceiveRequest, ctx: Signed) -> Response:
 
 @router.get_(
     "/alibaba/order/logistics/trace",
-    data=dict[str, Any],
+    data=W.TraceOut,
     errors=[40302, 40401, *MARKET],
     summary="6.11 Parcel tracking of an order",
 )
@@ -133,7 +135,7 @@ async def logistics_trace(q: Annotated[actions.TraceQuery, Query()], ctx: Signed
 
 @router.post_(
     "/alibaba/order/batch/create",
-    data=dict[str, Any],
+    data=WB.BatchCreateOut,
     errors=[40003],
     summary="6.4 Create orders across merchants (one result per merchant)",
 )

@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock
@@ -435,14 +435,22 @@ def batches_settled(
             b.c.finished_at.is_(None),
         )
     ).all()
+    if not waiting:
+        return
     done: dict[str, int] = {}
-    for batch_id, order_id in waiting:
-        s.execute(
-            update(t)
-            .where(t.c.batch_id == batch_id, t.c.order_id == order_id)
-            .values(status=settled[order_id])
-        )
+    for batch_id, _ in waiting:
         done[batch_id] = done.get(batch_id, 0) + 1
+    # one statement for every waiting item: its status is its order's
+    orders = sorted({order_id for _, order_id in waiting})
+    s.execute(
+        update(t)
+        .where(
+            t.c.batch_id.in_(sorted(done)),
+            t.c.order_id.in_(orders),
+            t.c.status == PENDING_STATUS,
+        )
+        .values(status=case({o: settled[o] for o in orders}, value=t.c.order_id))
+    )
     for batch_id in sorted(done):
         batch = s.execute(
             select(PayBatch).where(PayBatch.batch_id == batch_id).with_for_update()

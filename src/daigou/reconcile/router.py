@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +12,7 @@ from daigou.core.pagination import page_request
 from daigou.core.wire import PageNo, PageSize
 from daigou.http.routing import Ctx, Router, admin_ctx
 from daigou.reconcile import service
+from daigou.reconcile.wire import OperationPage, ReconcileRunOut
 
 router = Router("admin", tags=["admin", "reconciliation"])
 Admin = Annotated[Ctx, Depends(admin_ctx)]
@@ -33,7 +34,7 @@ class RunRequest(BaseModel):
 
 @router.get_(
     "/admin/reconcile/list",
-    data=dict[str, Any],
+    data=OperationPage,
     errors=[40401],
     summary="12.13 Marketplace writes whose outcome is unknown, oldest first",
 )
@@ -47,7 +48,7 @@ async def list_operations(q: Annotated[ReconcileQuery, Query()], ctx: Admin) -> 
 
 @router.post_(
     "/admin/reconcile/run",
-    data=dict[str, Any],
+    data=ReconcileRunOut,
     errors=[40401, 50201, 50401],
     summary="12.14 Ask the marketplace now about one unknown operation",
 )

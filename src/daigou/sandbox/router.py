@@ -3,7 +3,7 @@ update, lives with the goods)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 from starlette.responses import Response
@@ -11,6 +11,7 @@ from starlette.responses import Response
 from daigou.http.routing import Ctx, Router, admin_ctx
 from daigou.sandbox import schemas as S
 from daigou.sandbox import service
+from daigou.sandbox.wire import SandboxOrder, SandboxRefund
 
 router = Router("admin", tags=["admin: sandbox"])
 Admin = Annotated[Ctx, Depends(admin_ctx)]
@@ -30,7 +31,7 @@ async def advance(body: S.ClockAdvance, ctx: Admin) -> Response:
 
 @router.post_(
     "/admin/sandbox/order/ship",
-    data=dict[str, Any],
+    data=SandboxOrder,
     errors=[40401, 40901],
     summary="12.16 The seller ships lines, or a parcel is delivered",
 )
@@ -42,7 +43,7 @@ async def ship(body: S.OrderShip, ctx: Admin) -> Response:
 
 @router.post_(
     "/admin/sandbox/order/price/modify",
-    data=dict[str, Any],
+    data=SandboxOrder,
     errors=[40401, 40901],
     summary="12.17 The seller changes an unpaid order's price",
 )
@@ -54,7 +55,7 @@ async def modify_price(body: S.PriceModify, ctx: Admin) -> Response:
 
 @router.post_(
     "/admin/sandbox/order/close",
-    data=dict[str, Any],
+    data=SandboxOrder,
     errors=[40401, 40901],
     summary="12.18 The seller closes an unpaid order",
 )
@@ -66,7 +67,7 @@ async def close(body: S.OrderClose, ctx: Admin) -> Response:
 
 @router.post_(
     "/admin/sandbox/refund/act",
-    data=dict[str, Any],
+    data=SandboxRefund,
     errors=[40401, 40901],
     summary="12.20 The seller answers a refund",
 )
