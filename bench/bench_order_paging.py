@@ -8,10 +8,11 @@ Starts `daigou serve --no-worker` as bench_signed_vs_bare.py does (temporary dat
 fills `purchase_order` with N 1688 orders of that developer straight into the database
 (`executemany` in 100,000-row transactions on SQLite, `COPY` on PostgreSQL; `created_at`
 increasing one ms per order, ids increasing; every row's `snapshot` the same small one-line
-MarketOrder, as `purchasing.records.dump` writes it, with the row's own id), runs ANALYZE (PostgreSQL's autovacuum would do the same soon after such a load;
-SQLite is left as the gateway leaves it unless `--sqlite-analyze`) while the server is idle,
-then sends signed `POST /alibaba/order/page` (pageSize 20) over one
-keep-alive connection, interleaved request by request, `--rounds` times:
+MarketOrder, as `purchasing.records.dump` writes it, with the row's own id), runs ANALYZE
+(PostgreSQL's autovacuum would do the same soon after such a load; SQLite is left as the
+gateway leaves it unless `--sqlite-analyze`) while the server is idle, then sends signed
+`POST /alibaba/order/page` (pageSize 20) over one keep-alive connection, interleaved request
+by request, `--rounds` times:
 
 - first:     `pageNo` 1 (the first page as every client gets it; it also counts totalRecords)
 - cursor 2:  `cursor` = the nextCursor of page 1 (the first page a keyset walk reads)
@@ -34,7 +35,6 @@ Not run by the test suite; 127.0.0.1 only; bounded by --rounds.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import statistics
