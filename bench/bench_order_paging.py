@@ -5,13 +5,14 @@
 
 Starts `daigou serve --no-worker` as bench_signed_vs_bare.py does (temporary data dir; with
 `--db postgresql` a throwaway PostgreSQL cluster), creates one developer through the admin API,
-fills `order1688` with N orders of that developer straight into the database
+fills `purchase_order` with N 1688 orders of that developer straight into the database
 (`executemany` in 100,000-row transactions on SQLite, `COPY` on PostgreSQL; `created_at`
-increasing one ms per order, ids increasing; the same small Order1688 body for every row with
-its own id), runs ANALYZE (PostgreSQL's autovacuum would do the same soon after such a load;
-SQLite is left as the gateway leaves it unless `--sqlite-analyze`) while the server is idle,
-then sends signed `POST /alibaba/order/page` (pageSize 20) over one
-keep-alive connection, interleaved request by request, `--rounds` times:
+increasing one ms per order, ids increasing; every row's `snapshot` the same small one-line
+MarketOrder, as `purchasing.records.dump` writes it, with the row's own id), runs ANALYZE
+(PostgreSQL's autovacuum would do the same soon after such a load; SQLite is left as the
+gateway leaves it unless `--sqlite-analyze`) while the server is idle, then sends signed
+`POST /alibaba/order/page` (pageSize 20) over one keep-alive connection, interleaved request
+by request, `--rounds` times:
 
 - first:     `pageNo` 1 (the first page as every client gets it; it also counts totalRecords)
 - cursor 2:  `cursor` = the nextCursor of page 1 (the first page a keyset walk reads)
@@ -21,7 +22,7 @@ keep-alive connection, interleaved request by request, `--rounds` times:
 
 The deep cursor is made, not walked to (a walk would be N/20 requests): a cursor is the
 base64url (unpadded) JSON `[created_at, order_id]` of the last order of the previous page
-(`daigou.core.pagination.encode_cursor`, as `orders1688.queries.page` issues it), so the cursor
+(`daigou.core.pagination.encode_cursor`, as `purchasing.queries.page` issues it), so the cursor
 for depth D is that pair of the order at position D - 1 newest first. The bench checks it: the
 `pageNo` page ending at D - 1 must answer exactly that nextCursor, and the deep page must start
 with the order at position D.
@@ -34,7 +35,6 @@ Not run by the test suite; 127.0.0.1 only; bounded by --rounds.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sqlite3
 import statistics
@@ -60,71 +60,74 @@ CHUNK = 100_000
 FIRST_ID = 10**18  # 19-digit ids: their string order is their numeric order
 T0 = 1_700_000_000_000  # created_at of order 0, ms; order i is T0 + i
 COLUMNS = (
-    "order_id, developer_id, user_id, out_order_id, seller_open_id, status, refund_status, "
-    "total_fen, pay_state, held_fen, paid_fen, refunded_fen, pending_operation, pay_attempts, "
-    "staff_name, sequence, body, created_at, modified_at"
+    "platform, order_id, developer_id, user_id, out_order_id, seller_id, state, status, "
+    "refund_status, total_fen, product_fen, shipping_fen, discount_fen, pay_state, held_fen, "
+    "paid_fen, refunded_fen, pending_operation, pay_attempts, staff_name, sequence, paid_at, "
+    "market_modified_at, snapshot, created_at, modified_at"
 )
+SELLER = "b2b-2215790841bench"
+# placeholders in the snapshot template, replaced per row (unique strings / numbers)
+_ID, _OUT, _T = "9999999999999999999", "@OUT@", 4_444_444_444_444
 
 
-def body_template() -> str:
-    """A small Order1688 view (ENDPOINTS S6) of an unpaid one-line order; ``@ID@``, ``@T@`` and
-    ``@OUT@`` are filled per row."""
-    view = {
-        "baseInfo": {
-            "id": "@ID@",
-            "status": "waitbuyerpay",
-            "refundStatus": None,
-            "tradeType": "50060",
-            "totalAmount": 2590,
-            "sumProductPayment": 1990,
-            "shippingFee": 600,
-            "discount": 0,
-            "currency": "CNY",
-            "sellerOpenId": "b2b-2215790841bench",
-            "sellerCompanyName": "义乌市小商品有限公司",
-            "payTimeout": 43200,
-            "closeReason": None,
-            "closeOperateType": None,
-            "createTime": "@T@",
-            "payTime": None,
-            "allDeliveredTime": None,
-            "receivingTime": None,
-            "completeTime": None,
-            "modifyTime": "@T@",
-            "outOrderId": "@OUT@",
-        },
-        "productItems": [
-            {
-                "subItemID": "@ID@01",
-                "productID": "610947572360",
-                "specId": "b266e0726506185beaf205cbae88530d",
-                "skuID": "4366872137960",
-                "name": "夏季纯棉短袖T恤男",
-                "nameTrans": "Summer cotton short-sleeve T-shirt, men",
-                "productImgUrl": ["https://cbu01.alicdn.com/img/ibank/O1CN01bench.jpg"],
-                "quantity": 10,
-                "price": 199,
-                "itemAmount": 1990,
-                "status": "waitbuyerpay",
-                "refundStatus": None,
-                "logisticsStatus": 1,
-            }
-        ],
-        "nativeLogistics": {"logisticsItems": []},
-    }
-    text = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
-    return text.replace('"@T@"', "@T@")
+def snapshot_template() -> str:
+    """The snapshot (the port's MarketOrder as ``purchasing.records.dump`` writes it) of an
+    unpaid one-line 1688 order; the order id, its line's entry id, the out_order_id and the
+    created/modified times are filled per row."""
+    from daigou.marketplace import port as P
+    from daigou.purchasing.records import dump
+
+    order = P.MarketOrder(
+        platform=P.Platform.ALIBABA,
+        order_id=_ID,
+        out_order_id=_OUT,
+        status="waitbuyerpay",
+        seller_open_id=SELLER,
+        seller_name="义乌市小商品有限公司",
+        lines=(
+            P.OrderLine(
+                entry_id=_ID + "01",
+                offer_id="610947572360",
+                spec_id="b266e0726506185beaf205cbae88530d",
+                sku_id="4366872137960",
+                title=P.Text("夏季纯棉短袖T恤男", "Summer cotton short-sleeve T-shirt, men"),
+                image_url="https://cbu01.alicdn.com/img/ibank/O1CN01bench.jpg",
+                quantity=10,
+                unit_price_fen=199,
+                amount_fen=1990,
+                status="waitbuyerpay",
+            ),
+        ),
+        product_fen=1990,
+        shipping_fen=600,
+        discount_fen=0,
+        total_fen=2590,
+        created_ms=_T,
+        modified_ms=_T,
+        address=P.Address(
+            full_name="Bench Buyer",
+            mobile="13800000000",
+            province="浙江省",
+            city="金华市",
+            area="义乌市",
+            address="福田街道 1 号",
+        ),
+    )
+    text = dump(order)
+    for mark in (_ID, _OUT, str(_T)):
+        assert mark in text, f"placeholder {mark} missing from the snapshot"
+    return text
 
 
 def order_rows(developer_id: int, start: int, stop: int) -> list[tuple[Any, ...]]:
-    template = body_template()
+    template = snapshot_template()
     rows = []
     for i in range(start, stop):
         oid, t, out = str(FIRST_ID + i), T0 + i, f"bench-{i:09d}"
-        body = template.replace("@ID@", oid).replace("@T@", str(t)).replace("@OUT@", out)
+        snapshot = template.replace(_ID, oid).replace(str(_T), str(t)).replace(_OUT, out)
         rows.append(
-            (oid, developer_id, None, out, "b2b-2215790841bench", "waitbuyerpay", None, 2590,
-             "none", 0, 0, 0, None, 0, None, 0, body, t, t)
+            ("1688", oid, developer_id, None, out, SELLER, "unpaid", "waitbuyerpay", None,
+             2590, 1990, 600, 0, "none", 0, 0, 0, None, 0, None, 0, None, t, snapshot, t, t)
         )  # fmt: skip
     return rows
 
@@ -144,7 +147,7 @@ def fill_sqlite(path: Path, developer_id: int, orders: int, analyze: bool) -> No
         for start in range(0, orders, CHUNK):
             rows = order_rows(developer_id, start, min(orders, start + CHUNK))
             conn.execute("BEGIN")
-            conn.executemany(f"INSERT INTO order1688 ({COLUMNS}) VALUES ({marks})", rows)
+            conn.executemany(f"INSERT INTO purchase_order ({COLUMNS}) VALUES ({marks})", rows)
             conn.execute("COMMIT")
         if analyze:
             conn.execute("ANALYZE")
@@ -158,13 +161,13 @@ def fill_postgresql(url: str, developer_id: int, orders: int) -> None:
 
     conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
     try:
-        with conn.cursor() as cur, cur.copy(f"COPY order1688 ({COLUMNS}) FROM STDIN") as copy:
+        with conn.cursor() as cur, cur.copy(f"COPY purchase_order ({COLUMNS}) FROM STDIN") as copy:
             for start in range(0, orders, CHUNK):
                 for row in order_rows(developer_id, start, min(orders, start + CHUNK)):
                     copy.write_row(row)
         conn.commit()
         conn.autocommit = True
-        conn.execute("VACUUM ANALYZE order1688")
+        conn.execute("VACUUM ANALYZE purchase_order")
     finally:
         conn.close()
 
