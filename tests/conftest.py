@@ -3,31 +3,37 @@ starts itself); choose with DAIGOU_TEST_DATABASES=sqlite,postgresql."""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from daigou.app import create_app
 from daigou.config import Settings
 from daigou.db.migrate import upgrade
 from daigou.db.session import Database
-from tests.support import signing
+from tests.support import postgres
+from tests.support.gateway import (  # noqa: F401 - re-exported for older imports
+    ADMIN_TOKEN,
+    SECRET_KEY,
+    TEST_OFFERS_1688,
+    TEST_OFFERS_TAOBAO,
+    TEST_SHOPS,
+    Api,
+    Dev,
+    load_test_catalogue,
+    make_settings,
+)
 from tests.support.postgres import PostgresServer, free_port, start_postgres
 
 BACKENDS = [b for b in os.environ.get("DAIGOU_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
-ADMIN_TOKEN = "test-admin-token-" + "x" * 16
-SECRET_KEY = "n1kZ3o7m9Jc3VZ2cS0yq9rN3pN5Xr3b3gqYV0Q3l6xE="  # a fixed Fernet key for tests
 TEMPLATE = "daigou_template"
 
 
@@ -35,10 +41,7 @@ TEMPLATE = "daigou_template"
 def pg_server() -> Iterator[PostgresServer]:
     server = start_postgres()
     try:
-        engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {TEMPLATE}"))
-        engine.dispose()
+        postgres.create_database(server, TEMPLATE)
         upgrade(server.url(TEMPLATE))
         load_test_catalogue(server.url(TEMPLATE))
         yield server
@@ -54,36 +57,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def load_test_catalogue(url: str) -> None:
-    """The templates carry the small test catalogue, so a test's app finds it loaded."""
-    from daigou.marketplace.sandbox.store import load_catalogue
-
-    database = Database(url, pool_size=1)
-    try:
-        load_catalogue(
-            database,
-            shops=TEST_SHOPS,
-            offers_1688=TEST_OFFERS_1688,
-            offers_taobao=TEST_OFFERS_TAOBAO,
-        )
-    finally:
-        database.dispose()
-
-
 def new_pg_database(server: PostgresServer) -> str:
     name = "t_" + secrets.token_hex(6)
-    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    engine.dispose()
+    postgres.create_database(server, name, template=TEMPLATE)
     return name
 
 
 def drop_pg_database(server: PostgresServer, name: str) -> None:
-    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
+    postgres.drop_database(server, name)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -109,29 +90,6 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         drop_pg_database(server, name)
 
 
-TEST_SHOPS = 20
-TEST_OFFERS_1688 = 400
-TEST_OFFERS_TAOBAO = 200
-
-
-def make_settings(tmp_path: Path, db_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "var",
-        "database_url": db_url,
-        "admin_token": ADMIN_TOKEN,
-        "secret_key": SECRET_KEY,
-        "run_worker": False,
-        "log_json": True,
-        "log_level": "WARNING",
-        # a small sandbox catalogue: the default 200,000 offers belong to benchmarks
-        "sandbox_shops": TEST_SHOPS,
-        "sandbox_offers_1688": TEST_OFFERS_1688,
-        "sandbox_offers_taobao": TEST_OFFERS_TAOBAO,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return make_settings(tmp_path, db_url)
@@ -153,90 +111,6 @@ def app(settings: Settings, db: Database) -> Any:
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-@dataclass
-class Dev:
-    develop_id: str
-    access_key: str
-    secret: str
-
-
-class Api:
-    """Signed and admin calls through any httpx-compatible client (TestClient or live HTTP)."""
-
-    def __init__(self, http: Any) -> None:
-        self.http = http
-
-    def admin(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Any:
-        h = {"Authorization": f"Bearer {ADMIN_TOKEN}", **(headers or {})}
-        if method == "GET":
-            return self.http.get(path, params=params, headers=h)
-        return self.http.post(
-            path,
-            content=json.dumps(body or {}).encode(),
-            headers={"content-type": "application/json", **h},
-        )
-
-    def create_developer(self, topup: int = 0, **fields: Any) -> Dev:
-        r = self.admin("POST", "/admin/developer/create", {"name": "dev", **fields})
-        assert r.status_code == 200, r.text
-        data = r.json()["data"]
-        dev = Dev(data["developId"], data["accessKey"], data["secret"])
-        if topup:
-            r = self.admin(
-                "POST",
-                "/admin/wallet/adjust",
-                {
-                    "developId": dev.develop_id,
-                    "type": "topup",
-                    "amount": topup,
-                    "reference": "seed-" + secrets.token_hex(4),
-                },
-            )
-            assert r.status_code == 200, r.text
-        return dev
-
-    def call(
-        self,
-        dev: Dev,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        raw: bytes | None = None,
-        sign_method: str = "HMAC-SHA256",
-        user_id: str | None = None,
-        extra: dict[str, str] | None = None,
-        **sign_kw: Any,
-    ) -> Any:
-        pairs = [(k, str(v)) for k, v in (params or {}).items()]
-        payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        h = signing.headers(
-            dev.access_key,
-            dev.secret,
-            method,
-            path,
-            pairs,
-            payload,
-            sign_method=sign_method,
-            user_id=user_id,
-            **sign_kw,
-        )
-        if payload:
-            h["content-type"] = "application/json"
-        h.update(extra or {})
-        if method == "GET":
-            return self.http.get(path, params=pairs, headers=h)
-        return self.http.post(path, content=payload, headers=h)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from daigou.db.session import Database
 from daigou.developers import secrets as sealed
 from daigou.developers.auth import KEYS
 from daigou.developers.models import ApiKey
-from tests.conftest import SECRET_KEY, Api, make_settings
+from tests.support.gateway import SECRET_KEY, Api, make_settings
 
 
 @pytest.fixture

@@ -34,9 +34,8 @@ from daigou.messages.models import OutboxMessage
 from daigou.orders1688.models import Order1688
 from daigou.reconcile.models import MarketOperation
 from daigou.wallet.models import Hold, LedgerEntry
-from tests.api.helpers import assert_error, assert_ok
-from tests.api.test_cart1688 import orderable
-from tests.api.test_orders1688_preview import ADDRESS, merchants
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import ADDRESS, merchants, orderable
 
 CREATE = "/alibaba/order/create"
 DETAIL = "/alibaba/order/detail"

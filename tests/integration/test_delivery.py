@@ -25,7 +25,7 @@ from daigou.developers.models import Developer
 from daigou.messages import service as messages
 from daigou.messages.delivery import GIVE_UP_AFTER_MS, Deliverer, retry_delay_ms
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, OutboxMessage
-from tests.conftest import make_settings
+from tests.support.gateway import make_settings
 from tests.support.receiver import Receiver
 
 START = 1_800_000_000_000

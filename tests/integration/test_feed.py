@@ -22,8 +22,8 @@ from daigou.messages.models import OutboxMessage
 from daigou.orders1688 import records
 from daigou.orders1688.models import Order1688
 from daigou.workers.runner import WorkerRunner
-from tests.conftest import make_settings
-from tests.integration.test_sandbox_seller import START_MS, A, T, new_market, one_order
+from tests.support.gateway import make_settings
+from tests.support.seller import START_MS, A, T, new_market, one_order
 
 DAY = 86_400
 MAKE = "ORDER_BUYER_VIEW_BUYER_MAKE"

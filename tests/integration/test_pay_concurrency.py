@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from daigou.reconcile.service import Reconciler
-from tests.api.helpers import assert_ok
-from tests.api.test_orders1688_pay import BULK, fund, make_orders
-from tests.conftest import ADMIN_TOKEN, Api
-from tests.e2e.test_serve_and_cli import BIN, _env
-from tests.integration.test_pay_faults import check_books, settle_everything
+from tests.support.api import assert_ok
+from tests.support.gateway import ADMIN_TOKEN, Api
+from tests.support.orders1688 import BULK, check_books, fund, make_orders, settle_everything
 from tests.support.postgres import free_port
+from tests.support.serve import BIN
+from tests.support.serve import daigou_env as _env
 
 
 def _serve(db_url: str, settings, tmp_path, name: str) -> tuple[subprocess.Popen[str], str]:

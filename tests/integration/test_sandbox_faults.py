@@ -10,7 +10,7 @@ import pytest
 
 from daigou.marketplace import port as P
 from daigou.marketplace.sandbox import faults
-from tests.integration.test_sandbox_seller import (
+from tests.support.seller import (
     START_MS,
     A,
     T,

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 
 def _bindir() -> Path:
     out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
@@ -107,3 +109,22 @@ def start_postgres() -> PostgresServer:
     server = PostgresServer(root, free_port(), _bindir(), as_postgres)
     server.start()
     return server
+
+
+def create_database(server: PostgresServer, name: str, template: str | None = None) -> None:
+    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            suffix = f" TEMPLATE {template}" if template else ""
+            conn.execute(sa.text(f"CREATE DATABASE {name}{suffix}"))
+    finally:
+        engine.dispose()
+
+
+def drop_database(server: PostgresServer, name: str) -> None:
+    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        engine.dispose()
