@@ -1,5 +1,7 @@
-# daigou: `make run` starts the gateway (SQLite + sandbox), `make test` runs the whole suite
-# on SQLite and on a PostgreSQL 15 server the tests start themselves.
+# daigou: `make run` starts the gateway (SQLite + sandbox), `make test` type-checks the code
+# (mypy) and runs the whole suite on SQLite and on PostgreSQL 15 servers the tests start
+# themselves, in parallel (pytest-xdist: one PostgreSQL server and one SQLite template per
+# worker). PYTEST_WORKERS=0 runs it serially; PYTEST_ARGS adds pytest options.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,8 +10,12 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# one worker per core (CI has 2); `loadgroup` hands out single tests, except that the tests of
+# one xdist_group run on one worker
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
-.PHONY: install run test lint bench clean postgres-binaries
+.PHONY: install run test lint typecheck bench clean postgres-binaries
 
 install: $(STAMP)
 
@@ -35,10 +41,13 @@ postgres-binaries:
 	  fi; \
 	fi
 
-test: install postgres-binaries
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+test: install postgres-binaries typecheck
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-lint: install
+typecheck: install
+	$(BIN)/mypy
+
+lint: install typecheck
 	$(BIN)/ruff check src tests bench
 
 bench: install

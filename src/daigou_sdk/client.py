@@ -7,7 +7,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -176,7 +176,7 @@ class Client:
 
     # --- typed helpers ----------------------------------------------------------------------
     def balance(self, currency: str = "CNY") -> dict[str, Any]:
-        return self.get("/open/account/balance", {"currency": currency})
+        return cast(dict[str, Any], self.get("/open/account/balance", {"currency": currency}))
 
     def ledger(self, **filters: Any) -> Iterator[dict[str, Any]]:
         return self.paginate("GET", "/open/account/ledger", filters)
@@ -187,10 +187,10 @@ class Client:
         body = {"userName": user_name, **fields}
         if user_id:
             body["userId"] = user_id
-        return self.post("/open/subaccount/addOrUpdate", body)
+        return cast(dict[str, Any], self.post("/open/subaccount/addOrUpdate", body))
 
     def sub_accounts(self, **filters: Any) -> dict[str, Any]:
-        return self.get("/open/subaccount/list", filters)
+        return cast(dict[str, Any], self.get("/open/subaccount/list", filters))
 
 
 def _text(value: Any) -> str:
@@ -200,4 +200,4 @@ def _text(value: Any) -> str:
 
 
 def _backoff(attempt: int) -> float:
-    return min(0.25 * (2 ** (attempt - 1)), 4.0) * (0.5 + secrets.randbelow(1000) / 1000)
+    return min(0.25 * (2.0 ** (attempt - 1)), 4.0) * (0.5 + secrets.randbelow(1000) / 1000)

@@ -77,6 +77,14 @@ class Child:
     def poll(self) -> int | None:
         return self.proc.poll()
 
+    def kill(self, timeout: float = 10.0) -> int:
+        """SIGKILL (a crash: no shutdown code runs), reap, and finish reading the output."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return self.proc.returncode
+
     def stop(self, timeout: float = 15.0) -> int:
         """Terminate (then kill after `timeout`), reap, and finish reading the output."""
         if self.proc.poll() is None:

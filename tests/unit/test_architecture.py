@@ -59,7 +59,9 @@ def package_edges(graph: grimp.ImportGraph) -> dict[tuple[str, str], list[str]]:
             if b is None or b == a or b not in packages:
                 continue
             for d in graph.get_import_details(importer=module, imported=imported):
-                edges.setdefault((a, b), []).append(f"{module} -> {imported} (l.{d['line_number']})")
+                edges.setdefault((a, b), []).append(
+                    f"{module} -> {imported} (l.{d['line_number']})"
+                )
     return edges
 
 
@@ -143,7 +145,12 @@ def test_no_import_cycle_between_packages_beyond_the_known_ones():
 
 
 def test_the_cycle_finder_finds_a_cycle_through_three_packages():
-    edges = {("p.a", "p.b"): ["x"], ("p.b", "p.c"): ["y"], ("p.c", "p.a"): ["z"], ("p.c", "p.d"): []}
+    edges = {
+        ("p.a", "p.b"): ["x"],
+        ("p.b", "p.c"): ["y"],
+        ("p.c", "p.a"): ["z"],
+        ("p.c", "p.d"): [],
+    }
     assert package_cycles(edges) == [["p.a", "p.b", "p.c"]]
     assert package_cycles({("p.a", "p.b"): [], ("p.b", "p.c"): []}) == []
 
@@ -159,9 +166,7 @@ def test_the_purchasing_core_imports_no_platform_module():
     graph = _graph()
     if "daigou.purchasing" not in graph.modules:
         pytest.skip("no daigou.purchasing yet")
-    platforms = sorted(
-        m for m in graph.modules if m.count(".") == 1 and PLATFORM_PACKAGE.match(m)
-    )
+    platforms = sorted(m for m in graph.modules if m.count(".") == 1 and PLATFORM_PACKAGE.match(m))
     assert platforms, "no platform package found: the pattern is out of date"
     chains = [
         chain

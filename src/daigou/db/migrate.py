@@ -21,8 +21,9 @@ def alembic_config(url: str) -> Config:
 
 def _ensure_sqlite_dir(url: str) -> None:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -252,6 +252,7 @@ def authenticate(db: Database, settings: Settings, req: SignedRequest, now_ms: i
                 headers={"Retry-After": str(retry_after)},
             )
         if last_used is None or last_used < now_ms - 60_000:
+            assert key is not None  # the loop above breaks only with a key
             tx.execute(_TOUCH_KEY, {"now": now_ms, "key_id": key_id})
             KEYS.put(access_key, (*key[:6], now_ms, *key[7:]), settings.key_cache_seconds)
     if failure is not None:  # the nonce stays recorded: the signed request was seen

@@ -8,7 +8,7 @@ of 1.2, ``sort`` of the 1688 searches) take T itself or a JSON string encoding i
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -40,8 +40,12 @@ def _to_id(value: int | str) -> str:
     return text
 
 
-# An id: a decimal string, or a JSON integer; always a string afterwards.
-IdIn = Annotated[StrictInt | str, AfterValidator(_to_id)]
+# An id: a decimal string, or a JSON integer; always a string afterwards (which is all the
+# type checker needs to know).
+if TYPE_CHECKING:
+    IdIn = str
+else:
+    IdIn = Annotated[StrictInt | str, AfterValidator(_to_id)]
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
 
 
