@@ -54,4 +54,4 @@ bench: install
 	$(BIN)/python bench/bench_signed_vs_bare.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache

@@ -3,9 +3,6 @@ starts itself); choose with DAIGOU_TEST_DATABASES=sqlite,postgresql."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -20,21 +17,14 @@ from daigou.config import Settings
 from daigou.db.migrate import upgrade
 from daigou.db.session import Database
 from tests.support import postgres
-from tests.support.gateway import (  # noqa: F401 - re-exported for older imports
-    ADMIN_TOKEN,
-    SECRET_KEY,
-    TEST_OFFERS_1688,
-    TEST_OFFERS_TAOBAO,
-    TEST_SHOPS,
+from tests.support.databases import BACKENDS, TEMPLATE, fresh_database
+from tests.support.gateway import (
     Api,
     Dev,
     load_test_catalogue,
     make_settings,
 )
 from tests.support.postgres import PostgresServer, free_port, start_postgres
-
-BACKENDS = [b for b in os.environ.get("DAIGOU_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
-TEMPLATE = "daigou_template"
 
 
 @pytest.fixture(scope="session")
@@ -57,16 +47,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def new_pg_database(server: PostgresServer) -> str:
-    name = "t_" + secrets.token_hex(6)
-    postgres.create_database(server, name, template=TEMPLATE)
-    return name
-
-
-def drop_pg_database(server: PostgresServer, name: str) -> None:
-    postgres.drop_database(server, name)
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     if "postgres_only" in request.keywords and request.param != "postgresql":
@@ -76,18 +56,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "daigou.sqlite3"
-        shutil.copyfile(template, target)
-        yield f"sqlite:///{target}"
-        return
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = new_pg_database(server)
-    try:
-        yield server.url(name)
-    finally:
-        drop_pg_database(server, name)
+    with fresh_database(backend, request, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -141,3 +111,29 @@ def live_server(app: Any) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# --- parallel runs (pytest-xdist, `make test`: -n auto --dist loadgroup) ----------------------
+# Tests are handed out one at a time, except that the tests of one xdist_group run on one worker,
+# one after another. Each worker is its own process with its own PostgreSQL server (pg_server),
+# SQLite template (under its own basetemp) and process-wide caches. Grouped here, by node id
+# prefix, so the test modules need not say it:
+XDIST_GROUPS = {
+    # two gateway or worker processes at once, with deadlines: one such test at a time
+    "tests/integration/test_pay_concurrency.py": "child-processes",
+    "tests/integration/test_delivery.py::test_two_worker_processes": "child-processes",
+    "tests/integration/test_delivery.py::test_a_worker_killed": "child-processes",
+    # module-scoped worlds and fixtures: built once, on one worker
+    "tests/api/test_orders1688_isolation.py": "orders1688-isolation",
+    "tests/unit/test_sandbox_images.py": "sandbox-images",
+    "tests/unit/test_sandbox_catalogue.py": "sandbox-catalogue",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for prefix, group in XDIST_GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break

@@ -7,46 +7,16 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 
 import httpx
 import pytest
 
 from daigou.reconcile.service import Reconciler
 from tests.support.api import assert_ok
-from tests.support.gateway import ADMIN_TOKEN, Api
+from tests.support.gateway import Api
 from tests.support.orders1688 import BULK, check_books, fund, make_orders, settle_everything
-from tests.support.postgres import free_port
-from tests.support.serve import BIN
-from tests.support.serve import daigou_env as _env
-
-
-def _serve(db_url: str, settings, tmp_path, name: str) -> tuple[subprocess.Popen[str], str]:
-    env = _env(tmp_path / name, db_url)
-    env.update(DAIGOU_ADMIN_TOKEN=ADMIN_TOKEN, DAIGOU_SECRET_KEY=settings.resolved_secret_key)
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "daigou"), "serve", "--no-worker", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(
-        "serve did not become ready: " + (proc.stderr.read() if proc.stderr else "")
-    )
+from tests.support.serve import serve_in_background as _serve
+from tests.support.serve import wait_ready as _wait_ready
 
 
 @pytest.mark.postgres_only

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from fastapi.testclient import TestClient
 
 from daigou.config import Settings
 from daigou.db.session import Database
@@ -137,3 +141,18 @@ class Api:
         if method == "GET":
             return self.http.get(path, params=pairs, headers=h)
         return self.http.post(path, content=payload, headers=h)
+
+
+@contextmanager
+def running_gateway(settings: Settings) -> Iterator[tuple[Database, Api]]:
+    """The app on `settings` (no worker) behind a TestClient, for a world wider than one test
+    (the function-scoped `db` and `api` fixtures do the same for one test)."""
+    from daigou.app import create_app
+
+    database = Database(settings.resolved_database_url, pool_size=5)
+    try:
+        app = create_app(settings, database, worker=False)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield database, Api(client)
+    finally:
+        database.dispose()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.gateway import TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
+from daigou.config import Settings
+from tests.support.gateway import ADMIN_TOKEN, TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
 from tests.support.postgres import free_port
 from tests.support.wait import wait_until
 
@@ -77,6 +78,13 @@ class Child:
     def poll(self) -> int | None:
         return self.proc.poll()
 
+    # the Popen calls a test may make on a child (its reader keeps draining meanwhile)
+    def terminate(self) -> None:
+        self.proc.terminate()
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout=timeout)
+
     def kill(self, timeout: float = 10.0) -> int:
         """SIGKILL (a crash: no shutdown code runs), reap, and finish reading the output."""
         if self.proc.poll() is None:
@@ -108,12 +116,24 @@ def is_ready(base: str) -> bool:
         return False
 
 
-def start_serve(env: dict[str, str], *args: str, timeout: float = 60.0) -> tuple[Child, str]:
-    """`daigou serve` on a free loopback port, ready (GET /readyz answers 200): (child, base).
-    The child is stopped if it does not get ready (or dies) before `timeout`."""
+def serve_in_background(
+    db_url: str, settings: Settings, tmp_path: Path, name: str
+) -> tuple[Child, str]:
+    """`daigou serve --no-worker` on the test's database with the test's admin token and secret
+    key, its data dir `tmp_path / name`, started and not waited for (see `wait_ready`)."""
+    env = daigou_env(
+        tmp_path / name,
+        db_url,
+        DAIGOU_ADMIN_TOKEN=ADMIN_TOKEN,
+        DAIGOU_SECRET_KEY=settings.resolved_secret_key,
+    )
     port = free_port()
-    child = Child([str(BIN / "daigou"), "serve", "--port", str(port), *args], env)
-    base = f"http://127.0.0.1:{port}"
+    child = Child([str(BIN / "daigou"), "serve", "--no-worker", "--port", str(port)], env)
+    return child, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(base: str, child: Child, timeout: float = 60.0) -> None:
+    """Until `base` answers GET /readyz with 200; the child is killed if it never does."""
     try:
         wait_until(
             lambda: child.poll() is not None or is_ready(base),
@@ -124,8 +144,17 @@ def start_serve(env: dict[str, str], *args: str, timeout: float = 60.0) -> tuple
         if child.poll() is not None:
             raise AssertionError("serve exited: " + child.describe())
     except BaseException:
-        child.stop()
+        child.kill()
         raise
+
+
+def start_serve(env: dict[str, str], *args: str, timeout: float = 60.0) -> tuple[Child, str]:
+    """`daigou serve` on a free loopback port, ready (GET /readyz answers 200): (child, base).
+    The child is stopped if it does not get ready (or dies) before `timeout`."""
+    port = free_port()
+    child = Child([str(BIN / "daigou"), "serve", "--port", str(port), *args], env)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, child, timeout)
     return child, base
 
 
