@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from tests.support.postgres import free_port
 from tests.support.wait import wait_until
 
 BIN = Path(sys.executable).parent
-OUTPUT_LIMIT = 1_000_000  # characters kept of a child's output (the rest is read and dropped)
+OUTPUT_LIMIT = 1_000_000  # characters kept of a child's output: its last ones (all is read)
 
 
 def daigou_env(data_dir: Path, db_url: str | None = None, **extra: str) -> dict[str, str]:
@@ -56,7 +57,7 @@ class Child:
             text=True,
             errors="replace",
         )
-        self._chunks: list[str] = []
+        self._lines: deque[str] = deque()
         self._kept = 0
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._drain, daemon=True)
@@ -66,14 +67,15 @@ class Child:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             with self._lock:
-                if self._kept < OUTPUT_LIMIT:
-                    self._chunks.append(line)
-                    self._kept += len(line)
+                self._lines.append(line)
+                self._kept += len(line)
+                while self._kept > OUTPUT_LIMIT and len(self._lines) > 1:
+                    self._kept -= len(self._lines.popleft())
 
     @property
     def output(self) -> str:
         with self._lock:
-            return "".join(self._chunks)
+            return "".join(self._lines)
 
     def poll(self) -> int | None:
         return self.proc.poll()
