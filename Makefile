@@ -49,6 +49,7 @@ typecheck: install
 
 lint: install typecheck
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/bench_signed_vs_bare.py
