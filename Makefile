@@ -10,10 +10,9 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
-# one worker per core (CI has 2); `loadgroup` hands out single tests, except that the tests of
-# one xdist_group run on one worker
+# one worker per core (CI has 2); `loadfile` hands out whole test modules (see tests/conftest.py)
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
 .PHONY: install run test lint typecheck bench clean postgres-binaries
 

@@ -113,27 +113,11 @@ def live_server(app: Any) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-# --- parallel runs (pytest-xdist, `make test`: -n auto --dist loadgroup) ----------------------
-# Tests are handed out one at a time, except that the tests of one xdist_group run on one worker,
-# one after another. Each worker is its own process with its own PostgreSQL server (pg_server),
-# SQLite template (under its own basetemp) and process-wide caches. Grouped here, by node id
-# prefix, so the test modules need not say it:
-XDIST_GROUPS = {
-    # two gateway or worker processes at once, with deadlines: one such test at a time
-    "tests/integration/test_pay_concurrency.py": "child-processes",
-    "tests/integration/test_delivery.py::test_two_worker_processes": "child-processes",
-    "tests/integration/test_delivery.py::test_a_worker_killed": "child-processes",
-    # module-scoped worlds and fixtures: built once, on one worker
-    "tests/api/test_orders1688_isolation.py": "orders1688-isolation",
-    "tests/unit/test_sandbox_images.py": "sandbox-images",
-    "tests/unit/test_sandbox_catalogue.py": "sandbox-catalogue",
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for prefix, group in XDIST_GROUPS.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+# --- parallel runs (pytest-xdist, `make test`: -n auto --dist loadfile) -----------------------
+# A worker takes whole test modules: the tests of one module run in one process, one after
+# another, so module-scoped worlds are built once and a module's tests may share process-wide
+# state (caches, structlog, child processes) as they do serially. Each worker is its own process
+# with its own PostgreSQL server (pg_server, its own directory and port), its own SQLite template
+# (under its own basetemp) and its own caches. (`--dist loadgroup` would hand out single tests,
+# but with pytest 9.2 and pytest-xdist 3.8 it ignores xdist_group: xdist renames items through
+# `Item._nodeid`, which pytest 9.2 no longer reads.)
