@@ -3,6 +3,8 @@ starts itself); choose with DAIGOU_TEST_DATABASES=sqlite,postgresql."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -121,3 +123,27 @@ def live_server(app: Any) -> Iterator[str]:
 # (under its own basetemp) and its own caches. (`--dist loadgroup` would hand out single tests,
 # but with pytest 9.2 and pytest-xdist 3.8 it ignores xdist_group: xdist renames items through
 # `Item._nodeid`, which pytest 9.2 no longer reads.)
+#
+# Tests that run several gateway or worker processes at once against deadlines take a lock
+# shared by the workers of the run, so no two of them overlap (they still overlap other tests).
+ONE_AT_A_TIME = (
+    "tests/integration/test_pay_concurrency.py::",
+    "tests/integration/test_delivery.py::test_two_worker_processes",
+    "tests/integration/test_delivery.py::test_a_worker_killed",
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_heavy_test_at_a_time(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not request.node.nodeid.startswith(
+        ONE_AT_A_TIME
+    ):
+        yield
+        return
+    # the workers' base temp dirs (popen-gw0, ...) share the run's directory
+    lock = tmp_path_factory.getbasetemp().parent / "one-heavy-test-at-a-time.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
