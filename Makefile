@@ -1,5 +1,7 @@
-# daigou: `make run` starts the gateway (SQLite + sandbox), `make test` runs the whole suite
-# on SQLite and on a PostgreSQL 15 server the tests start themselves.
+# daigou: `make run` starts the gateway (SQLite + sandbox), `make test` type-checks the code
+# (mypy) and runs the whole suite on SQLite and on PostgreSQL 15 servers the tests start
+# themselves, in parallel (pytest-xdist: one PostgreSQL server and one SQLite template per
+# worker). PYTEST_WORKERS=0 runs it serially; PYTEST_ARGS adds pytest options.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,8 +10,11 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# one worker per core (CI has 2); `loadfile` hands out whole test modules (see tests/conftest.py)
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 
-.PHONY: install run test lint bench clean postgres-binaries sdk
+.PHONY: install run test lint typecheck bench clean postgres-binaries sdk
 
 install: $(STAMP)
 
@@ -35,19 +40,23 @@ postgres-binaries:
 	  fi; \
 	fi
 
-test: install postgres-binaries
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+test: install postgres-binaries typecheck
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # the SDK's TypedDicts (src/daigou_sdk/schemas.py) from the gateway's OpenAPI document;
 # the output is checked in (tests/api/test_sdk_schemas.py fails when it is stale)
 sdk: install
 	$(BIN)/python -m daigou.sdk_schemas
 
-lint: install
+typecheck: install
+	$(BIN)/mypy
+
+lint: install typecheck
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/bench_signed_vs_bare.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache

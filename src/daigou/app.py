@@ -130,13 +130,13 @@ def create_app(
         log.error("unhandled error", exc_info=exc)
         return _render(request, ApiError(50001))
 
+    from daigou.admin.market_calls import router as market_calls_router
     from daigou.admin.router import router as admin_router
     from daigou.developers.router import router as developers_router
     from daigou.goods.admin_router import router as goods_admin_router
     from daigou.goods.router import pictures as goods_pictures_router
     from daigou.goods.router import router as goods_router
     from daigou.health import router as health_router
-    from daigou.marketplace.calls_router import router as market_calls_router
     from daigou.wallet.router import router as wallet_router
 
     for router in (

@@ -313,7 +313,8 @@ def developer_update(
             for k, v in {"status": status, "rateLimitPerMinute": rate_limit, "name": name}.items()
             if v is not None
         }
-        body = DeveloperUpdate(developId=develop_id, **fields)
+        # the operator's text is validated by the schema (model_validate: typed as any input)
+        body = DeveloperUpdate.model_validate({"developId": develop_id, **fields})
         _print(
             service.update_developer(_db(settings), body, _now(), actor="cli", request_id=None),
             as_json,
@@ -377,7 +378,9 @@ def key_set(
 
     settings = _settings()
     try:
-        body = KeyUpdate(accessKey=access_key, status=status, hmacOnly=hmac_only)
+        body = KeyUpdate.model_validate(
+            {"accessKey": access_key, "status": status, "hmacOnly": hmac_only}
+        )
         _print(
             service.update_key(_db(settings), settings, body, _now(), actor="cli", request_id=None),
             as_json,
@@ -394,8 +397,14 @@ def _adjust(
 
     settings = _settings()
     try:
-        body = WalletAdjust(
-            developId=develop_id, type=type_, amount=amount, reference=reference, remark=remark
+        body = WalletAdjust.model_validate(
+            {
+                "developId": develop_id,
+                "type": type_,
+                "amount": amount,
+                "reference": reference,
+                "remark": remark,
+            }
         )
         _print(
             service.adjust_wallet(_db(settings), body, _now(), actor="cli", request_id=None),

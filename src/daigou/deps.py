@@ -35,4 +35,4 @@ async def signed_ctx(request: Request) -> Ctx:
 
 
 def signed_router(**kwargs: object) -> Router:
-    return Router("signed", **kwargs)  # type: ignore[arg-type]
+    return Router("signed", **kwargs)

@@ -65,9 +65,7 @@ class AdminClient(BaseClient):
         self, develop_id: str, amount: int, reference: str, **fields: Any
     ) -> S.EntryAndBalance:
         """A top-up in fen; a repeated ``reference`` returns the first entry (moves nothing)."""
-        return cast(
-            S.EntryAndBalance, self.adjust(develop_id, amount, reference, type="topup", **fields)
-        )
+        return self.adjust(develop_id, amount, reference, type="topup", **fields)
 
     def adjust(
         self, develop_id: str, amount: int, reference: str, type: str = "adjustment", **fields: Any

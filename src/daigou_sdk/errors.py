@@ -127,7 +127,7 @@ class RateLimitError(DaigouError):
     default_should_retry = True
 
     @property
-    def retry_after(self) -> float:  # type: ignore[override]
+    def retry_after(self) -> float:
         return super().retry_after or 1.0
 
 

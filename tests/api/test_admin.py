@@ -7,8 +7,8 @@ import re
 
 import sqlalchemy as sa
 
-from tests.api.helpers import assert_error, assert_ok, field_names
-from tests.conftest import ADMIN_TOKEN, Dev
+from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.gateway import ADMIN_TOKEN, Dev
 
 CREATE = "/admin/developer/create"
 UPDATE = "/admin/developer/update"

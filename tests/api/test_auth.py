@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 
-from tests.api.helpers import assert_error, assert_ok, dumps, send, signed_headers
-from tests.conftest import Dev
 from tests.support import signing
+from tests.support.api import assert_error, assert_ok, dumps, send, signed_headers
+from tests.support.gateway import Dev
 
 BALANCE = "/open/account/balance"
 LEDGER = "/open/account/ledger"

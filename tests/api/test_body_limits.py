@@ -13,7 +13,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from tests.api.helpers import assert_error, assert_ok, field_names
+from tests.support.api import assert_error, assert_ok, field_names
 
 MIB = 1024 * 1024
 IMAGE_SEARCH = "/open/product/image/search"
@@ -98,6 +98,6 @@ def test_the_openapi_document_marks_the_picture_routes(client):
 
 
 def admin_headers() -> dict[str, str]:
-    from tests.conftest import ADMIN_TOKEN
+    from tests.support.gateway import ADMIN_TOKEN
 
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -16,8 +16,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from daigou.core.errors import ApiError
 from daigou.messages.callbacks import check_url
-from tests.api.helpers import assert_error, assert_ok, field_names
-from tests.conftest import Api, make_settings
+from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.gateway import Api, make_settings
 from tests.support.receiver import Receiver, refused_port
 
 CONFIG = "/open/callback/config"

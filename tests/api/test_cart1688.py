@@ -4,13 +4,11 @@ cart a line belongs to."""
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from daigou.cart1688 import service
-from daigou.marketplace.sandbox import catalogue as C
-from tests.api.helpers import assert_error, assert_ok
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import orderable
 
 ADD = "/alibaba/cart/add"
 LIST = "/alibaba/cart/list"
@@ -25,26 +23,6 @@ ITEM_KEYS = {
     "id", "offerId", "specId", "skuId", "itemTitle", "itemPic", "price", "quantity",
     "amountOnSale", "properties", "productNo", "container",
 }  # fmt: skip
-
-
-@functools.lru_cache(maxsize=2)
-def _catalogue(seed: int) -> tuple[dict[str, str], tuple[C.Offer, ...]]:
-    shops = C.build_shops(seed, 20)
-    offers = tuple(C.iter_offers(seed, "1688", 400, shops=shops))
-    return {s.shop_id: s.seller_open_id for s in shops}, offers
-
-
-def orderable(settings, *, multi_sku: bool | None = None):
-    """(offer, sku, seller_open_id) of on-sale offers whose best SKU has room above the MOQ."""
-    open_id, offers = _catalogue(settings.sandbox_seed)
-    out = []
-    for o in offers:
-        if not o.on_sale or (multi_sku is not None and (len(o.skus) > 1) != multi_sku):
-            continue
-        sku = max(o.skus, key=lambda s: s.stock)
-        if sku.stock >= o.min_order_quantity + 10:
-            out.append((o, sku, open_id[o.shop_id]))
-    return out
 
 
 def add(api, dev, offer, sku, quantity, user_id=None, **extra):

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from tests.api.helpers import assert_envelope, assert_error, assert_ok, field_names, send
-from tests.conftest import Dev
 from tests.support import signing
+from tests.support.api import assert_envelope, assert_error, assert_ok, field_names, send
+from tests.support.gateway import Dev
 
 BALANCE = "/open/account/balance"
 LEDGER = "/open/account/ledger"

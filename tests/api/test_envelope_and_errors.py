@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.api.helpers import (
+from tests.support.api import (
     REQUEST_ID_RE,
     assert_envelope,
     assert_error,
@@ -15,7 +15,7 @@ from tests.api.helpers import (
     field_names,
     plain_logs,
 )
-from tests.conftest import ADMIN_TOKEN
+from tests.support.gateway import ADMIN_TOKEN
 
 MIB = 1_048_576
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"}
@@ -219,7 +219,7 @@ def test_internal_error_answers_50001_without_a_trace(api, dev, monkeypatch, cap
 
 
 def test_error_responses_never_echo_the_secret(api, dev):
-    from tests.conftest import Dev
+    from tests.support.gateway import Dev
 
     wrong = Dev(dev.develop_id, dev.access_key, dev.secret[::-1])
     for r in (

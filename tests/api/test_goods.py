@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.helpers import assert_error, assert_ok, field_names
+from tests.support.api import assert_error, assert_ok, field_names
 
 ITEM_GET = "/open/product/get"
 BATCH = "/open/product/batch/check"

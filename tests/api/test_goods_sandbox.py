@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tests.api.helpers import assert_error, assert_ok, field_names
+from tests.support.api import assert_error, assert_ok, field_names
 
 UPDATE = "/admin/sandbox/product/update"
 ITEM_GET = "/open/product/get"

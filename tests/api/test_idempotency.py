@@ -6,7 +6,7 @@ import threading
 
 import sqlalchemy as sa
 
-from tests.api.helpers import assert_envelope, assert_error, assert_ok, field_names, plain_logs
+from tests.support.api import assert_envelope, assert_error, assert_ok, field_names, plain_logs
 
 SUB = "/open/subaccount/addOrUpdate"
 HOUR_MS = 3_600_000

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from daigou_sdk import AuthenticationError, Client, ConflictError, PermissionError
-from tests.conftest import Api
+from tests.support.gateway import Api
 
 
 def test_sdk_over_real_http_balance_ledger_paging_and_idempotent_post(live_server):

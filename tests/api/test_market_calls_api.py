@@ -12,8 +12,8 @@ from daigou.core.errors import ApiError
 from daigou.http.routing import _answer_marketplace_errors
 from daigou.marketplace import port as P
 from daigou.marketplace.sandbox import faults
-from tests.api.helpers import assert_error, assert_ok
-from tests.api.test_orders1688_pay import bulk, make_orders
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import bulk, make_orders
 
 CALLS = "/admin/marketplace/calls"
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from daigou.messages import service as messages
 from daigou.messages.models import DeliveryAttempt, OutboxMessage
-from tests.api.helpers import assert_error, assert_ok, field_names
-from tests.conftest import Dev
+from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.gateway import Dev
 from tests.support.receiver import Receiver
 
 LIST = "/open/message/list"

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from daigou.app import create_app
-from tests.conftest import make_settings
+from tests.support.gateway import make_settings
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from daigou.app import create_app
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.support.gateway import ADMIN_TOKEN, make_settings
 
 CHECKS = [
     not_a_server_error,

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from daigou.marketplace.sandbox.orders import Seller
 from daigou.messages.models import OutboxMessage
-from tests.api.helpers import assert_error, assert_ok
-from tests.api.test_orders1688_preview import ADDRESS, merchants
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import ADDRESS, merchants
 
 BATCH = "/alibaba/order/batch/create"
 PAGE = "/alibaba/order/page"

@@ -6,17 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from daigou.messages.models import OutboxMessage
-from tests.api.helpers import assert_error, assert_ok
-from tests.api.test_orders1688_preview import ADDRESS, merchants
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import ADDRESS, CREATE, DETAIL, create, merchants
 
-CREATE = "/alibaba/order/create"
-DETAIL = "/alibaba/order/detail"
 PAGE = "/alibaba/order/page"
-
-
-def create(api, dev, lines, user_id=None, **extra):
-    body = {"flow": "general", "addressParam": ADDRESS, "cargoParamList": lines, **extra}
-    return api.call(dev, "POST", CREATE, body=body, user_id=user_id)
 
 
 def test_create_makes_a_waiting_order_with_its_message(api, dev, settings, db):

@@ -34,9 +34,10 @@ from daigou.messages.models import OutboxMessage
 from daigou.purchasing.models import PurchaseOrder as Order1688
 from daigou.reconcile.models import MarketOperation
 from daigou.wallet.models import Hold, LedgerEntry
-from tests.api.helpers import assert_error, assert_ok
-from tests.api.test_cart1688 import orderable
-from tests.api.test_orders1688_preview import ADDRESS, merchants
+from tests.support.api import assert_error, assert_ok
+from tests.support.databases import BACKENDS, fresh_database
+from tests.support.gateway import make_settings, running_gateway
+from tests.support.orders1688 import ADDRESS, merchants, orderable
 
 CREATE = "/alibaba/order/create"
 DETAIL = "/alibaba/order/detail"
@@ -309,9 +310,22 @@ def _order(api: Any, dev: Any, lines: list[dict], out: str, user_id: str | None)
     return {"orderId": made["orderId"], "outOrderId": out}
 
 
-@pytest.fixture
-def world(api, dev, settings, db) -> World:
-    intruder = api.create_developer(topup=100_000)
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One world per backend for the whole matrix: every case is a refused call and asserts
+    that nothing changed, so the cases share the developers, orders and cart lines (building
+    them is most of a case's time). The developers' rate limit is out of the way: the matrix
+    makes over a thousand calls a minute."""
+    directory = tmp_path_factory.mktemp(f"isolation-{request.param}")
+    with fresh_database(request.param, request, directory) as url:
+        settings = make_settings(directory, url)
+        with running_gateway(settings) as (db, api):
+            yield _build_world(api, db, settings)
+
+
+def _build_world(api: Any, db: Any, settings: Any) -> World:
+    dev = api.create_developer(topup=100_000, rateLimitPerMinute=1_000_000)
+    intruder = api.create_developer(topup=100_000, rateLimitPerMinute=1_000_000)
     for who, user in ((dev, "alice"), (dev, "bob"), (intruder, "alice")):
         _sub_account(api, who, user)
     ((_, lines),) = merchants(settings, 1, 1)

@@ -10,33 +10,20 @@ from sqlalchemy import select
 from daigou.marketplace import port as P
 from daigou.messages.models import OutboxMessage
 from daigou.wallet.models import Hold
-from tests.api.helpers import assert_error, assert_ok, field_names
-from tests.api.test_orders1688_create import DETAIL, create
-from tests.api.test_orders1688_preview import merchants
+from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.orders1688 import (
+    BULK,
+    DETAIL,
+    balance,
+    bulk,
+    create,
+    fund,
+    make_orders,
+    merchants,
+)
 from tests.support.reconcile import reconciler_of
 
-BULK = "/alibaba/order/batch/submit/to/pay"
 PAY_URL = "/alibaba/order/pay/url"
-BALANCE = "/open/account/balance"
-
-
-def make_orders(api, dev, settings, n: int) -> list[tuple[str, int]]:
-    """`n` single-merchant orders (from up to 8 merchants in turn): [(orderId, total)]."""
-    sellers = merchants(settings, min(n, 8), 1)
-    out = []
-    for k in range(n):
-        _, lines = sellers[k % len(sellers)]
-        data = assert_ok(create(api, dev, lines))
-        out.append((data["orderId"], data["totalSuccessAmount"]))
-    return out
-
-
-def balance(api, dev) -> dict:
-    return assert_ok(api.call(dev, "GET", BALANCE))
-
-
-def bulk(api, dev, ids, user_id=None):
-    return api.call(dev, "POST", BULK, body={"orderIds": ids}, user_id=user_id)
 
 
 def detail(api, dev, order_id):
@@ -77,19 +64,6 @@ def holds(db, order_id: str) -> list[tuple[str, int, int, int]]:
                 .order_by(Hold.id)
             )
         ]
-
-
-def fund(api, dev, amount: int) -> None:
-    """Leave exactly `amount` available."""
-    current = balance(api, dev)["availableAmount"]
-    body = {
-        "developId": dev.develop_id,
-        "type": "adjustment",
-        "amount": amount - current,
-        "reference": f"set-{amount}",
-        "remark": "test",
-    }
-    assert_ok(api.admin("POST", "/admin/wallet/adjust", body))
 
 
 def test_bulk_pay_pays_what_the_balance_covers_in_input_order(api, dev, settings, db):

@@ -7,40 +7,12 @@ import time
 
 import pytest
 
-from daigou.marketplace.sandbox import catalogue as C
 from daigou.marketplace.sandbox.orders import Seller
-from tests.api.helpers import assert_error, assert_ok
-from tests.conftest import TEST_OFFERS_1688, TEST_SHOPS
+from tests.support.api import assert_error, assert_ok
+from tests.support.orders1688 import ADDRESS, merchants
 
-ADDRESS = {
-    "fullName": "张三",
-    "mobile": "13800000000",
-    "provinceText": "浙江省",
-    "cityText": "杭州市",
-    "areaText": "西湖区",
-    "address": "文三路 1 号",
-}
 PREVIEW = "/alibaba/order/create/preview"
 BATCH = "/alibaba/order/create/previewbatch"
-
-
-def merchants(settings, count: int = 2, per: int = 3) -> list[tuple[str, list[dict]]]:
-    """`count` sellers with `per` orderable lines each (quantity = the minimum, one warehouse)."""
-    shops = C.build_shops(settings.sandbox_seed, TEST_SHOPS)
-    open_id = {s.shop_id: s.seller_open_id for s in shops}
-    by_seller: dict[str, list[dict]] = {}
-    for o in C.iter_offers(settings.sandbox_seed, "1688", TEST_OFFERS_1688, shops=shops):
-        if not (o.on_sale and o.in_stock) or Seller.warehouse_of(o.offer_id):
-            continue
-        sku = next((k for k in o.skus if k.stock >= o.min_order_quantity * 2), None)
-        if sku is None:
-            continue
-        by_seller.setdefault(open_id[o.shop_id], []).append(
-            {"offerId": o.offer_id, "specId": sku.spec_id, "quantity": o.min_order_quantity}
-        )
-    chosen = [(s, lines[:per]) for s, lines in by_seller.items() if len(lines) >= per]
-    assert len(chosen) >= count
-    return chosen[:count]
 
 
 def post(api, dev, path, body):

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_orders1688_preview import merchants
+from tests.support.orders1688 import merchants
 
 REQUEST_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 

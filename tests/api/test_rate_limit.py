@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import daigou.deps
-from tests.api.helpers import assert_error, assert_ok
+from tests.support.api import assert_error, assert_ok
 
 BALANCE = "/open/account/balance"
 
@@ -41,7 +41,7 @@ def test_limit_is_per_developer_across_its_keys_and_can_be_raised(api, monkeypat
     monkeypatch.setattr(daigou.deps, "wall_ms", lambda: pinned)
     ts = str(pinned)
     dev = api.create_developer(rateLimitPerMinute=2)
-    from tests.conftest import Dev
+    from tests.support.gateway import Dev
 
     added = assert_ok(api.admin("POST", "/admin/key/update", {"developId": dev.develop_id}))
     second = Dev(dev.develop_id, added["accessKey"], added["secret"])

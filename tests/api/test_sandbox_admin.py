@@ -8,9 +8,9 @@ import pytest
 
 from daigou.core.clock import wall_ms
 from daigou.marketplace import port as P
-from tests.api.helpers import assert_error, assert_ok
-from tests.conftest import ADMIN_TOKEN
-from tests.integration.test_sandbox_seller import A, T, one_warehouse_draft, refund_draft
+from tests.support.api import assert_error, assert_ok
+from tests.support.gateway import ADMIN_TOKEN
+from tests.support.seller import A, T, one_warehouse_draft, refund_draft
 
 ADVANCE = "/admin/sandbox/clock/advance"
 SHIP = "/admin/sandbox/order/ship"

@@ -21,7 +21,7 @@ from daigou_sdk import (
     NotFoundError,
     RetryPolicy,
 )
-from tests.conftest import ADMIN_TOKEN, Api
+from tests.support.gateway import ADMIN_TOKEN, Api
 from tests.support.postgres import free_port
 
 ADDRESS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.api.helpers import assert_error, assert_ok, field_names
+from tests.support.api import assert_error, assert_ok, field_names
 
 SAVE = "/open/subaccount/addOrUpdate"
 LIST = "/open/subaccount/list"

@@ -6,14 +6,13 @@ subprocess with its in-process worker."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
 from daigou_sdk import Client
-from tests.e2e.test_serve_and_cli import served  # noqa: F401 - the fixture
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 
 
 def _admin(base: str, token: str, path: str, body: dict) -> dict:
@@ -23,16 +22,7 @@ def _admin(base: str, token: str, path: str, body: dict) -> dict:
     return envelope["data"]
 
 
-def _wait(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("timed out")
-
-
-def test_register_fail_for_an_hour_and_get_everything_in_order(served):  # noqa: F811
+def test_register_fail_for_an_hour_and_get_everything_in_order(served):
     base, _env, data_dir, _proc = served
     creds = json.loads((data_dir / "demo-credentials.json").read_text())
     token = (data_dir / "admin-token").read_text().strip()
@@ -65,9 +55,20 @@ def test_register_fail_for_an_hour_and_get_everything_in_order(served):  # noqa:
         rx.down()  # the receiver fails for an hour
         for n in range(3, 8):
             topup(n)
-        time.sleep(1.5)  # the worker tries, and fails (connection refused)
+
+        def attempts_of(sequence: int) -> int:
+            listed = client.get(
+                "/open/message/list", {"messageType": "WALLET_BALANCE_CHANGE", "pageSize": 50}
+            )["data"]
+            return next(
+                (m["attempts"] for m in listed if m["messageBody"]["sequence"] == sequence), 0
+            )
+
+        # the worker tries the first message written while down, and fails (connection refused)
+        wait_until(lambda: attempts_of(5) >= 1, timeout=30, interval=0.1)
         _admin(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
-        time.sleep(1.0)  # retries due within that hour fail too
+        # retries due within that hour fail too
+        wait_until(lambda: attempts_of(5) >= 2, timeout=30, interval=0.1)
         rx.up()
         _admin(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
         received = rx.wait_for(9, timeout=30)
@@ -84,7 +85,7 @@ def test_register_fail_for_an_hour_and_get_everything_in_order(served):  # noqa:
         pulled = client.get("/open/message/list", {"messageType": "WALLET_BALANCE_CHANGE"})
         messages = [m for m in pulled["data"] if m["messageId"] in ids]
         assert len(messages) == 9
-        _wait(
+        wait_until(
             lambda: all(
                 m["deliveryStatus"] == "delivered"
                 for m in client.get("/open/message/list", {"pageSize": 50})["data"]

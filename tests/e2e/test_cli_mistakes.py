@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from daigou.cli import app
-from tests.conftest import ADMIN_TOKEN, SECRET_KEY, Api
+from tests.support.gateway import ADMIN_TOKEN, SECRET_KEY, Api
 from tests.support.postgres import free_port
 
 runner = CliRunner()

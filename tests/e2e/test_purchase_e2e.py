@@ -17,7 +17,6 @@ import httpx
 from standardwebhooks.webhooks import Webhook
 
 from daigou_sdk import Client, DaigouError
-from tests.e2e.test_serve_and_cli import served  # noqa: F401 - the fixture
 from tests.support.receiver import Receiver
 
 ADDRESS = {
@@ -109,7 +108,7 @@ def _orderable(client: Client, sellers_wanted: int) -> list[dict[str, Any]]:
     raise AssertionError(f"only {len(lines)} sellers with an orderable line")
 
 
-def test_the_whole_1688_purchase_path(served):  # noqa: F811
+def test_the_whole_1688_purchase_path(served):
     base, _env, data_dir, _proc = served
     creds = json.loads((data_dir / "demo-credentials.json").read_text())
     token = (data_dir / "admin-token").read_text().strip()

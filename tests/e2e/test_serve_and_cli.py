@@ -5,79 +5,17 @@ real HTTP on loopback)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from daigou_sdk import AuthenticationError, Client
-from tests.conftest import TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
-from tests.support.postgres import free_port
-
-BIN = Path(sys.executable).parent
-
-
-def _env(data_dir: Path, db_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAIGOU_")}
-    env.update(
-        {
-            "DAIGOU_DATA_DIR": str(data_dir),
-            "DAIGOU_LOG_LEVEL": "WARNING",
-            # the test databases carry this small catalogue already
-            "DAIGOU_SANDBOX_SHOPS": str(TEST_SHOPS),
-            "DAIGOU_SANDBOX_OFFERS_1688": str(TEST_OFFERS_1688),
-            "DAIGOU_SANDBOX_OFFERS_TAOBAO": str(TEST_OFFERS_TAOBAO),
-        }
-    )
-    if db_url:
-        env["DAIGOU_DATABASE_URL"] = db_url
-    return env
+from tests.support.serve import run_cli
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "daigou"), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-@pytest.fixture
-def served(tmp_path, db_url, backend):
-    """`daigou serve` as a subprocess on the test's database (SQLite file or PostgreSQL)."""
-    data_dir = tmp_path / "var"
-    # a fresh database: the SQLite copy of the migrated template is fine (serve migrates again);
-    # in dev mode serve must create the demo developer because no developer exists yet
-    env = _env(data_dir, db_url)
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "daigou"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError(
-            "serve did not become ready:\n" + (proc.stdout.read() if proc.stdout else "")
-        )
-    yield base, env, data_dir, proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return run_cli(env, *args)
 
 
 def test_a_newcomer_gets_credentials_and_a_first_signed_call(served):

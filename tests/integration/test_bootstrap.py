@@ -20,10 +20,10 @@ from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
 from daigou.marketplace.sandbox.controls import SandboxOperator
-from tests.api.helpers import assert_error
-from tests.conftest import ADMIN_TOKEN
-from tests.integration.test_sandbox_seller import START_MS, A, T, new_market, one_order
-from tests.unit.test_composite import Recording
+from tests.support.api import assert_error
+from tests.support.fakes import Recording
+from tests.support.gateway import ADMIN_TOKEN
+from tests.support.seller import START_MS, A, T, new_market, one_order
 
 
 def cursors(db) -> dict[str, str | None]:

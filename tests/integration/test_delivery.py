@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,11 +22,11 @@ from daigou.developers.models import Developer
 from daigou.messages import service as messages
 from daigou.messages.delivery import GIVE_UP_AFTER_MS, Deliverer, retry_delay_ms
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, OutboxMessage
-from tests.conftest import make_settings
+from tests.support.gateway import make_settings
 from tests.support.receiver import Receiver
+from tests.support.serve import BIN, Child
 
 START = 1_800_000_000_000
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
@@ -334,7 +331,8 @@ def test_a_redelivery_asked_for_is_logged_as_manual(db, fast_settings, clock, rx
 
 
 # --- several worker processes (PostgreSQL) ------------------------------------------------------
-def _worker(url: str, settings, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+def _worker(url: str, settings, tmp_path: Path, name: str) -> Child:
+    """`daigou worker` as a child process, its output drained all along."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAIGOU_")}
     env.update(
         DAIGOU_DATABASE_URL=url,
@@ -346,9 +344,7 @@ def _worker(url: str, settings, tmp_path: Path, name: str) -> subprocess.Popen[b
         DAIGOU_DELIVERY_CONCURRENCY="50",
         DAIGOU_CALLBACK_TIMEOUT_SECONDS="5",
     )
-    return subprocess.Popen(
-        [str(BIN / "daigou"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    return Child([str(BIN / "daigou"), "worker"], env)
 
 
 def _first_arrivals(rx: Receiver) -> dict[str, list[int]]:
@@ -391,8 +387,7 @@ def test_two_worker_processes_share_the_outbox(db, db_url, settings, tmp_path, r
         assert _wait_delivered(db, 2000, 150) == 2000
     finally:
         for w in workers:
-            w.terminate()
-            w.wait(timeout=20)
+            w.stop(timeout=20)
     reqs = rx.requests
     ids_seen = [r.headers["webhook-id"] for r in reqs]
     assert len(set(ids_seen)) == 2000
@@ -424,14 +419,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing(db, db_url, settings, tmp_pa
     rx.delay = 0.3  # deliveries stay in flight long enough to be cut
     first = _worker(db_url, settings, tmp_path, "a")
     rx.wait_for(30, timeout=60)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    first.kill(timeout=10)
     second = _worker(db_url, settings, tmp_path, "b")
     try:
         assert _wait_delivered(db, 200, 150) == 200  # leases of the dead worker expire (10 s)
     finally:
-        second.terminate()
-        second.wait(timeout=20)
+        second.stop(timeout=20)
     order = _first_arrivals(rx)
     assert sum(len(v) for v in order.values()) == 200
     assert all(seqs == list(range(1, 11)) for seqs in order.values())

@@ -24,8 +24,8 @@ from daigou.orders1688.profile import PROFILE
 from daigou.platforms import register_platforms
 from daigou.purchasing import records
 from daigou.purchasing.models import PurchaseOrder
-from tests.conftest import make_settings
-from tests.integration.test_sandbox_seller import START_MS, A, T, new_market, one_order
+from tests.support.gateway import make_settings
+from tests.support.seller import START_MS, A, T, new_market, one_order
 
 DAY = 86_400
 MAKE = "ORDER_BUYER_VIEW_BUYER_MAKE"

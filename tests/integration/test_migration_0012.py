@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from daigou.db.migrate import downgrade, upgrade
-from tests.conftest import drop_pg_database
+from tests.support.postgres import drop_database as drop_pg_database
 
 
 @pytest.fixture

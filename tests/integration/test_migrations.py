@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from daigou.db.migrate import alembic_config, downgrade, upgrade
 from daigou.marketplace.sandbox.models import FTS_OBJECTS
 from daigou.models import import_all_models
-from tests.conftest import drop_pg_database
+from tests.support.postgres import drop_database as drop_pg_database
 
 METADATA = import_all_models()
 

@@ -7,46 +7,16 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 
 import httpx
 import pytest
 
-from tests.api.helpers import assert_ok
-from tests.api.test_orders1688_pay import BULK, fund, make_orders
-from tests.conftest import ADMIN_TOKEN, Api
-from tests.e2e.test_serve_and_cli import BIN, _env
-from tests.integration.test_pay_faults import check_books, settle_everything
-from tests.support.postgres import free_port
+from tests.support.api import assert_ok
+from tests.support.gateway import Api
+from tests.support.orders1688 import BULK, check_books, fund, make_orders, settle_everything
 from tests.support.reconcile import reconciler_of
-
-
-def _serve(db_url: str, settings, tmp_path, name: str) -> tuple[subprocess.Popen[str], str]:
-    env = _env(tmp_path / name, db_url)
-    env.update(DAIGOU_ADMIN_TOKEN=ADMIN_TOKEN, DAIGOU_SECRET_KEY=settings.resolved_secret_key)
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "daigou"), "serve", "--no-worker", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(
-        "serve did not become ready: " + (proc.stderr.read() if proc.stderr else "")
-    )
+from tests.support.serve import serve_in_background as _serve
+from tests.support.serve import wait_ready as _wait_ready
 
 
 @pytest.mark.postgres_only
@@ -94,8 +64,24 @@ def test_two_processes_bulk_pay_overlapping_orders_once(
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    reported_paid = [oid for per in answers for data in per for oid in data["successOrderIds"]]
+    # paid by this call (an order another call paid first is a success too, reasonCode
+    # ALREADY_PAID, and moves no money): each order is paid by one call only
+    reported_paid = [
+        r["key"]
+        for per in answers
+        for data in per
+        for r in data["results"]
+        if r["success"] and r["reasonCode"] != "ALREADY_PAID"
+    ]
     assert len(reported_paid) == len(set(reported_paid)), "an order was reported paid twice"
+    listed = {oid for per in answers for data in per for oid in data["successOrderIds"]}
+    assert listed == set(reported_paid) | {
+        r["key"]
+        for per in answers
+        for data in per
+        for r in data["results"]
+        if r["reasonCode"] == "ALREADY_PAID"
+    }
     pending = [
         r["key"] for per in answers for data in per for r in data["results"] if r["code"] == 50401
     ]

@@ -9,7 +9,7 @@ import json
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from daigou.marketplace import port as P
 from daigou.messages.models import OutboxMessage
@@ -17,75 +17,12 @@ from daigou.orders1688.profile import PROFILE
 from daigou.purchasing import payments
 from daigou.purchasing.buyer import Buyer
 from daigou.purchasing.models import PurchaseOrder as Order1688
-from daigou.reconcile.models import OPEN_STATES, MarketOperation
-from daigou.reconcile.service import Reconciler
-from daigou.wallet import service as wallet
-from daigou.wallet.models import Hold
-from tests.api.helpers import assert_ok
-from tests.api.test_orders1688_pay import BALANCE, bulk, fund, make_orders
+from tests.support.api import assert_ok
+from tests.support.orders1688 import bulk, check_books, fund, make_orders, settle_everything
 from tests.support.reconcile import reconciler_of
 
 FAULT = "/admin/sandbox/fault/inject"
 PAY_UNKNOWN = "PAY_RESULT_UNKNOWN"
-
-
-def settle_everything(api, db, reconciler: Reconciler) -> None:
-    """Clear the faults and let the reconciler run (moving the clock past each next check)
-    until no operation is open."""
-    assert_ok(api.admin("POST", "/admin/sandbox/fault/clear", {}))
-    for _ in range(20):
-        with db.reading() as conn:
-            open_ops = conn.execute(
-                select(func.count())
-                .select_from(MarketOperation)
-                .where(MarketOperation.state.in_(OPEN_STATES))
-            ).scalar_one()
-        if not open_ops:
-            return
-        assert_ok(api.admin("POST", "/admin/sandbox/clock/advance", {"seconds": 3600}))
-        with db.transaction() as s:  # a dead request's lease: as if it had expired
-            s.execute(
-                MarketOperation.__table__.update()
-                .where(MarketOperation.state.in_(OPEN_STATES))
-                .values(lease_until=0)
-            )
-        reconciler.run_once(limit=500)
-    pytest.fail("operations stayed open")
-
-
-def check_books(api, db, app, dev, topups: int) -> None:
-    market = app.state.marketplace
-    with db.transaction() as s:
-        rows = list(s.execute(select(Order1688)).scalars())
-        hold_rows = list(s.execute(select(Hold)).scalars())
-        assert wallet.unbalanced_entries(s) == []
-        types = list(
-            s.execute(
-                select(OutboxMessage.object_id, OutboxMessage.message_type).where(
-                    OutboxMessage.message_type == "ORDER_BUYER_VIEW_ORDER_PAY"
-                )
-            )
-        )
-    by_order: dict[str, list[Hold]] = {}
-    for h in hold_rows:
-        assert h.status in ("captured", "released"), "every hold is settled"
-        by_order.setdefault(h.order_id, []).append(h)
-    captured_total = 0
-    for row in rows:
-        captured = [h for h in by_order.get(row.order_id, []) if h.status == "captured"]
-        paid_at_market = market.order(P.Platform.ALIBABA, row.order_id).paid_ms is not None
-        assert row.pending_operation is None
-        if row.pay_state == "paid":
-            assert len(captured) == 1 and captured[0].captured == row.total_fen
-            assert paid_at_market
-            captured_total += captured[0].captured
-        else:
-            assert row.pay_state == "none" and captured == [] and not paid_at_market
-    pay_messages = [oid for oid, _ in types]
-    assert sorted(pay_messages) == sorted(r.order_id for r in rows if r.pay_state == "paid")
-    money = assert_ok(api.call(dev, "GET", BALANCE))
-    assert money["heldAmount"] == 0
-    assert money["availableAmount"] + captured_total == topups
 
 
 def batch_messages(db) -> dict[str, list[dict]]:

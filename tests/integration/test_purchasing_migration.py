@@ -20,7 +20,7 @@ from daigou.orders1688.views import order_view
 from daigou.platforms import register_platforms
 from daigou.purchasing.models import PayBatchItem, PurchaseOrder, PurchaseRequest
 from daigou.purchasing.records import order_out
-from tests.conftest import drop_pg_database
+from tests.support.postgres import drop_database as drop_pg_database
 
 BEFORE = "0010"  # the revision before the purchasing core
 register_platforms()

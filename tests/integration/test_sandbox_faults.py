@@ -11,7 +11,7 @@ import pytest
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_for
 from daigou.marketplace.sandbox import faults
-from tests.integration.test_sandbox_seller import (
+from tests.support.seller import (
     START_MS,
     A,
     T,

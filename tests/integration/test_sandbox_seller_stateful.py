@@ -34,7 +34,7 @@ from daigou.marketplace.sandbox.seller_models import (
     SandboxTimer,
     SandboxWrite,
 )
-from tests.integration.test_sandbox_seller import (
+from tests.support.seller import (
     ADDRESS,
     A,
     T,

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from daigou.core.wire import INT64_MAX, INT64_MIN
-from tests.api.helpers import assert_envelope, assert_error, assert_ok, field_names
-from tests.conftest import ADMIN_TOKEN
 from tests.support import signing
+from tests.support.api import assert_envelope, assert_error, assert_ok, field_names
+from tests.support.gateway import ADMIN_TOKEN
 
 BIG = [2**63, 2**64, -(2**63) - 1]
 

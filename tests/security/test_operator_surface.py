@@ -14,9 +14,11 @@ from daigou.admin.service import ensure_demo
 from daigou.config import Settings
 from daigou.db.migrate import upgrade
 from daigou.db.session import Database
-from tests.api.helpers import assert_ok
-from tests.api.test_cart1688 import ADD, DELETE, orderable
-from tests.conftest import SECRET_KEY
+from tests.support.api import assert_ok
+from tests.support.gateway import SECRET_KEY
+from tests.support.orders1688 import orderable
+
+ADD, DELETE = "/alibaba/cart/add", "/alibaba/cart/delete"
 
 
 def _mode(path: Path) -> int:

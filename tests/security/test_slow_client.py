@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 import daigou
-from tests.conftest import TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
+from tests.support.gateway import TEST_OFFERS_1688, TEST_OFFERS_TAOBAO, TEST_SHOPS
 from tests.support.postgres import free_port
 
 TIMEOUT_S = 1.0

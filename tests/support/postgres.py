@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -11,6 +12,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
 
 
 def _bindir() -> Path:
@@ -97,13 +100,44 @@ class PostgresServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer:
+def start_postgres(attempts: int = 3) -> PostgresServer:
+    """A fresh server in its own temporary directory (its socket there too) on a free port. Each
+    xdist worker starts its own; should another process take the port between `free_port` and
+    the server's bind, the next attempt takes another."""
     as_postgres = os.geteuid() == 0
-    root = Path(tempfile.mkdtemp(prefix="daigou-pg-"))
-    if as_postgres:
-        pw = pwd.getpwnam("postgres")
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-        root.chmod(0o700)
-    server = PostgresServer(root, free_port(), _bindir(), as_postgres)
-    server.start()
-    return server
+    bindir = _bindir()
+    for attempt in range(1, attempts + 1):
+        root = Path(tempfile.mkdtemp(prefix="daigou-pg-"))
+        if as_postgres:
+            pw = pwd.getpwnam("postgres")
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+            root.chmod(0o700)
+        server = PostgresServer(root, free_port(), bindir, as_postgres)
+        try:
+            server.start()
+            return server
+        except (subprocess.CalledProcessError, RuntimeError):
+            with contextlib.suppress(subprocess.CalledProcessError):
+                server.stop()  # removes its directory either way
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def create_database(server: PostgresServer, name: str, template: str | None = None) -> None:
+    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            suffix = f" TEMPLATE {template}" if template else ""
+            conn.execute(sa.text(f"CREATE DATABASE {name}{suffix}"))
+    finally:
+        engine.dispose()
+
+
+def drop_database(server: PostgresServer, name: str) -> None:
+    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        engine.dispose()

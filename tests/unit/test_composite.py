@@ -10,38 +10,9 @@ import pytest
 
 from daigou.marketplace import port as P
 from daigou.marketplace.composite import Composite, PlatformNotServed
+from tests.support.fakes import PORT_METHODS, Recording
 
 A, T = P.Platform.ALIBABA, P.Platform.TAOBAO
-PORT_METHODS = sorted(
-    name
-    for name, member in vars(P.Marketplace).items()
-    if callable(member) and not name.startswith("_")
-)
-
-
-class Recording:
-    """A fake adapter: implements every port method by recording the call."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def _record(self, method: str, *args: Any) -> str:
-        self.calls.append((method, args))
-        return f"{self.name}:{method}"
-
-
-for _method in PORT_METHODS:
-
-    def _make(method: str) -> Callable[..., str]:
-        def call(self: Recording, *args: Any) -> str:
-            return self._record(method, *args)
-
-        return call
-
-    setattr(Recording, _method, _make(_method))
-
-
 def draft(platform: P.Platform) -> P.OrderDraft:
     return P.OrderDraft(platform, "seller", (P.CargoLine("1", None, 1),), P.Address("n", "m"))
 

@@ -64,7 +64,7 @@ def _cursor(db: Database, autocommit: bool = False) -> Iterator[Any]:
     driver = conn.driver_connection if db.is_postgres and autocommit else None
     try:
         if driver is not None:
-            driver.autocommit = True  # type: ignore[attr-defined]
+            driver.autocommit = True
         cur = conn.cursor()
         try:
             yield cur
@@ -73,7 +73,7 @@ def _cursor(db: Database, autocommit: bool = False) -> Iterator[Any]:
     finally:
         try:
             if driver is not None:
-                driver.autocommit = False  # type: ignore[attr-defined]
+                driver.autocommit = False
         finally:
             conn.close()
 

@@ -7,9 +7,9 @@ SQLAlchemy's cache-key generation on every call. They work on a Session or a Con
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, FromClause, TableClause, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,21 +22,22 @@ def _dialect(executor: Session | Connection) -> str:
     return executor.dialect.name
 
 
-def _insert(dialect: str, table: Table) -> Any:
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+def _insert(dialect: str, table: FromClause) -> Any:
+    target = cast(TableClause, table)  # a model's __table__, typed as any FromClause
+    return postgresql.insert(target) if dialect == "postgresql" else sqlite.insert(target)
 
 
 def _params(values: dict[str, Any]) -> dict[str, Any]:
     return {"v_" + name: value for name, value in values.items()}
 
 
-def _bound_values(table: Table, names: tuple[str, ...]) -> Any:
+def _bound_values(table: FromClause, names: tuple[str, ...]) -> Any:
     return {name: bindparam("v_" + name, type_=table.c[name].type) for name in names}
 
 
 def insert_ignore_returning(
     executor: Session | Connection,
-    table: Table,
+    table: FromClause,
     values: dict[str, Any],
     keys: list[str],
     column: str,
@@ -48,7 +49,7 @@ def insert_ignore_returning(
     whether or not a row went in."""
     dialect = _dialect(executor)
     names = tuple(sorted(values))
-    cache_key = ("ignore", dialect, table.name, names, tuple(keys), column)
+    cache_key = ("ignore", dialect, table.description, names, tuple(keys), column)
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:
         stmt = (
@@ -62,7 +63,7 @@ def insert_ignore_returning(
 
 
 def insert_ignore(
-    executor: Session | Connection, table: Table, values: dict[str, Any], keys: list[str]
+    executor: Session | Connection, table: FromClause, values: dict[str, Any], keys: list[str]
 ) -> bool:
     """Insert a row unless one with the same `keys` exists. True when inserted."""
     return insert_ignore_returning(executor, table, values, keys, keys[0]) is not None
@@ -70,7 +71,7 @@ def insert_ignore(
 
 def increment(
     executor: Session | Connection,
-    table: Table,
+    table: FromClause,
     keys: dict[str, Any],
     column: str,
     by: int = 1,
@@ -78,7 +79,7 @@ def increment(
     """Create the row at `by` or add `by` to `column`; return the new value, atomically."""
     dialect = _dialect(executor)
     names = tuple(sorted(keys))
-    cache_key = ("increment", dialect, table.name, names, column)
+    cache_key = ("increment", dialect, table.description, names, column)
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:
         col = table.c[column]
@@ -98,7 +99,7 @@ def increment(
 
 def increment_many(
     executor: Session | Connection,
-    table: Table,
+    table: FromClause,
     rows: list[dict[str, Any]],
     column: str,
     by: int = 1,

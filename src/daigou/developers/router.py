@@ -12,7 +12,7 @@ from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.developers import service
 from daigou.developers.schemas import SubAccountIn, SubAccountOut, SubAccountPage, SubAccountQuery
-from daigou.http.routing import Ctx
+from daigou.http.routing import Ctx, signed_caller
 
 router = signed_router(tags=["sub-accounts"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -22,7 +22,9 @@ Signed = Annotated[Ctx, Depends(signed_ctx)]
     "/open/subaccount/addOrUpdate", data=SubAccountOut, summary="0.3 Create or change a sub-account"
 )
 async def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
-    return await ctx.run(lambda caller: service.save_sub_account(ctx.db, caller, body, wall_ms()))
+    return await ctx.run(
+        lambda caller: service.save_sub_account(ctx.db, signed_caller(caller), body, wall_ms())
+    )
 
 
 @router.get_(
@@ -31,5 +33,7 @@ async def add_or_update(body: SubAccountIn, ctx: Signed) -> Response:
 async def list_(q: Annotated[SubAccountQuery, Query()], ctx: Signed) -> Response:
     page = page_request(q.pageNo, q.pageSize, None)
     return await ctx.run(
-        lambda caller: service.sub_account_page(ctx.db, caller, q.status, q.userId, page)
+        lambda caller: service.sub_account_page(
+            ctx.db, signed_caller(caller), q.status, q.userId, page
+        )
     )

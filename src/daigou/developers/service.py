@@ -297,11 +297,12 @@ def update_key(
                 key.status = body.status
             action = "key.create"
         else:
-            key = s.execute(
+            found = s.execute(
                 select(ApiKey).where(ApiKey.access_key == body.accessKey)
             ).scalar_one_or_none()
-            if key is None:
+            if found is None:
                 raise NotFound("no such access key")
+            key = found
             if body.status == "enabled" and key.status != "enabled":
                 active = s.execute(
                     select(func.count())

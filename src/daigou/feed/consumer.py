@@ -40,13 +40,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock, wall_ms
+from daigou.db.leases import worker_id
 from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
 from daigou.feed.models import MarketFeed
 from daigou.http.logging import log
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_for
-from daigou.workers.leases import worker_id
 
 LEASE_MS = 30_000
 BATCH = 500

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from daigou.core.errors import ApiError
 from daigou.core.sealed import seal_bytes, unseal_bytes
-from daigou.db.session import Database
+from daigou.db.session import Database, rowcount
 from daigou.db.upsert import insert_ignore
 from daigou.http.models import AuditLog, IdempotencyRecord, Nonce, RateCounter
 
@@ -121,23 +121,25 @@ def claim_key(
         if not expired and row.locked_until > now_ms:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
         # An expired key, or a claim abandoned by a crashed request: take it over.
-        taken = s.execute(
-            update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.scope == scope,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.locked_until == row.locked_until,
-                IdempotencyRecord.state == row.state,
+        taken = rowcount(
+            s.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.scope == scope,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.locked_until == row.locked_until,
+                    IdempotencyRecord.state == row.state,
+                )
+                .values(
+                    fingerprint=fingerprint,
+                    state="in_progress",
+                    created_at=now_ms,
+                    locked_until=token,
+                    status_code=None,
+                    response_body=None,
+                )
             )
-            .values(
-                fingerprint=fingerprint,
-                state="in_progress",
-                created_at=now_ms,
-                locked_until=token,
-                status_code=None,
-                response_body=None,
-            )
-        ).rowcount
+        )
         if not taken:
             raise ApiError(40903, "a request with this Idempotency-Key is still in progress")
         return Claim(db, scope, key, token, seal_key)
@@ -157,16 +159,18 @@ def replay_key(nonce: str, timestamp: str, *, with_timestamp: bool) -> str:
 # --- pruning --------------------------------------------------------------------------------
 def prune(session: Session, now_ms: int, idempotency_ttl_ms: int) -> dict[str, int]:
     """Delete expired nonces, idempotency keys and old rate counters."""
-    nonces = session.execute(delete(Nonce).where(Nonce.expires_at < now_ms)).rowcount
-    keys = session.execute(
-        delete(IdempotencyRecord).where(
-            IdempotencyRecord.created_at < now_ms - idempotency_ttl_ms,
-            IdempotencyRecord.locked_until < now_ms,
+    nonces = rowcount(session.execute(delete(Nonce).where(Nonce.expires_at < now_ms)))
+    keys = rowcount(
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < now_ms - idempotency_ttl_ms,
+                IdempotencyRecord.locked_until < now_ms,
+            )
         )
-    ).rowcount
-    counters = session.execute(
-        delete(RateCounter).where(RateCounter.window < now_ms // 60_000 - 5)
-    ).rowcount
+    )
+    counters = rowcount(
+        session.execute(delete(RateCounter).where(RateCounter.window < now_ms // 60_000 - 5))
+    )
     return {"nonces": nonces, "idempotencyKeys": keys, "rateCounters": counters}
 
 

@@ -13,7 +13,7 @@ import hmac
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from fastapi import APIRouter, Request
@@ -66,6 +66,12 @@ class Caller:
     main_user_id: str | None = None  # the main account's userId (user_id is None for it)
 
 
+def signed_caller(caller: Caller | None) -> Caller:
+    """The caller of a signed route, which always has one once authenticated."""
+    assert caller is not None, "a signed route runs with its caller"
+    return caller
+
+
 def develop_id_of(caller: Caller | None) -> str | None:
     """The caller's developId (None on unsigned routes)."""
     return caller.develop_id if caller is not None else None
@@ -91,7 +97,7 @@ class Ctx:
 
     @property
     def marketplace(self) -> Marketplace:
-        return self.request.app.state.marketplace  # type: ignore[no-any-return]
+        return cast(Marketplace, self.request.app.state.marketplace)
 
     @property
     def sandbox(self) -> SandboxControls | None:

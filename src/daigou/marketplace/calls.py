@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import structlog
 from sqlalchemy import (
     BigInteger,
     Index,
@@ -42,8 +43,9 @@ from daigou.core.errors import validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.base import Base, BigIntPK
 from daigou.db.session import Database
-from daigou.http.logging import log
 from daigou.marketplace import port as P
+
+log = structlog.get_logger("daigou")  # the gateway's logger (configured by daigou.http.logging)
 
 SNIPPET_CHARS = 256
 KEY_CHARS = 128
@@ -230,11 +232,13 @@ class CallRecorder:
             return len(taken)
 
     def _run(self) -> None:
-        idle = 0
+        idle = failures = 0
         while True:
-            self._wake.wait(self.flush_seconds)
+            # after failed writes (the database is away) wait longer, up to 30 s, not 0.2 s
+            self._wake.wait(min(30.0, self.flush_seconds * 2**failures))
             self._wake.clear()
             written = self.flush()
+            failures = min(failures + 1, 8) if self.pending() and not written else 0
             idle = 0 if written else idle + 1
             with self._lock:
                 if self._closed or (idle >= IDLE_FLUSHES and not self._buffer):

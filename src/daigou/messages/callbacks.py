@@ -398,7 +398,7 @@ def _callback_page(s: Session, conditions: list[Any], page: PageRequest) -> Page
             select(func.count()).select_from(CallbackConfig).where(*conditions)
         ).scalar_one()
         query = query.offset(page.offset)
-    rows = s.execute(query.limit(page.page_size + 1)).all()
+    rows = s.execute(query.limit(page.page_size + 1)).tuples().all()
     more = len(rows) > page.page_size
     rows = rows[: page.page_size]
     items = [

@@ -41,11 +41,11 @@ from sqlalchemy.orm import Session
 
 from daigou.config import Settings
 from daigou.core.clock import Clock, wall_ms
-from daigou.db.session import Database
+from daigou.db.leases import LeasedTable, worker_id
+from daigou.db.session import Database, rowcount
 from daigou.messages import sender, signing
 from daigou.messages.models import CallbackConfig, DeliveryAttempt, OutboxMessage
 from daigou.messages.url_policy import CallbackPolicy
-from daigou.workers.leases import LeasedTable, worker_id
 
 log = logging.getLogger("daigou.delivery")
 
@@ -334,7 +334,7 @@ def prune(session: Session, cutoff_ms: int) -> int:
     old = select(OutboxMessage.seq).where(OutboxMessage.created_at < cutoff_ms)
     session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.message_seq.in_(old)))
     result = session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < cutoff_ms))
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def _client(settings: Settings) -> aiohttp.ClientSession:

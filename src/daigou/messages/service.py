@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, case, column, exists, func, insert, or_, select, table
+from sqlalchemy import Integer, String, and_, case, column, exists, func, insert, or_, select, table
 from sqlalchemy.orm import Session, aliased
 
 from daigou.core import ids
@@ -172,7 +172,7 @@ def record_each(
 # --- reading messages (ENDPOINTS 0.5, 0.6) ----------------------------------------------------
 DAY_MS = 86_400_000
 # a developer's identity, read without importing the developers domain (import-linter contract)
-DEVELOPER = table("developer", column("id"), column("develop_id"))
+DEVELOPER = table("developer", column("id", Integer), column("develop_id", String))
 _EARLIER = aliased(OutboxMessage)
 # an earlier message of the same key still to be delivered holds this one back (the delivery
 # engine's rule: pending with a scheduled attempt; an unwanted type has none and holds nothing)
@@ -496,7 +496,7 @@ def develop_ids(session: Session, pks: Iterable[int]) -> dict[int, str]:
     rows = session.execute(
         select(DEVELOPER.c.id, DEVELOPER.c.develop_id).where(DEVELOPER.c.id.in_(wanted))
     )
-    return {int(pk): str(name) for pk, name in rows}
+    return {int(r.id): str(r.develop_id) for r in rows}
 
 
 def _last_errors(session: Session, seqs: list[int]) -> dict[int, str | None]:

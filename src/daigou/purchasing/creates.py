@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from daigou.core.clock import Clock
@@ -137,13 +137,12 @@ def _record(
                 )
             rows.append(row)
         if claim.out_order_id:
-            t = PurchaseRequest.__table__
             s.execute(
-                t.update()
+                update(PurchaseRequest)
                 .where(
-                    t.c.developer_id == buyer.developer_id,
-                    t.c.platform == profile.platform.value,
-                    t.c.out_order_id == claim.out_order_id,
+                    PurchaseRequest.developer_id == buyer.developer_id,
+                    PurchaseRequest.platform == profile.platform.value,
+                    PurchaseRequest.out_order_id == claim.out_order_id,
                 )
                 .values(
                     state="done",
@@ -155,6 +154,7 @@ def _record(
                     ),
                     modified_at=now_ms,
                 )
+                .execution_options(synchronize_session=False)
             )
         s.flush()
         for row in rows:

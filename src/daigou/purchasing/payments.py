@@ -423,18 +423,21 @@ def batches_settled(
     wallet account locked, so batches are never counted down twice."""
     if not settled:
         return
-    b, t = PayBatch.__table__, PayBatchItem.__table__
-    waiting = s.execute(
-        select(t.c.batch_id, t.c.order_id)
-        .join(b, b.c.batch_id == t.c.batch_id)
-        .where(
-            t.c.order_id.in_(list(settled)),
-            t.c.status == PENDING_STATUS,
-            b.c.platform == profile.platform.value,
-            b.c.developer_id == developer_id,
-            b.c.finished_at.is_(None),
+    b, t = PayBatch, PayBatchItem
+    waiting = [
+        (str(batch_id), str(order_id))
+        for batch_id, order_id in s.execute(
+            select(t.batch_id, t.order_id)
+            .join(b, b.batch_id == t.batch_id)
+            .where(
+                t.order_id.in_(list(settled)),
+                t.status == PENDING_STATUS,
+                b.platform == profile.platform.value,
+                b.developer_id == developer_id,
+                b.finished_at.is_(None),
+            )
         )
-    ).all()
+    ]
     if not waiting:
         return
     done: dict[str, int] = {}
@@ -445,11 +448,12 @@ def batches_settled(
     s.execute(
         update(t)
         .where(
-            t.c.batch_id.in_(sorted(done)),
-            t.c.order_id.in_(orders),
-            t.c.status == PENDING_STATUS,
+            t.batch_id.in_(sorted(done)),
+            t.order_id.in_(orders),
+            t.status == PENDING_STATUS,
         )
-        .values(status=case({o: settled[o] for o in orders}, value=t.c.order_id))
+        .values(status=case({o: settled[o] for o in orders}, value=t.order_id))
+        .execution_options(synchronize_session=False)
     )
     for batch_id in sorted(done):
         batch = s.execute(

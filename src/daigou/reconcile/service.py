@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from daigou.core.clock import Clock, wall_ms
 from daigou.core.errors import NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
+from daigou.db.leases import LeasedTable, worker_id
 from daigou.db.session import Database
 from daigou.developers.service import develop_ids
 from daigou.http.logging import log
@@ -47,7 +48,6 @@ from daigou.reconcile.models import (
     UNKNOWN,
     MarketOperation,
 )
-from daigou.workers.leases import LeasedTable, worker_id
 
 LEASE = LeasedTable("market_operation", "operation_id", alias="t")
 LEASE_MS = 120_000

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from daigou.core import ids
 from daigou.core.errors import InsufficientBalance
 from daigou.core.money import DEFAULT_CURRENCY
+from daigou.db.session import rowcount
 from daigou.messages import service as messages
 from daigou.wallet.models import LedgerEntry, Posting, WalletAccount
 from daigou.wallet.schemas import Balance, LedgerEntryOut
@@ -197,17 +198,19 @@ def post(
         insert(Posting),
         [p for e, m in zip(entries, new, strict=True) for p in _postings(developer_id, e.seq, m)],
     )
-    moved = session.execute(
-        update(WalletAccount)
+    moved = rowcount(
+        session.execute(
+            update(WalletAccount)
         .where(
             WalletAccount.developer_id == developer_id,
             WalletAccount.currency == currency,
             WalletAccount.available == start_available,
             WalletAccount.held == start_held,
         )
-        .values(available=available, held=held, modified_at=now_ms)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+            .values(available=available, held=held, modified_at=now_ms)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if moved != 1:
         # the lock makes this impossible; should a path ever write without it, refuse rather
         # than book running balances the account did not go through

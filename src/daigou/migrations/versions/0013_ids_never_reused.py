@@ -57,9 +57,10 @@ def upgrade() -> None:
         sa.column("enabled", sa.Boolean),
         sa.column("disabled_reason", sa.String),
     )
-    for developer_id, url in conn.execute(
+    for developer_id, found in conn.execute(
         sa.select(configs.c.developer_id, configs.c.url).where(configs.c.url.contains("@"))
     ):
+        url = str(found)
         if "@" in urlsplit(url).netloc:
             conn.execute(
                 configs.update()
@@ -69,9 +70,10 @@ def upgrade() -> None:
     attempts = sa.table(
         "delivery_attempt", sa.column("id", sa.Integer), sa.column("url", sa.String)
     )
-    for attempt_id, url in conn.execute(
+    for attempt_id, found in conn.execute(
         sa.select(attempts.c.id, attempts.c.url).where(attempts.c.url.contains("@"))
     ):
+        url = str(found)
         if "@" in urlsplit(url).netloc:
             conn.execute(
                 attempts.update()

@@ -1,4 +1,5 @@
-"""Assertions and low-level signed requests shared by the API tests."""
+"""Assertions and low-level signed requests shared by the API tests (the envelope, errors, raw
+signed sends, plain logs while a test provokes internal errors)."""
 
 from __future__ import annotations
 
