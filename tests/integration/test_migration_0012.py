@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,24 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 from daigou.db.migrate import downgrade, upgrade
-from tests.support.postgres import drop_database as drop_pg_database
+from tests.support.databases import empty_database
 
 
 @pytest.fixture
 def empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'daigou.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = "m_" + secrets.token_hex(6)
-    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    try:
-        yield server.url(name)
-    finally:
-        drop_pg_database(server, name)
+    """A database with nothing in it (not a copy of the migrated template)."""
+    with empty_database(backend, request, tmp_path) as url:
+        yield url
 
 
 def _insert_developer(conn: sa.Connection, develop_id: str) -> int:

@@ -3,7 +3,6 @@ down to base, up again; and the migrated schema is exactly what the models decla
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from alembic.script import ScriptDirectory
 from daigou.db.migrate import alembic_config, downgrade, upgrade
 from daigou.marketplace.sandbox.models import FTS_OBJECTS
 from daigou.models import import_all_models
-from tests.support.postgres import drop_database as drop_pg_database
+from tests.support.databases import empty_database
 
 METADATA = import_all_models()
 
@@ -24,19 +23,8 @@ METADATA = import_all_models()
 @pytest.fixture
 def empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with nothing in it (not a copy of the migrated template)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'daigou.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = "m_" + secrets.token_hex(6)
-    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))  # from template1: empty
-    engine.dispose()
-    try:
-        yield server.url(name)
-    finally:
-        drop_pg_database(server, name)
+    with empty_database(backend, request, tmp_path) as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -5,7 +5,6 @@ key and bulk-pay batch come along, and a downgrade gives the old rows back."""
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from daigou.orders1688.views import order_view
 from daigou.platforms import register_platforms
 from daigou.purchasing.models import PayBatchItem, PurchaseOrder, PurchaseRequest
 from daigou.purchasing.records import order_out
-from tests.support.postgres import drop_database as drop_pg_database
+from tests.support.databases import empty_database
 
 BEFORE = "0010"  # the revision before the purchasing core
 register_platforms()
@@ -28,19 +27,9 @@ register_platforms()
 
 @pytest.fixture
 def empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'daigou.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = "p_" + secrets.token_hex(6)
-    engine = sa.create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    try:
-        yield server.url(name)
-    finally:
-        drop_pg_database(server, name)
+    """A database with nothing in it (not a copy of the migrated template)."""
+    with empty_database(backend, request, tmp_path) as url:
+        yield url
 
 
 def a_market_order(order_id: str, *, address: bool, parcels: bool) -> P.MarketOrder:

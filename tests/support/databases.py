@@ -41,3 +41,20 @@ def fresh_database(backend: str, request: pytest.FixtureRequest, directory: Path
         yield server.url(name)
     finally:
         postgres.drop_database(server, name)
+
+
+@contextmanager
+def empty_database(backend: str, request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it (not a copy of the migrated template), for the
+    migration tests: a SQLite file in `directory`, or a database of this worker's PostgreSQL
+    server made from template1, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'daigou.sqlite3'}"
+        return
+    server: postgres.PostgresServer = request.getfixturevalue("pg_server")
+    name = "m_" + secrets.token_hex(6)
+    postgres.create_database(server, name)
+    try:
+        yield server.url(name)
+    finally:
+        postgres.drop_database(server, name)
