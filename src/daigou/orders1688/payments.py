@@ -10,6 +10,7 @@ from daigou.core.errors import ApiError
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.orders1688.profile import PROFILE
+from daigou.purchasing import pay_answers
 from daigou.purchasing import payments as core
 from daigou.purchasing.buyer import Buyer
 
@@ -28,8 +29,8 @@ def pay_orders(
     return core.pay_orders(db, market, clock, PROFILE, buyer, order_ids, batch=batch)
 
 
-bulk_answer = core.bulk_answer
-wants_english = core.wants_english
+bulk_answer = pay_answers.bulk_answer
+wants_english = pay_answers.wants_english
 
 
 def pay_url_answer(items: list[core.Item]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from daigou.core.clock import Clock, wall_ms
 from daigou.core.errors import ApiError, Conflict, NotFound
@@ -37,8 +38,8 @@ def own(db: Database, profile: Profile, buyer: Buyer, order_id: str) -> Purchase
     return row
 
 
-def _lock(s: object, profile: Profile, order_id: str) -> PurchaseOrder:
-    row = records.lock(s, profile.platform.value, order_id)  # type: ignore[arg-type]
+def _lock(s: Session, profile: Profile, order_id: str) -> PurchaseOrder:
+    row = records.lock(s, profile.platform.value, order_id)
     assert row is not None, order_id
     return row
 
