@@ -224,8 +224,14 @@ class CallRecorder:
                     for start in range(0, len(taken), 500):
                         rows = [a.row() for a in taken[start : start + 500]]
                         conn.execute(insert(MarketCall).values(rows))
-            except Exception:
-                log.exception("market call log: write failed", rows=len(taken))
+            except Exception as exc:
+                # one line, no traceback: while the database is away this repeats (backing off)
+                first_line = (str(exc).splitlines() or [""])[0][:300]
+                log.error(
+                    "market call log: write failed; kept to retry",
+                    rows=len(taken),
+                    error=f"{type(exc).__name__}: {first_line}",
+                )
                 with self._lock:
                     self._buffer.extendleft(reversed(taken))
                 return 0
