@@ -8,6 +8,7 @@ a numeric string is refused).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictInt, StringConstraints
@@ -40,3 +41,15 @@ def _id_as_string(value: Any) -> Any:
 DecimalId = Annotated[
     str, BeforeValidator(_id_as_string), StringConstraints(pattern=r"^[0-9]{1,19}$")
 ]
+
+
+def json_text(value: Any) -> Any:
+    """JSON<T>: a JSON string is decoded first; anything else is taken as T itself."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError("not valid JSON") from exc
+    return value

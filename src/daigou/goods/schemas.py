@@ -7,7 +7,6 @@ of 1.2, ``sort`` of the 1688 searches) take T itself or a JSON string encoding i
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,7 +20,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from daigou.core.wire import INT64_MAX, PageNo, PageSize
+from daigou.core.wire import INT64_MAX, PageNo, PageSize, json_text
 
 MAX_ID_DIGITS = 20
 MAX_FEN = 2**53
@@ -68,18 +67,6 @@ Int64IdIn = Annotated[
 Fen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
 
 
-def _json_text(value: Any) -> Any:
-    """JSON<T>: a JSON string is decoded first; anything else is taken as T itself."""
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise ValueError("not valid JSON") from exc
-    return value
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
@@ -106,7 +93,7 @@ class BatchItem(Strict):
 
 
 class BatchCheck(Languages):
-    params: Annotated[list[BatchItem], BeforeValidator(_json_text)] = Field(
+    params: Annotated[list[BatchItem], BeforeValidator(json_text)] = Field(
         description=f"1 to {BATCH_CHECK_MAX} x {{itemId, skuIds[]}} (or a JSON string of it); "
         "empty skuIds = all SKUs; over the limit answers 40003"
     )
@@ -163,7 +150,7 @@ class SearchFields(Languages):
     beginPage: int | None = Field(default=None, ge=1, le=MAX_PAGE_NO)
     pageSize: PageSize | None = None
     filter: str | None = Field(default=None, max_length=500, description="passed through")
-    sort: Annotated[dict[str, str] | None, BeforeValidator(_json_text)] = Field(
+    sort: Annotated[dict[str, str] | None, BeforeValidator(json_text)] = Field(
         default=None,
         description='JSON<obj>: {"price":"asc"|"desc"} or {"monthSold":"desc"}; absent = relevance',
     )

@@ -1,0 +1,165 @@
+"""Request shapes of Taobao purchasing: S4 Receiver, the OrderLine of ``orderLineList``, and
+the requests of 2.1-2.11 that carry more than an id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+from daigou.core.wire import INT64_MAX, DecimalId, json_text
+from daigou.goods.schemas import MAX_FEN
+from daigou.marketplace import port as P
+
+MAX_LINES = 50  # per purchase order (2.1, 2.2, 4.5, 4.6)
+MAX_QUANTITY = 100_000
+MP_PREFIX = "2048"  # mpId / mpSkuId: PandaPon's distribution ids, paired 1:1 with ours
+ITEM_DIGITS, SKU_DIGITS = 12, 14  # the sandbox's item and SKU ids (mpId 16, mpSkuId 18 digits)
+
+OrderFen = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description="fen (integer minor units)")]
+
+
+def _quantity(value: Any) -> Any:
+    """``quantity`` is an int or a digit string (PandaPon sends either)."""
+    if isinstance(value, str) and value.strip().isdigit() and value.isascii():
+        return int(value.strip())
+    return value
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Receiver(RequestBody):
+    """S4: the consignee (Taobao ``receiver`` / ``orderAddress``)."""
+
+    name: str = Field(min_length=1, max_length=50)
+    mobile_phone: str | None = Field(
+        default=None,
+        min_length=5,
+        max_length=20,
+        pattern=r"^[0-9+ -]+$",
+        validation_alias=AliasChoices("mobile_phone", "mobilePhone"),
+    )
+    phone: str | None = Field(default=None, min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$")
+    zip: str | None = Field(default=None, max_length=10, pattern=r"^[0-9A-Za-z -]*$")
+    country: str | None = Field(default=None, max_length=50)
+    state: str | None = Field(default=None, max_length=50)
+    city: str | None = Field(default=None, max_length=50)
+    district: str | None = Field(default=None, max_length=50)
+    address: str = Field(min_length=1, max_length=200)
+    addressId: StrictInt | None = Field(default=None, ge=1, le=INT64_MAX)
+
+    @model_validator(mode="after")
+    def _a_number(self) -> Receiver:
+        if not self.mobile_phone and not self.phone:
+            raise ValueError("give mobile_phone or phone")
+        return self
+
+    def to_port(self) -> P.Address:
+        return P.Address(
+            full_name=self.name,
+            mobile=self.mobile_phone or "",
+            phone=self.phone or "",
+            post_code=self.zip or "",
+            province=self.state or "",
+            city=self.city or "",
+            area=self.district or "",
+            address=self.address,
+        )
+
+    def wire(self) -> dict[str, Any]:
+        """As the TaobaoOrder view shows it."""
+        return {
+            "name": self.name,
+            "mobile_phone": self.mobile_phone,
+            "phone": self.phone,
+            "zip": self.zip,
+            "country": self.country,
+            "state": self.state,
+            "city": self.city,
+            "district": self.district,
+            "address": self.address,
+            "addressId": self.addressId,
+        }
+
+
+class OrderLine(RequestBody):
+    """One line of ``orderLineList``. ``itemId`` may be the 16-digit mpId PandaPon pairs with
+    it; ``skuId`` likewise ``mpSkuId``."""
+
+    itemId: DecimalId | None = None
+    skuId: DecimalId | None = None
+    mpId: DecimalId | None = None
+    mpSkuId: DecimalId | None = None
+    orderLineNo: str = Field(min_length=1, max_length=64)
+    quantity: Annotated[StrictInt, BeforeValidator(_quantity)] = Field(ge=1, le=MAX_QUANTITY)
+    price: OrderFen | None = Field(default=None, description="the unit price you expect (fen)")
+    currency: str | None = Field(default=None, pattern="^CNY$")
+
+    @model_validator(mode="after")
+    def _an_item(self) -> OrderLine:
+        if not self.itemId and not self.mpId:
+            raise ValueError("give itemId (or mpId)")
+        return self
+
+    @property
+    def item_id(self) -> str:
+        return self.itemId or unpaired(self.mpId or "", ITEM_DIGITS)
+
+    @property
+    def sku_id(self) -> str | None:
+        if self.skuId:
+            return self.skuId
+        return unpaired(self.mpSkuId, SKU_DIGITS) if self.mpSkuId else None
+
+
+def unpaired(value: str, digits: int) -> str:
+    """Our id from PandaPon's paired mpId / mpSkuId (any other id is ours already)."""
+    if len(value) == len(MP_PREFIX) + digits and value.startswith(MP_PREFIX):
+        return value[len(MP_PREFIX) :]
+    return value
+
+
+def mp_of(value: str | None) -> str | None:
+    return None if value is None else MP_PREFIX + value
+
+
+Lines = Annotated[list[OrderLine], BeforeValidator(json_text)]
+ReceiverIn = Annotated[Receiver, BeforeValidator(json_text)]
+
+
+def distinct_line_numbers(lines: list[OrderLine]) -> list[OrderLine]:
+    seen: set[str] = set()
+    for i, line in enumerate(lines):
+        if line.orderLineNo in seen:
+            raise ValueError(f"orderLineList[{i}].orderLineNo repeats {line.orderLineNo!r}")
+        seen.add(line.orderLineNo)
+    return lines
+
+
+class RenderRequest(RequestBody):
+    """2.1"""
+
+    receiver: ReceiverIn
+    orderLineList: Lines = Field(min_length=1, max_length=MAX_LINES)
+
+    _distinct = field_validator("orderLineList")(distinct_line_numbers)
+
+
+class CreateRequest(RenderRequest):
+    """2.2"""
+
+    purchaseAmount: OrderFen
+    orderSource: str | None = Field(default=None, max_length=32)
+    sellerOrderNumber: str | None = Field(default=None, min_length=1, max_length=64)
+    remark: str | None = Field(default=None, max_length=200)
