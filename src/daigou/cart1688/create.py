@@ -14,12 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import delete
 
 from daigou.cart1688.models import Cart1688Line
-from daigou.cart1688.preview import lines_of
-from daigou.cart1688.schemas import LineId, Strict
-from daigou.cart1688.service import Owner
+from daigou.carts import service as carts
+from daigou.carts.schemas import LineId, Strict
 from daigou.db.session import Database
 from daigou.developers.schemas import USER_ID_PATTERN
 from daigou.marketplace import port as P
@@ -57,8 +55,8 @@ def create_from_cart(
 ) -> dict[str, Any]:
     """8.6 for ``buyer`` (the body's userId applied): 40401 for an id that is not a line of
     the buyer's cart (as 8.5), 40003 over 6.4's limits, else one result per store."""
-    owner = Owner(buyer.developer_id, buyer.develop_id, buyer.user_id or "")
-    lines = lines_of(db, owner, body.cartIds)
+    owner = carts.owner_of(buyer)
+    lines = carts.lines_of(db, Cart1688Line, owner, body.cartIds)
     request = batch_create.BatchCreateRequest(
         flow=body.flow,
         message=body.message,
@@ -83,13 +81,5 @@ def create_from_cart(
     for result in data["results"]:
         result["cartIds"] = [lines[i].id for i in result["lineIndexes"]]
         ordered += _ordered(result, lines)
-    if ordered:
-        with db.transaction() as s:
-            s.execute(
-                delete(Cart1688Line).where(
-                    Cart1688Line.id.in_(ordered),
-                    Cart1688Line.developer_id == owner.developer_id,
-                    Cart1688Line.user_id == owner.user_id,
-                )
-            )
+    carts.remove_lines(db, Cart1688Line, owner, ordered)
     return data

@@ -10,15 +10,9 @@ from starlette.responses import Response
 from daigou.cart1688 import create as cart_create
 from daigou.cart1688 import preview as cart_preview
 from daigou.cart1688 import service
-from daigou.cart1688.schemas import (
-    CartAdd,
-    CartAdded,
-    CartDelete,
-    CartDeleteOut,
-    CartEdit,
-    CartListQuery,
-    CartPage,
-)
+from daigou.cart1688.schemas import CartAdd, CartEdit, CartPage
+from daigou.carts.schemas import CartAdded, CartDelete, CartDeleteOut, CartListQuery
+from daigou.carts.service import owner_of
 from daigou.core.pagination import page_request
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
@@ -39,7 +33,7 @@ MARKET = [50201, 50401]
 async def add(body: CartAdd, ctx: Signed) -> Response:
     return await ctx.run(
         lambda caller: service.add(
-            ctx.db, ctx.marketplace, service.owner_of(caller), body, ctx.clock.now_ms()
+            ctx.db, ctx.marketplace, owner_of(caller), body, ctx.clock.now_ms()
         )
     )
 
@@ -53,7 +47,7 @@ async def add(body: CartAdd, ctx: Signed) -> Response:
 async def list_cart(q: Annotated[CartListQuery, Query()], ctx: Signed) -> Response:
     page = page_request(q.pageNo, q.pageSize, None)
     return await ctx.run(
-        lambda caller: service.list_cart(ctx.db, ctx.marketplace, service.owner_of(caller), page)
+        lambda caller: service.list_cart(ctx.db, ctx.marketplace, owner_of(caller), page)
     )
 
 
@@ -64,9 +58,7 @@ async def list_cart(q: Annotated[CartListQuery, Query()], ctx: Signed) -> Respon
     summary="8.3 Remove 1688 cart lines",
 )
 async def delete(body: CartDelete, ctx: Signed) -> Response:
-    return await ctx.run(
-        lambda caller: service.delete_lines(ctx.db, service.owner_of(caller), body)
-    )
+    return await ctx.run(lambda caller: service.delete_lines(ctx.db, owner_of(caller), body))
 
 
 @router.post_(
@@ -78,7 +70,7 @@ async def delete(body: CartDelete, ctx: Signed) -> Response:
 async def edit_quantity(body: CartEdit, ctx: Signed) -> Response:
     return await ctx.run(
         lambda caller: service.edit_quantity(
-            ctx.db, ctx.marketplace, service.owner_of(caller), body, ctx.clock.now_ms()
+            ctx.db, ctx.marketplace, owner_of(caller), body, ctx.clock.now_ms()
         )
     )
 
@@ -91,9 +83,7 @@ async def edit_quantity(body: CartEdit, ctx: Signed) -> Response:
 )
 async def preview_order(body: cart_preview.CartPreview, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda caller: cart_preview.preview_cart(
-            ctx.db, ctx.marketplace, service.owner_of(caller), body
-        )
+        lambda caller: cart_preview.preview_cart(ctx.db, ctx.marketplace, owner_of(caller), body)
     )
 
 

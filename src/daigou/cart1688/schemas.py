@@ -1,21 +1,17 @@
-"""Wire shapes of the 1688 cart (ENDPOINTS 8.1-8.4)."""
+"""Wire shapes of the 1688 cart (ENDPOINTS 8.1-8.4); those both carts share are in
+daigou.carts.schemas."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
-from daigou.core.wire import PageNo, PageSize, StrictInt64
+from daigou.carts.schemas import LineId, Strict
 from daigou.goods.schemas import IdIn
 
 MAX_QUANTITY = 1_000_000  # what one order line may carry (orders1688 Cargo)
-LineId = StrictInt64
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
 class CartAdd(Strict):
@@ -26,16 +22,6 @@ class CartAdd(Strict):
     quantity: Quantity = Field(description="added to the line of the same SKU")
     productNo: str | None = Field(default=None, max_length=64, description="your label")
     container: str | None = Field(default=None, max_length=64, description="your label")
-
-
-class CartAdded(BaseModel):
-    id: int
-    quantity: int
-
-
-class CartListQuery(Strict):
-    pageNo: PageNo | None = None
-    pageSize: PageSize | None = None
 
 
 class CartProperty(BaseModel):
@@ -76,22 +62,6 @@ class CartPage(BaseModel):
     enableList: list[CartStore]
     disableList: list[CartStore]
     nextCursor: str | None = None
-
-
-class CartDelete(Strict):
-    ids: list[LineId] = Field(description="1 to 100 cart line ids")
-
-
-class CartDeleteResult(BaseModel):
-    index: int
-    key: int
-    success: bool
-    code: int
-    msg: str
-
-
-class CartDeleteOut(BaseModel):
-    results: list[CartDeleteResult]
 
 
 class CartEdit(Strict):

@@ -8,48 +8,33 @@ marketplace answers) and inside ``acting_for(develop_id)`` (daigou.marketplace.c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from daigou.cart1688.models import Cart1688Line
 from daigou.cart1688.schemas import (
     MAX_QUANTITY,
     CartAdd,
-    CartAdded,
-    CartDelete,
-    CartDeleteOut,
-    CartDeleteResult,
     CartEdit,
     CartItem,
     CartPage,
     CartProperty,
     CartStore,
 )
-from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
+from daigou.carts import service as carts
+from daigou.carts.schemas import CartAdded, CartDelete, CartDeleteOut
+from daigou.carts.service import Owner, mine
+from daigou.core.errors import ApiError, NotFound, validation_error
 from daigou.core.pagination import PageRequest
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_for
 
-MAX_LINES = 200  # per cart (ENDPOINTS 8, ours)
-DELETE_MAX = 100
+MAX_LINES = carts.MAX_LINES  # per cart (ENDPOINTS 8, ours)
 LANGUAGE = "en"
 T = Cart1688Line.__table__
-
-
-@dataclass(frozen=True)
-class Owner:
-    developer_id: int
-    develop_id: str
-    user_id: str  # '' = the main account
-
-
-def owner_of(caller: Any) -> Owner:
-    return Owner(caller.developer_id, caller.develop_id, caller.user_id or "")
 
 
 def _stock_error(msg: str) -> ApiError:
@@ -87,20 +72,16 @@ def _check_stock(offer: P.Offer, sku: P.Sku | None, quantity: int) -> None:
         )
 
 
-def _mine(owner: Owner) -> Any:
-    return (T.c.developer_id == owner.developer_id) & (T.c.user_id == owner.user_id)
+def _labels(body: CartAdd | CartEdit) -> Callable[[Cart1688Line], None]:
+    """Copies the request's labels (those it gives) onto a line."""
 
+    def touch(line: Cart1688Line) -> None:
+        if body.productNo is not None:
+            line.product_no = body.productNo
+        if body.container is not None:
+            line.container = body.container
 
-def missing_line(s: Session, owner: Owner, line_id: int) -> ApiError:
-    """Why a line id is not the caller's: 40302 when it is another cart of the same developer
-    (its main account's or a sub-account's: each account keeps its own cart), else 40401
-    (another developer's line is never revealed)."""
-    found = s.execute(
-        select(T.c.id).where(T.c.developer_id == owner.developer_id, T.c.id == line_id)
-    ).first()
-    if found is not None:
-        return ApiError(40302, f"cart line {line_id} belongs to another account's cart")
-    return NotFound(f"no cart line {line_id}")
+    return touch
 
 
 # --- 8.1 add ---------------------------------------------------------------------------------
@@ -110,64 +91,25 @@ def add(db: Database, market: P.Marketplace, owner: Owner, body: CartAdd, now_ms
     offer = _fetch(market, owner, body.offerId)
     sku = _orderable_sku(offer, body.specId or None)
     spec_id = sku.spec_id if sku is not None else ""
-    for attempt in (1, 2):
-        try:
-            return _add_line(db, owner, offer, sku, spec_id, body, now_ms)
-        except IntegrityError:  # a concurrent add inserted the same line first: add to it
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _add_line(
-    db: Database,
-    owner: Owner,
-    offer: P.Offer,
-    sku: P.Sku | None,
-    spec_id: str,
-    body: CartAdd,
-    now_ms: int,
-) -> CartAdded:
-    with db.transaction() as s:
-        line = s.scalars(
-            select(Cart1688Line).where(
-                _mine(owner), T.c.offer_id == offer.offer_id, T.c.spec_id == spec_id
-            )
-        ).first()
-        if line is not None:
-            quantity = line.quantity + body.quantity
-            if quantity > MAX_QUANTITY:
-                raise validation_error(
-                    "quantity", f"a cart line holds at most {MAX_QUANTITY} (it has {line.quantity})"
-                )
-            _check_stock(offer, sku, quantity)
-            line.quantity = quantity
-            line.updated_at = now_ms
-            if body.productNo is not None:
-                line.product_no = body.productNo
-            if body.container is not None:
-                line.container = body.container
-            s.flush()
-            return CartAdded(id=line.id, quantity=quantity)
-        _check_stock(offer, sku, body.quantity)
-        count = s.scalar(select(func.count()).select_from(T).where(_mine(owner))) or 0
-        if count >= MAX_LINES:
-            raise Conflict(f"cart full: at most {MAX_LINES} lines")
-        line = Cart1688Line(
-            developer_id=owner.developer_id,
-            user_id=owner.user_id,
+    return carts.add_line(
+        db,
+        Cart1688Line,
+        owner,
+        {"offer_id": offer.offer_id, "spec_id": spec_id},
+        body.quantity,
+        now_ms,
+        max_quantity=MAX_QUANTITY,
+        max_lines=MAX_LINES,
+        check=lambda total: _check_stock(offer, sku, total),
+        build=lambda: Cart1688Line(
             offer_id=offer.offer_id,
             spec_id=spec_id,
             seller_open_id=offer.seller.seller_open_id,
-            quantity=body.quantity,
             product_no=body.productNo,
             container=body.container,
-            created_at=now_ms,
-            updated_at=now_ms,
-        )
-        s.add(line)
-        s.flush()
-        return CartAdded(id=line.id, quantity=line.quantity)
+        ),
+        touch=_labels(body),
+    )
 
 
 # --- 8.2 list --------------------------------------------------------------------------------
@@ -228,7 +170,9 @@ def list_cart(db: Database, market: P.Marketplace, owner: Owner, page: PageReque
     """Stores ordered by their newest line, lines newest first; paging counts stores."""
     with db.reading() as conn:
         lines = conn.execute(
-            select(T).where(_mine(owner)).order_by(T.c.updated_at.desc(), T.c.id.desc())
+            select(T)
+            .where(mine(Cart1688Line, owner))
+            .order_by(T.c.updated_at.desc(), T.c.id.desc())
         ).all()
     stores: dict[str, list[Any]] = {}
     for line in lines:
@@ -274,28 +218,7 @@ def list_cart(db: Database, market: P.Marketplace, owner: Owner, page: PageReque
 
 
 def delete_lines(db: Database, owner: Owner, body: CartDelete) -> CartDeleteOut:
-    if not body.ids:
-        raise validation_error("ids", "give 1 to 100 cart line ids")
-    if len(body.ids) > DELETE_MAX:
-        raise ApiError(40003, f"ids: at most {DELETE_MAX} cart lines per call")
-    results = []
-    with db.transaction() as s:
-        for index, line_id in enumerate(body.ids):
-            gone = s.execute(delete(T).where(_mine(owner), T.c.id == line_id)).rowcount
-            if gone:
-                results.append(
-                    CartDeleteResult(
-                        index=index, key=line_id, success=True, code=200, msg="success"
-                    )
-                )
-            else:
-                why = missing_line(s, owner, line_id)
-                results.append(
-                    CartDeleteResult(
-                        index=index, key=line_id, success=False, code=why.code, msg=why.msg
-                    )
-                )
-    return CartDeleteOut(results=results)
+    return carts.delete_lines(db, Cart1688Line, owner, body)
 
 
 # --- 8.4 edit-quantity -----------------------------------------------------------------------
@@ -304,10 +227,7 @@ def delete_lines(db: Database, owner: Owner, body: CartDelete) -> CartDeleteOut:
 def edit_quantity(
     db: Database, market: P.Marketplace, owner: Owner, body: CartEdit, now_ms: int
 ) -> bool:
-    with db.transaction() as s:
-        line = s.execute(select(T).where(_mine(owner), T.c.id == body.id)).first()
-        if line is None:
-            raise missing_line(s, owner, body.id)
+    (line,) = carts.lines_of(db, Cart1688Line, owner, [body.id])
     try:
         offer = _fetch(market, owner, line.offer_id)
     except P.MarketplaceNotFound as exc:
@@ -319,14 +239,11 @@ def edit_quantity(
             raise
         raise _stock_error(f"SKU {line.spec_id} of offer {line.offer_id} is gone") from exc
     _check_stock(offer, sku, body.quantity)
-    with db.transaction() as s:
-        row = s.get(Cart1688Line, body.id)
-        if row is None or row.developer_id != owner.developer_id or row.user_id != owner.user_id:
-            raise missing_line(s, owner, body.id)
+    touch = _labels(body)
+
+    def apply(row: Cart1688Line) -> None:
         row.quantity = body.quantity
-        row.updated_at = now_ms
-        if body.productNo is not None:
-            row.product_no = body.productNo
-        if body.container is not None:
-            row.container = body.container
+        touch(row)
+
+    carts.update_line(db, Cart1688Line, owner, body.id, now_ms, apply)
     return True
