@@ -152,6 +152,7 @@ def create_app(
         app.include_router(router)
 
     from daigou.cart1688.router import router as cart1688_router
+    from daigou.carttaobao.router import router as carttaobao_router
     from daigou.messages.admin_router import router as messages_admin_router
     from daigou.messages.router import router as messages_router
     from daigou.orders1688.pay_router import router as pay1688_router
@@ -162,6 +163,7 @@ def create_app(
     for router in (
         sandbox_router,
         cart1688_router,
+        carttaobao_router,
         orders1688_router,
         pay1688_router,
         reconcile_router,

@@ -10,6 +10,7 @@ from daigou.db.base import Base
 def import_all_models() -> MetaData:
     """Import every module that declares tables; return the complete metadata."""
     import daigou.cart1688.models  # noqa: F401
+    import daigou.carttaobao.models  # noqa: F401
     import daigou.developers.models  # noqa: F401
     import daigou.feed.models  # noqa: F401
     import daigou.http.models  # noqa: F401

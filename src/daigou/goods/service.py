@@ -179,19 +179,24 @@ def _status(on_sale: bool) -> str:
     return "active" if on_sale else "inactive"
 
 
+def taobao_properties(sku: P.Sku, original: bool = False) -> list[S.TaobaoProperty]:
+    """A Taobao SKU's properties (translated unless ``original``), with stable ids."""
+    return [
+        S.TaobaoProperty(
+            propId=_stable_id(a.name.original),
+            propName=a.name.original if original else (_translated(a.name) or ""),
+            valueId=_stable_id(a.name.original, a.value.original),
+            valueName=a.value.original if original else (_translated(a.value) or ""),
+        )
+        for a in sku.attributes
+    ]
+
+
 def _taobao_skus(offer: P.Offer, original: bool) -> list[S.TaobaoSku]:
     main = offer.images[0] if offer.images else ""
     out = []
     for sku in offer.skus:
-        properties = [
-            S.TaobaoProperty(
-                propId=_stable_id(a.name.original),
-                propName=a.name.original if original else (_translated(a.name) or ""),
-                valueId=_stable_id(a.name.original, a.value.original),
-                valueName=a.value.original if original else (_translated(a.value) or ""),
-            )
-            for a in sku.attributes
-        ]
+        properties = taobao_properties(sku, original)
         out.append(
             S.TaobaoSku(
                 skuId=sku.sku_id,
