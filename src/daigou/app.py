@@ -157,6 +157,9 @@ def create_app(
     from daigou.messages.router import router as messages_router
     from daigou.orders1688.pay_router import router as pay1688_router
     from daigou.orders1688.router import router as orders1688_router
+    from daigou.orderstaobao.router import admin as taobao_admin_router
+    from daigou.orderstaobao.router import public as taobao_public_router
+    from daigou.orderstaobao.router import router as taobao_router
     from daigou.reconcile.router import router as reconcile_router
     from daigou.sandbox.router import router as sandbox_router
 
@@ -166,6 +169,9 @@ def create_app(
         carttaobao_router,
         orders1688_router,
         pay1688_router,
+        taobao_router,
+        taobao_public_router,
+        taobao_admin_router,
         reconcile_router,
         messages_router,
         messages_admin_router,

@@ -36,12 +36,11 @@ def order_records(platform: Platform) -> RecordFunctions:
     )
 
 
-# What each platform's push feed applies pushes to. Taobao has no order records yet: its feed
-# reads its stream and moves its cursor, applying nothing (the gateway makes no Taobao orders
-# yet, so no push of its stream is about an order the gateway records).
+# What each platform's push feed applies pushes to: the purchasing core's records of its orders
+# (a Taobao shop order's change moves its purchase order through the Taobao profile's report).
 ORDER_RECORDS: Mapping[Platform, OrderRecords | None] = {
     Platform.ALIBABA: order_records(Platform.ALIBABA),
-    Platform.TAOBAO: None,
+    Platform.TAOBAO: order_records(Platform.TAOBAO),
 }
 
 
@@ -76,7 +75,15 @@ class Gateway:
             jobs.append(PeriodicJob(f"market-feed:{platform.value}", every, feed.run_once))
         # marketplace writes whose outcome is unknown (CONTRACT section 8)
         jobs.append(PeriodicJob("reconcile", every, self.reconciler.run_once))
+        # Taobao purchase orders shipped long enough ago are received (ENDPOINTS 2.11)
+        jobs.append(PeriodicJob("taobao-auto-confirm", 60.0, self.auto_confirm))
         return jobs
+
+    def auto_confirm(self) -> int:
+        from daigou.orderstaobao.actions import auto_confirm
+
+        days = self.settings.taobao_auto_confirm_days
+        return auto_confirm(self.db, self.marketplaces, self.clock, days)
 
     def worker(self, *, deliver: bool = True) -> WorkerRunner:
         return WorkerRunner(self.db, self.settings, self.clock, jobs=self.jobs(), deliver=deliver)

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     sandbox_logistics_step_seconds: int = Field(default=21_600, ge=1)
     sandbox_deliver_after_seconds: int = Field(default=172_800, ge=1)
     sandbox_auto_confirm_seconds: int = Field(default=864_000, ge=1)
+    # a shipped Taobao purchase order is received this many days after shipment (ENDPOINTS 2.11)
+    taobao_auto_confirm_days: int = Field(default=10, ge=1, le=90)
     sandbox_settle_after_seconds: int = Field(default=86_400, ge=0)
     sandbox_refund_policy: str = Field(
         default="agree",

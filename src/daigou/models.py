@@ -19,6 +19,7 @@ def import_all_models() -> MetaData:
     import daigou.marketplace.sandbox.models  # noqa: F401
     import daigou.marketplace.sandbox.seller_models  # noqa: F401
     import daigou.messages.models  # noqa: F401
+    import daigou.orderstaobao.models  # noqa: F401
     import daigou.purchasing.models  # noqa: F401
     import daigou.reconcile.models  # noqa: F401
     import daigou.wallet.models  # noqa: F401

@@ -11,9 +11,13 @@ from daigou.reconcile.service import Settlers
 
 def register_platforms(settlers: Settlers | None = None) -> Settlers:
     from daigou.orders1688.profile import PROFILE as PROFILE_1688
+    from daigou.orderstaobao.profile import PROFILE as PROFILE_TAOBAO
+    from daigou.orderstaobao.settlers import reconcile_create as taobao_create
 
     settlers = settlers or Settlers()
-    for profile in (PROFILE_1688,):
+    for profile in (PROFILE_1688, PROFILE_TAOBAO):
         profiles.register(profile)
-        core_settlers.register(settlers, profile)
+    core_settlers.register(settlers, PROFILE_1688)
+    # a Taobao shop's create that was never made leaves its purchase order
+    core_settlers.register(settlers, PROFILE_TAOBAO, create=taobao_create)
     return settlers

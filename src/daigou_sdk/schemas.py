@@ -128,10 +128,6 @@ class BatchItem(TypedDict):
     skuIds: NotRequired[list[int | str]]
 
 
-class BulkPayRequest(TypedDict):
-    orderIds: list[str]
-
-
 class CallOut(TypedDict):
     callId: int
     developId: str | None
@@ -189,13 +185,6 @@ class CancelOut(TypedDict):
     orderId: str
     status: str
     success: bool
-
-
-class CancelRequest(TypedDict):
-    cancelReason: str
-    orderId: str
-    remark: NotRequired[str | None]
-    webSite: NotRequired[Literal["1688", "alibaba"]]
 
 
 class Cargo(TypedDict):
@@ -287,19 +276,16 @@ class CategoryOut(TypedDict):
     translatedName: str | None
 
 
+class ChatOut(TypedDict):
+    bizId: str
+    expiresAt: int
+    sellerOpenId: NotRequired[str | None]
+    sourceType: str
+
+
 class ClockAdvance(TypedDict):
     seconds: NotRequired[int | None]
     to: NotRequired[int | None]
-
-
-class CreateRequest(TypedDict):
-    addressParam: AddressParam
-    cargoParamList: list[Cargo]
-    flow: Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
-    message: NotRequired[str | None]
-    outOrderId: NotRequired[str | None]
-    shopPromotionId: NotRequired[str | None]
-    tradeType: NotRequired[str | None]
 
 
 class CreatedOrder(TypedDict):
@@ -398,6 +384,14 @@ class EnvelopeCategoryOut(TypedDict):
     requestId: str
 
 
+class EnvelopeChatOut(TypedDict):
+    code: int
+    data: ChatOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeDeliveriesOut(TypedDict):
     code: int
     data: DeliveriesOut
@@ -425,6 +419,14 @@ class EnvelopeUnionCallbackConfigOutNoneType(TypedDict):
 class EnvelopeBool(TypedDict):
     code: int
     data: bool
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeStr(TypedDict):
+    code: int
+    data: str
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -597,6 +599,14 @@ class LedgerEntryOut(TypedDict):
     userId: str | None
 
 
+class LineErrorOut(TypedDict):
+    code: int
+    errorCode: NotRequired[str | None]
+    index: NotRequired[int | None]
+    msg: str
+    orderLineNo: NotRequired[str | None]
+
+
 class LinePrice(TypedDict):
     lineId: str
     price: int
@@ -705,6 +715,21 @@ class OrderCreated(TypedDict):
     totalSuccessAmount: int
 
 
+class OrderIdBody(TypedDict):
+    orderId: str
+
+
+class OrderLine(TypedDict):
+    currency: NotRequired[str | None]
+    itemId: NotRequired[str | None]
+    mpId: NotRequired[str | None]
+    mpSkuId: NotRequired[str | None]
+    orderLineNo: str
+    price: NotRequired[int | None]
+    quantity: int
+    skuId: NotRequired[str | None]
+
+
 class OrderShip(TypedDict):
     lineIds: NotRequired[list[str] | None]
     logisticsBillNo: NotRequired[str | None]
@@ -712,6 +737,11 @@ class OrderShip(TypedDict):
     orderId: str
     platform: Literal[0, 1]
     stage: NotRequired[Literal["shipped", "delivered"]]
+
+
+class PackageStepOut(TypedDict):
+    desc: str
+    time: int
 
 
 class PageOutAdminCallbackOut(TypedDict):
@@ -768,6 +798,11 @@ class PageOutMessageOut(TypedDict):
     totalRecords: int | None
 
 
+class PageParams(TypedDict):
+    bizId: str
+    sourceType: str
+
+
 class PageRequestBody(TypedDict):
     createEndTime: NotRequired[int | None]
     createStartTime: NotRequired[int | None]
@@ -786,6 +821,14 @@ class PayFailOrder(TypedDict):
     errorCode: NotRequired[str | int | None]
     errorReason: NotRequired[str | None]
     orderId: str
+
+
+class PayOut(TypedDict):
+    availableAmount: int
+    orderId: str
+    paidAmount: int
+    payMethod: str
+    status: int
 
 
 class PayResultItem(TypedDict):
@@ -915,6 +958,32 @@ class ReceiveRequest(TypedDict):
     orderId: str
 
 
+class Receiver(TypedDict):
+    address: str
+    addressId: NotRequired[int | None]
+    city: NotRequired[str | None]
+    country: NotRequired[str | None]
+    district: NotRequired[str | None]
+    mobile_phone: NotRequired[str | None]
+    name: str
+    phone: NotRequired[str | None]
+    state: NotRequired[str | None]
+    zip: NotRequired[str | None]
+
+
+class ReceiverOut(TypedDict):
+    address: str
+    addressId: NotRequired[int | None]
+    city: NotRequired[str | None]
+    country: NotRequired[str | None]
+    district: NotRequired[str | None]
+    mobile_phone: NotRequired[str | None]
+    name: str
+    phone: NotRequired[str | None]
+    state: NotRequired[str | None]
+    zip: NotRequired[str | None]
+
+
 class RecommendQuery(TypedDict):
     beginPage: NotRequired[int | None]
     categoryId: NotRequired[int | str | None]
@@ -972,6 +1041,40 @@ class RelatedQuery(TypedDict):
     offerId: int | str
     pageNo: NotRequired[int | None]
     pageSize: NotRequired[int | None]
+
+
+class RenderLineOut(TypedDict):
+    available: bool
+    code: int
+    index: int
+    itemId: str
+    key: str
+    msg: str
+    orderLineNo: str
+    picUrl: NotRequired[str | None]
+    postFee: int
+    price: NotRequired[int | None]
+    productAmount: int
+    quantity: int
+    reasonCode: NotRequired[str | None]
+    shopName: NotRequired[str | None]
+    skuId: NotRequired[str | None]
+    success: bool
+    title: NotRequired[str | None]
+
+
+class RenderOut(TypedDict):
+    currency: str
+    discount: int
+    lines: list[RenderLineOut]
+    postFee: int
+    productAmount: int
+    purchaseAmount: int
+
+
+class RenderRequest(TypedDict):
+    orderLineList: list[OrderLine]
+    receiver: Receiver
 
 
 class RotateIn(TypedDict):
@@ -1063,6 +1166,25 @@ class SubAccountPage(TypedDict):
     totalRecords: int | None
 
 
+class SubOrderOut(TypedDict):
+    itemId: str
+    logisticCompanyName: NotRequired[str | None]
+    logisticNumber: NotRequired[str | None]
+    mpId: NotRequired[str | None]
+    mpSkuId: NotRequired[str | None]
+    orderLineNo: str
+    picUrl: NotRequired[str | None]
+    price: NotRequired[int | None]
+    productAmount: int
+    quantity: int
+    refundId: NotRequired[str | None]
+    refundStatus: int
+    salesOrderId: NotRequired[str | None]
+    skuId: NotRequired[str | None]
+    subOrderId: str | None
+    title: NotRequired[str | None]
+
+
 class TaobaoProperty(TypedDict):
     propId: str
     propName: str
@@ -1143,6 +1265,38 @@ class UnitInfo(TypedDict):
     unit: str
 
 
+class UpdateWarehouse(TypedDict):
+    orderId: str
+    receiver: NotRequired[Receiver | None]
+    remark: NotRequired[str | None]
+    warehouseCode: NotRequired[str | None]
+
+
+class VoucherOut(TypedDict):
+    amount: int
+    rejectReason: NotRequired[str | None]
+    reviewStatus: str
+    reviewTime: NotRequired[int | None]
+    transferAccountImgs: list[str]
+    transferAccountRemark: NotRequired[str | None]
+    voucherId: str
+
+
+class VoucherReview(TypedDict):
+    decision: str
+    reason: NotRequired[str | None]
+    receivedAmount: NotRequired[int | None]
+    reviewer: NotRequired[str | None]
+    voucherId: str
+
+
+class VoucherUpload(TypedDict):
+    amount: int
+    orderId: str
+    transferAccountImgs: list[str] | str
+    transferAccountRemark: NotRequired[str | None]
+
+
 class WalletAdjust(TypedDict):
     amount: int
     currency: NotRequired[str]
@@ -1161,6 +1315,45 @@ class WangwangDecrypt(TypedDict):
     offerId: NotRequired[int | str | None]
     openUid: NotRequired[str | None]
     sellerOpenId: NotRequired[str | None]
+
+
+class DaigouOrders1688ActionsCancelRequest(TypedDict):
+    cancelReason: str
+    orderId: str
+    remark: NotRequired[str | None]
+    webSite: NotRequired[Literal["1688", "alibaba"]]
+
+
+class DaigouOrders1688CreateCreateRequest(TypedDict):
+    addressParam: AddressParam
+    cargoParamList: list[Cargo]
+    flow: Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
+    message: NotRequired[str | None]
+    outOrderId: NotRequired[str | None]
+    shopPromotionId: NotRequired[str | None]
+    tradeType: NotRequired[str | None]
+
+
+class DaigouOrders1688PayRouterBulkPayRequest(TypedDict):
+    orderIds: list[str]
+
+
+class DaigouOrderstaobaoSchemasBulkPayRequest(TypedDict):
+    orderIds: list[str]
+
+
+class DaigouOrderstaobaoSchemasCancelRequest(TypedDict):
+    cancelReason: NotRequired[str | None]
+    orderId: str
+
+
+class DaigouOrderstaobaoSchemasCreateRequest(TypedDict):
+    orderLineList: list[OrderLine]
+    orderSource: NotRequired[str | None]
+    purchaseAmount: int
+    receiver: Receiver
+    remark: NotRequired[str | None]
+    sellerOrderNumber: NotRequired[str | None]
 
 
 class BatchCheck(TypedDict):
@@ -1210,6 +1403,13 @@ class CartStore(TypedDict):
     cartItemInfos: list[CartItem]
     sellerNickName: str | None
     sellerOpenId: str
+
+
+class ChatLinkRequest(TypedDict):
+    bizId: NotRequired[str | None]
+    pageName: NotRequired[str | None]
+    pageParamMap: NotRequired[PageParams | None]
+    sourceType: NotRequired[str | None]
 
 
 class ClockAdvanced(TypedDict):
@@ -1382,6 +1582,14 @@ class EnvelopePageOutMessageOut(TypedDict):
     requestId: str
 
 
+class EnvelopePayOut(TypedDict):
+    code: int
+    data: PayOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopePayUrlOut(TypedDict):
     code: int
     data: PayUrlOut
@@ -1401,6 +1609,14 @@ class EnvelopeReceiveOut(TypedDict):
 class EnvelopeReconcileRunOut(TypedDict):
     code: int
     data: ReconcileRunOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRenderOut(TypedDict):
+    code: int
+    data: RenderOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -1509,6 +1725,17 @@ class OrderPage1688(TypedDict):
     pageSize: int
     totalPage: int | None
     totalRecords: int | None
+
+
+class PackageOut(TypedDict):
+    deliveredTime: NotRequired[int | None]
+    logisticCompanyCode: str
+    logisticCompanyName: str
+    logisticNumber: str
+    salesOrderId: str
+    shipTime: int
+    steps: list[PackageStepOut]
+    subOrderIds: list[str]
 
 
 class PageOutDeveloperOut(TypedDict):
@@ -1621,6 +1848,78 @@ class TaobaoMarketOrder(TypedDict):
     subOrders: list[TaobaoSubOrder]
 
 
+class TaobaoOrderCreated(TypedDict):
+    closeReason: NotRequired[str | None]
+    closeTime: NotRequired[int | None]
+    createTime: int
+    currency: str
+    errors: list[LineErrorOut]
+    finishTime: NotRequired[int | None]
+    modifyTime: NotRequired[int | None]
+    orderId: str
+    orderSource: NotRequired[str | None]
+    paidAmount: int
+    payMethod: NotRequired[str | None]
+    payTime: NotRequired[int | None]
+    pendingOperation: NotRequired[str | None]
+    postFee: int
+    productAmount: int
+    purchaseAmount: int
+    receiver: ReceiverOut
+    remark: NotRequired[str | None]
+    replayed: bool
+    salesOrderId: str | None
+    salesOrderIds: list[str]
+    sellerOrderNumber: NotRequired[str | None]
+    sequence: int
+    shipTime: NotRequired[int | None]
+    status: int
+    subOrders: list[SubOrderOut]
+    userId: NotRequired[str | None]
+    voucher: NotRequired[VoucherOut | None]
+    warehouseCode: NotRequired[str | None]
+
+
+class TaobaoOrderOut(TypedDict):
+    closeReason: NotRequired[str | None]
+    closeTime: NotRequired[int | None]
+    createTime: int
+    currency: str
+    errors: list[LineErrorOut]
+    finishTime: NotRequired[int | None]
+    modifyTime: NotRequired[int | None]
+    orderId: str
+    orderSource: NotRequired[str | None]
+    paidAmount: int
+    payMethod: NotRequired[str | None]
+    payTime: NotRequired[int | None]
+    pendingOperation: NotRequired[str | None]
+    postFee: int
+    productAmount: int
+    purchaseAmount: int
+    receiver: ReceiverOut
+    remark: NotRequired[str | None]
+    salesOrderId: str | None
+    salesOrderIds: list[str]
+    sellerOrderNumber: NotRequired[str | None]
+    sequence: int
+    shipTime: NotRequired[int | None]
+    status: int
+    subOrders: list[SubOrderOut]
+    userId: NotRequired[str | None]
+    voucher: NotRequired[VoucherOut | None]
+    warehouseCode: NotRequired[str | None]
+
+
+class TaobaoOrderPage(TypedDict):
+    currentPage: int | None
+    data: list[TaobaoOrderOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
 class TaobaoSourceItem(TypedDict):
     beginAmount: int
     categoryId: str
@@ -1650,6 +1949,40 @@ class TraceOut(TypedDict):
     logisticsTrace: list[TraceParcel]
     orderId: str
     status: str
+
+
+class VoucherItemOut(TypedDict):
+    amount: int
+    createTime: int
+    currency: str
+    developId: str
+    ledgerEntryId: NotRequired[str | None]
+    order: NotRequired[TaobaoOrderOut | None]
+    orderId: str
+    receivedAmount: NotRequired[int | None]
+    rejectReason: NotRequired[str | None]
+    reviewStatus: str
+    reviewTime: NotRequired[int | None]
+    reviewer: NotRequired[str | None]
+    transferAccountImgs: list[str]
+    transferAccountRemark: NotRequired[str | None]
+    userId: NotRequired[str | None]
+    voucherId: str
+
+
+class VoucherPage(TypedDict):
+    currentPage: int | None
+    data: list[VoucherItemOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class VoucherReviewOut(TypedDict):
+    order: TaobaoOrderOut
+    reviewStatus: str
+    voucherId: str
 
 
 class BatchCheckOut(TypedDict):
@@ -1787,6 +2120,30 @@ class EnvelopeTaobaoItem(TypedDict):
     requestId: str
 
 
+class EnvelopeTaobaoOrderCreated(TypedDict):
+    code: int
+    data: TaobaoOrderCreated
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoOrderOut(TypedDict):
+    code: int
+    data: TaobaoOrderOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoOrderPage(TypedDict):
+    code: int
+    data: TaobaoOrderPage
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeTaobaoSourceItem(TypedDict):
     code: int
     data: TaobaoSourceItem
@@ -1801,6 +2158,28 @@ class EnvelopeTraceOut(TypedDict):
     developId: NotRequired[str | None]
     msg: str
     requestId: str
+
+
+class EnvelopeVoucherPage(TypedDict):
+    code: int
+    data: VoucherPage
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeVoucherReviewOut(TypedDict):
+    code: int
+    data: VoucherReviewOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class LogisticsOut(TypedDict):
+    orderId: str
+    packages: list[PackageOut]
+    status: int
 
 
 class MarketOrder1688(TypedDict):
@@ -1894,6 +2273,14 @@ class EnvelopeBatchCreateOut(TypedDict):
 class EnvelopeCartCreateOut(TypedDict):
     code: int
     data: CartCreateOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeLogisticsOut(TypedDict):
+    code: int
+    data: LogisticsOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -9,13 +9,14 @@ from fastapi import Depends, Query
 from pydantic import Field
 from starlette.responses import Response
 
-from daigou.core.errors import ApiError, validation_error
+from daigou.core.errors import validation_error
 from daigou.core.wire import DecimalId
 from daigou.deps import signed_ctx, signed_router
 from daigou.http.routing import Ctx
 from daigou.orders1688 import payments
 from daigou.orders1688 import schemas as S
 from daigou.orders1688 import wire as W
+from daigou.purchasing.pay_answers import checked_ids
 
 router = signed_router(tags=["1688 orders"])
 Signed = Annotated[Ctx, Depends(signed_ctx)]
@@ -33,18 +34,6 @@ class PayUrlQuery(S.RequestBody):
 
 class PayUrlBody(S.RequestBody):
     orderIds: list[DecimalId] = Field(min_length=1)
-
-
-def checked_ids(ids: list[str], field: str) -> list[str]:
-    """Distinct ids, at most 100 (40003 over the limit, 40001 for a repeat)."""
-    if len(ids) > payments.MAX_ORDERS:
-        raise ApiError(40003, f"at most {payments.MAX_ORDERS} orders per call")
-    seen: set[str] = set()
-    for i, oid in enumerate(ids):
-        if oid in seen:
-            raise validation_error(f"{field}[{i}]", "an order may appear once per call")
-        seen.add(oid)
-    return ids
 
 
 def _split(raw: str) -> list[str]:

@@ -43,7 +43,7 @@ class Receiver(RequestBody):
     """S4: the consignee (Taobao ``receiver`` / ``orderAddress``)."""
 
     name: str = Field(min_length=1, max_length=50)
-    mobile_phone: str | None = Field(
+    mobile_phone: str | None = Field(  # type: ignore[pydantic-alias]
         default=None,
         min_length=5,
         max_length=20,
@@ -163,3 +163,152 @@ class CreateRequest(RenderRequest):
     orderSource: str | None = Field(default=None, max_length=32)
     sellerOrderNumber: str | None = Field(default=None, min_length=1, max_length=64)
     remark: str | None = Field(default=None, max_length=200)
+
+
+# --- 2.3-2.11 ---------------------------------------------------------------------------------
+STATUSES = ("12", "0", "1", "2", "3", "5", "10", "11", "20", "4", "9")
+Ms = Annotated[int, Field(ge=0, le=INT64_MAX)]
+
+
+class PageQuery(RequestBody):
+    """2.3"""
+
+    status: str | None = Field(default=None, max_length=64, description="a code or a comma list")
+    sellerOrderNumber: str | None = Field(default=None, min_length=1, max_length=64)
+    salesOrderId: DecimalId | None = None
+    orderSource: str | None = Field(default=None, min_length=1, max_length=32)
+    createStartTime: Ms | None = None
+    createEndTime: Ms | None = None
+    modifyStartTime: Ms | None = None
+    modifyEndTime: Ms | None = None
+    pageNo: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    pageSize: Annotated[int, Field(ge=1, le=100)] | None = None
+    cursor: str | None = Field(default=None, max_length=200)
+
+    @field_validator("status")
+    @classmethod
+    def _statuses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for part in value.split(","):
+            if part.strip() not in STATUSES:
+                raise ValueError(f"{part.strip()!r} is not a Taobao order status ({STATUSES})")
+        return value
+
+    def status_list(self) -> list[str] | None:
+        return [p.strip() for p in self.status.split(",")] if self.status else None
+
+
+class DetailQuery(RequestBody):
+    """2.4"""
+
+    orderId: DecimalId | None = None
+    sellerOrderNumber: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> DetailQuery:
+        if (self.orderId is None) == (self.sellerOrderNumber is None):
+            raise ValueError("give exactly one of orderId and sellerOrderNumber")
+        return self
+
+
+class OrderIdBody(RequestBody):
+    """2.5, 2.11"""
+
+    orderId: DecimalId
+
+
+class OrderIdQuery(RequestBody):
+    """2.10"""
+
+    orderId: DecimalId
+
+
+class BulkPayRequest(RequestBody):
+    """2.5b"""
+
+    orderIds: list[DecimalId] = Field(min_length=1)
+
+
+class VoucherUpload(RequestBody):
+    """2.6"""
+
+    orderId: DecimalId
+    transferAccountImgs: list[str] | str = Field(
+        description="JSON<str[]> or a comma list: 1-5 https image URLs"
+    )
+    amount: OrderFen
+    transferAccountRemark: str | None = Field(default=None, max_length=200)
+
+
+class CancelRequest(RequestBody):
+    """2.7"""
+
+    orderId: DecimalId
+    cancelReason: str | None = Field(default=None, max_length=200)
+
+
+class UpdateWarehouse(RequestBody):
+    """2.8"""
+
+    orderId: DecimalId
+    warehouseCode: str | None = Field(default=None, min_length=1, max_length=32)
+    receiver: ReceiverIn | None = None
+    remark: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> UpdateWarehouse:
+        if (self.warehouseCode is None) == (self.receiver is None):
+            raise ValueError("give exactly one of warehouseCode and receiver")
+        return self
+
+
+class PageParams(RequestBody):
+    sourceType: str = Field(pattern="^(item|order)$")
+    bizId: DecimalId
+
+
+class ChatLinkRequest(RequestBody):
+    """2.9: ``sourceType`` + ``bizId``, or PandaPon's ``pageName`` + ``pageParamMap``."""
+
+    sourceType: str | None = Field(default=None, pattern="^(item|order)$")
+    bizId: DecimalId | None = None
+    pageName: str | None = Field(default=None, max_length=64)
+    pageParamMap: Annotated[PageParams, BeforeValidator(json_text)] | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> ChatLinkRequest:
+        if self.pageParamMap is not None:
+            return self
+        if self.sourceType is None or self.bizId is None:
+            raise ValueError("give sourceType and bizId (or pageName and pageParamMap)")
+        return self
+
+    def target(self) -> tuple[str, str]:
+        if self.sourceType is not None and self.bizId is not None:
+            return self.sourceType, self.bizId
+        assert self.pageParamMap is not None
+        return self.pageParamMap.sourceType, self.pageParamMap.bizId
+
+
+class ChatQuery(RequestBody):
+    token: str = Field(min_length=10, max_length=2000)
+
+
+# --- the operator (12.7, 12.8) ------------------------------------------------------------------
+class VoucherListQuery(RequestBody):
+    reviewStatus: str | None = Field(default="pending", pattern="^(pending|approved|rejected|all)$")
+    developId: str | None = Field(default=None, min_length=1, max_length=64)
+    createStartTime: Ms | None = None
+    createEndTime: Ms | None = None
+    pageNo: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    pageSize: Annotated[int, Field(ge=1, le=100)] | None = None
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class VoucherReview(RequestBody):
+    voucherId: str = Field(min_length=1, max_length=40)
+    decision: str = Field(pattern="^(approve|reject)$")
+    receivedAmount: OrderFen | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=200)
+    reviewer: str | None = Field(default=None, min_length=1, max_length=64)

@@ -61,10 +61,16 @@ class _Claim:
     market_key: str
     state: str = "pending"
     result: str | None = None
+    group_id: str | None = None
 
 
 def _claim_key(
-    db: Database, profile: Profile, buyer: Buyer, out_order_id: str, now_ms: int
+    db: Database,
+    profile: Profile,
+    buyer: Buyer,
+    out_order_id: str,
+    now_ms: int,
+    group_id: str | None = None,
 ) -> tuple[_Claim, bool]:
     """The key's claim, and whether this call made it (False: an earlier call did)."""
     market_key = f"{buyer.developer_id}-{secrets.token_hex(8)}"
@@ -78,6 +84,7 @@ def _claim_key(
                 "out_order_id": out_order_id,
                 "user_id": buyer.user_id,
                 "market_key": market_key,
+                "group_id": group_id,
                 "state": "pending",
                 "result": None,
                 "created_at": now_ms,
@@ -91,7 +98,13 @@ def _claim_key(
         raise ApiError(
             40902, f"{profile.key_name} was used by another sub-account of this developer"
         )
-    return _Claim(row.platform, row.out_order_id, row.market_key, row.state, row.result), fresh
+    return _claim_of(row), fresh
+
+
+def _claim_of(row: PurchaseRequest) -> _Claim:
+    return _Claim(
+        row.platform, row.out_order_id, row.market_key, row.state, row.result, row.group_id
+    )
 
 
 def _settle(
@@ -134,6 +147,7 @@ def _record(
                     order=order,
                     now_ms=now_ms,
                     staff_name=staff_name,
+                    group_id=claim.group_id,
                 )
             rows.append(row)
         if claim.out_order_id:
@@ -204,6 +218,7 @@ def create_for_merchant(
     out_order_id: str | None,
     staff_name: str | None,
     now_ms: int,
+    group_id: str | None = None,
 ) -> Created:
     """One merchant's create: claim ``out_order_id``, ask the marketplace, record the orders.
 
@@ -213,12 +228,13 @@ def create_for_merchant(
     orderable) and 50401 (no answer: the outcome is unknown, ``pendingOperation: create``);
     marketplace errors propagate. ``seller_of``, when given, names the draft's seller and is
     asked only when the marketplace has to be asked to create. ``draft.out_order_id`` is
-    replaced by the gateway's own market key.
+    replaced by the gateway's own market key. ``group_id`` (with ``out_order_id``) names
+    the group the orders join (a Taobao purchase order), also when the reconciler records them.
     """
     developer_id = buyer.developer_id
     claim: _Claim | None = None
     if out_order_id:
-        claim, fresh = _claim_key(db, profile, buyer, out_order_id, now_ms)
+        claim, fresh = _claim_key(db, profile, buyer, out_order_id, now_ms, group_id)
         if claim.state == "done":
             return _existing(db, profile, claim)
         if not fresh:
@@ -316,11 +332,7 @@ def reconcile_create(
         found = s.execute(
             select(PurchaseRequest).where(PurchaseRequest.market_key == op.market_key)
         ).scalar_one_or_none()
-        claim = (
-            _Claim(found.platform, found.out_order_id, found.market_key, found.state, found.result)
-            if found is not None
-            else None
-        )
+        claim = _claim_of(found) if found is not None else None
         develop_id = develop_ids(s, {op.developer_id}).get(op.developer_id, "")
     buyer = Buyer(developer_id=op.developer_id, develop_id=develop_id, user_id=op.user_id)
     rows: list[PurchaseOrder] = []

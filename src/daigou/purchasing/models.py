@@ -28,6 +28,9 @@ class PurchaseOrder(Base):
     developer_id: Mapped[int] = mapped_column(ForeignKey("developer.id"))
     user_id: Mapped[str | None] = mapped_column(String(64))
     out_order_id: Mapped[str | None] = mapped_column(String(64))  # the caller's business key
+    # what the order is part of, when the platform groups them (a Taobao purchase order: one
+    # marketplace order per shop); None for 1688
+    group_id: Mapped[str | None] = mapped_column(String(32))
     seller_id: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16))  # neutral: unpaid, paid, shipped, ...
     status: Mapped[str] = mapped_column(String(32))  # the platform's own
@@ -55,6 +58,7 @@ class PurchaseOrder(Base):
             "ix_purchase_order_dev_created", "platform", "developer_id", "created_at", "order_id"
         ),
         Index("ix_purchase_order_dev_out", "developer_id", "platform", "out_order_id"),
+        Index("ix_purchase_order_group", "platform", "group_id"),
         # a sub-account's page: its own orders, newest first, at any depth
         Index(
             "ix_purchase_order_dev_user_created",
@@ -79,6 +83,7 @@ class PurchaseRequest(Base):
     out_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str | None] = mapped_column(String(64))
     market_key: Mapped[str] = mapped_column(String(128), unique=True)
+    group_id: Mapped[str | None] = mapped_column(String(32))  # the orders' group, if any
     state: Mapped[str] = mapped_column(String(16))
     result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(BigInteger)

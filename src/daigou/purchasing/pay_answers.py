@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from daigou.core.errors import ApiError, validation_error
 from daigou.purchasing.payments import (
     ALREADY_PAID,
     BUSY,
     IN_FLIGHT,
+    MAX_ORDERS,
     NO_BALANCE,
     NOT_FOUND,
     NOT_PAYABLE,
@@ -75,3 +77,15 @@ def bulk_answer(items: list[Item], batch_id: str | None, *, english: bool) -> di
         "results": [i.wire() for i in items],
         "batchId": batch_id,
     }
+
+
+def checked_ids(ids: list[str], field: str) -> list[str]:
+    """Distinct ids, at most 100 (40003 over the limit, 40001 for a repeat)."""
+    if len(ids) > MAX_ORDERS:
+        raise ApiError(40003, f"at most {MAX_ORDERS} orders per call")
+    seen: set[str] = set()
+    for i, oid in enumerate(ids):
+        if oid in seen:
+            raise validation_error(f"{field}[{i}]", "an order may appear once per call")
+        seen.add(oid)
+    return ids

@@ -305,6 +305,7 @@ def settle_pays(
     )
     settled: dict[str, str] = {}  # order id -> its payment's final status
     moved_on: list[tuple[PurchaseOrder, str | None]] = []  # paid orders and the status they left
+    refused_rows: list[PurchaseOrder] = []
     out: list[tuple[str, PurchaseOrder | None]] = []
     for op_id, answer in answers:
         op, row = ops[op_id], rows[ops[op_id].object_id]
@@ -325,11 +326,13 @@ def settle_pays(
             status = SUCCESSED
         else:
             row.pay_state = NONE
+            refused_rows.append(row)
             status, text = refusal(answer)
             reconcile.settle(op, FAILED, now_ms, f"{status}: {text}")
         settled[op.object_id] = status
         out.append((op.state, row))
     records.message_each(s, developer_id, profile.message_on_pay, moved_on, now_ms, profile=profile)
+    records.touched(s, profile, refused_rows, now_ms)
     batches_settled(s, profile, developer_id, settled, now_ms)
     s.flush()
     return out

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from daigou.marketplace import port as P
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from daigou.purchasing.models import PurchaseOrder
 
 # the neutral lifecycle states every platform's statuses map to
@@ -45,6 +47,25 @@ ViewFn = Callable[["PurchaseOrder", P.MarketOrder], dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class Change:
+    """One step of one or more records that the core would report as a message: what the
+    platform's :data:`ReportFn` is handed instead, when it reports changes its own way."""
+
+    message_type: str
+    rows: list[PurchaseOrder]
+    previous: list[str | None]  # each row's status before the step
+    current: str | None  # the status the step reached (None: each row's own)
+    extra: dict[str, Any]
+    now_ms: int
+
+
+# (the caller's session, the change) -> records the platform's messages about it. A platform
+# whose orders are parts of something larger (a Taobao purchase order, one marketplace order
+# per shop) reports the larger thing, once per change of it, instead of each part.
+ReportFn = Callable[["Session", Change], None]
+
+
+@dataclass(frozen=True)
 class Profile:
     platform: P.Platform
     object_type: str  # of its operations (reconcile), e.g. "order1688"
@@ -61,6 +82,7 @@ class Profile:
     message_batch_pay: str
     view: ViewFn
     steps: StepsFn
+    report: ReportFn | None = None  # None: one message per record and step (1688)
 
     @property
     def message_platform(self) -> int:

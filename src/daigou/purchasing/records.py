@@ -122,6 +122,19 @@ def message_each(
     if not steps:
         return
     profile = profile or profiles.of_platform(steps[0][0].platform)
+    if profile.report is not None:
+        profile.report(
+            s,
+            profiles.Change(
+                message_type,
+                [row for row, _ in steps],
+                [previous for _, previous in steps],
+                current,
+                extra or {},
+                now_ms,
+            ),
+        )
+        return
 
     def body_of(row: PurchaseOrder, previous: str | None) -> Callable[[int], dict[str, Any]]:
         def body(sequence: int) -> dict[str, Any]:
@@ -143,6 +156,13 @@ def message_each(
     )
 
 
+def touched(s: Session, profile: Profile, rows: list[PurchaseOrder], now_ms: int) -> None:
+    """Records changed in a way that has no message of their own (a payment refused, the hold
+    released): a platform that reports changes its own way (``Profile.report``) is told."""
+    if profile.report is not None and rows:
+        profile.report(s, profiles.Change("", rows, [r.status for r in rows], None, {}, now_ms))
+
+
 def record_created(
     s: Session,
     profile: Profile,
@@ -153,6 +173,7 @@ def record_created(
     order: P.MarketOrder,
     now_ms: int,
     staff_name: str | None = None,
+    group_id: str | None = None,
 ) -> PurchaseOrder:
     """A new order made by a create: its record and the platform's create message."""
     row = PurchaseOrder(
@@ -161,6 +182,7 @@ def record_created(
         developer_id=developer_id,
         user_id=user_id,
         out_order_id=out_order_id,
+        group_id=group_id,
         seller_id=order.seller_open_id,
         pay_state=NONE,
         held_fen=0,

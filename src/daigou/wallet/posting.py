@@ -201,12 +201,12 @@ def post(
     moved = rowcount(
         session.execute(
             update(WalletAccount)
-        .where(
-            WalletAccount.developer_id == developer_id,
-            WalletAccount.currency == currency,
-            WalletAccount.available == start_available,
-            WalletAccount.held == start_held,
-        )
+            .where(
+                WalletAccount.developer_id == developer_id,
+                WalletAccount.currency == currency,
+                WalletAccount.available == start_available,
+                WalletAccount.held == start_held,
+            )
             .values(available=available, held=held, modified_at=now_ms)
             .execution_options(synchronize_session=False)
         )
