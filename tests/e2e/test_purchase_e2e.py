@@ -10,13 +10,10 @@ with the signed callbacks a receiver gets checked at each step."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-import httpx
-from standardwebhooks.webhooks import Webhook
-
 from daigou_sdk import Client, DaigouError
+from tests.support.callbacks import Callbacks, admin_post
 from tests.support.receiver import Receiver
 
 ADDRESS = {
@@ -28,44 +25,6 @@ ADDRESS = {
     "address": "文一西路 969 号",
     "postCode": "311121",
 }
-
-
-class Callbacks:
-    """What the receiver got, verified, by message type and by order."""
-
-    def __init__(self, rx: Receiver, secret: str) -> None:
-        self.rx, self.hook = rx, Webhook(secret)
-
-    def all(self) -> list[dict[str, Any]]:
-        out, seen = [], set()
-        for r in self.rx.requests:
-            body = self.hook.verify(r.body, r.headers)
-            if body["messageId"] not in seen:
-                seen.add(body["messageId"])
-                out.append(body)
-        return out
-
-    def wait(self, predicate, timeout: float = 30.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = self.all()
-            if predicate(got):
-                return got
-            time.sleep(0.2)
-        raise AssertionError(f"callbacks never arrived; got {[m['messageType'] for m in got]}")
-
-    def for_order(self, order_id: str) -> list[str]:
-        return [m["messageType"] for m in self.all() if m["messageBody"].get("orderId") == order_id]
-
-    def wait_types(self, order_id: str, types: list[str]) -> None:
-        self.wait(lambda _: self.for_order(order_id) == types)
-
-
-def _admin(base: str, token: str, path: str, body: dict) -> Any:
-    r = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {token}"})
-    envelope = r.json()
-    assert envelope["code"] == 200, envelope
-    return envelope["data"]
 
 
 def _orderable(client: Client, sellers_wanted: int) -> list[dict[str, Any]]:
@@ -183,7 +142,7 @@ def test_the_whole_1688_purchase_path(served):
         dearest = max(every, key=lambda o: totals[o])
         available = client.balance()["availableAmount"]
         wanted = sum(totals.values()) - totals[dearest]
-        _admin(
+        admin_post(
             base,
             token,
             "/admin/wallet/adjust",
@@ -217,7 +176,7 @@ def test_the_whole_1688_purchase_path(served):
         assert cb.for_order(dearest) == ["ORDER_BUYER_VIEW_BUYER_MAKE"]
 
         # the seller ships; the trace shows the parcel; the buyer confirms receipt
-        _admin(
+        admin_post(
             base,
             token,
             "/admin/sandbox/order/ship",

@@ -179,15 +179,17 @@ def report(s: Session, change: Change) -> None:
         _mark_placed(order, mine)
         s.flush()
         if change.message_type == PRICE_MODIFY:
-            before = change.extra.get("previousTotalAmount")
             now = view(s, order)
+            shop_before = int(change.extra.get("previousTotalAmount") or 0)
+            shop_after = int(change.extra.get("totalAmount") or 0)
             _record(
                 s,
                 order,
                 PRICE_MODIFY,
                 {
                     "salesOrderId": mine[0].order_id,
-                    "previousTotalAmount": before,
+                    "previousPurchaseAmount": now["purchaseAmount"] - (shop_after - shop_before),
+                    "purchaseAmount": now["purchaseAmount"],
                     "subOrders": now["subOrders"],
                     "purchaseOrderPriceDTO": {
                         "productAmount": now["productAmount"],
