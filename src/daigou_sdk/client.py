@@ -248,6 +248,40 @@ class Client(BaseClient):
         body = {"cartIds": list(cart_ids), "addressParam": address, "flow": flow, **fields}
         return cast(S.CartCreateOut, self.post_json("/alibaba/cart/create/order", body))
 
+    # --- Taobao cart (4.1-4.6) ------------------------------------------------------------------
+    def taobao_cart_add(
+        self, item_id: str, quantity: int, sku_id: str | None = None, **fields: Any
+    ) -> S.CartAdded:
+        """4.1: ``fields`` may name the item as PandaPon does (mpId, mpSkuId) and carry hints."""
+        body = {"itemId": item_id, "quantity": quantity, **drop_none(skuId=sku_id), **fields}
+        return cast(S.CartAdded, self.post_json("/open/cart/add", body))
+
+    def taobao_cart(self, page_no: int = 1, page_size: int = 20) -> S.TaobaoCartPage:
+        return cast(
+            S.TaobaoCartPage,
+            self.get_json("/open/cart/list", {"pageNo": page_no, "pageSize": page_size}),
+        )
+
+    def taobao_cart_delete(self, ids: Sequence[int]) -> S.CartDeleteOut:
+        return cast(S.CartDeleteOut, self.post_json("/open/cart/delete", {"ids": list(ids)}))
+
+    def taobao_cart_edit_quantity(self, line_id: int, quantity: int) -> bool:
+        body = {"id": line_id, "quantity": quantity}
+        return bool(self.post("/open/cart/edit-quantity", body))
+
+    def taobao_cart_preview(
+        self, ids: Sequence[int], order_address: S.Receiver
+    ) -> S.TaobaoCartRenderOut:
+        body = {"ids": list(ids), "orderAddress": order_address}
+        return cast(S.TaobaoCartRenderOut, self.post_json("/open/cart/preview/order", body))
+
+    def taobao_cart_create_order(
+        self, ids: Sequence[int], order_address: S.Receiver, **fields: Any
+    ) -> S.TaobaoOrderCreated:
+        """4.6: ``fields``: purchaseAmount (from taobao_cart_preview), sellerOrderNumber..."""
+        body = {"ids": list(ids), "orderAddress": order_address, **fields}
+        return cast(S.TaobaoOrderCreated, self.post_json("/open/cart/create/order", body))
+
     # --- 1688 orders (6.1-6.11, 9.1) ------------------------------------------------------------
     def preview_order(
         self,

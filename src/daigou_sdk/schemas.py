@@ -1185,11 +1185,70 @@ class SubOrderOut(TypedDict):
     title: NotRequired[str | None]
 
 
+Id: TypeAlias = int
+
+
+class TaobaoCartCreate(TypedDict):
+    ids: list[Id]
+    orderAddress: Receiver
+    orderSource: NotRequired[str | None]
+    purchaseAmount: NotRequired[int | None]
+    sellerOrderNumber: NotRequired[str | None]
+    userId: NotRequired[str | None]
+
+
+class TaobaoCartEdit(TypedDict):
+    id: int
+    quantity: int
+
+
+class TaobaoCartPreview(TypedDict):
+    ids: list[Id]
+    orderAddress: Receiver
+
+
+class TaobaoCartRenderLine(TypedDict):
+    available: bool
+    code: int
+    id: int
+    index: int
+    itemId: str
+    key: str
+    msg: str
+    orderLineNo: str
+    picUrl: NotRequired[str | None]
+    postFee: int
+    price: NotRequired[int | None]
+    productAmount: int
+    quantity: int
+    reasonCode: NotRequired[str | None]
+    shopName: NotRequired[str | None]
+    skuId: NotRequired[str | None]
+    success: bool
+    title: NotRequired[str | None]
+
+
+class TaobaoCartRenderOut(TypedDict):
+    currency: str
+    discount: int
+    lines: list[TaobaoCartRenderLine]
+    postFee: int
+    productAmount: int
+    purchaseAmount: int
+
+
 class TaobaoProperty(TypedDict):
     propId: str
     propName: str
     valueId: str
     valueName: str
+
+
+class TaobaoPropertyHint(TypedDict):
+    propId: NotRequired[str | None]
+    propName: NotRequired[str | None]
+    valueId: NotRequired[str | None]
+    valueName: NotRequired[str | None]
 
 
 class TaobaoRefund(TypedDict):
@@ -1646,6 +1705,14 @@ class EnvelopeSubAccountPage(TypedDict):
     requestId: str
 
 
+class EnvelopeTaobaoCartRenderOut(TypedDict):
+    code: int
+    data: TaobaoCartRenderOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeUnionRefund1688TaobaoRefundOut(TypedDict):
     code: int
     data: Refund1688 | TaobaoRefundOut
@@ -1802,6 +1869,53 @@ class ProductSkuInfo(TypedDict):
 class PromotionsOut(TypedDict):
     sellerOpenId: str
     shopPromotionList: list[ShopPromotion]
+
+
+class TaobaoCartAdd(TypedDict):
+    itemId: NotRequired[str | None]
+    itemPic: NotRequired[str | None]
+    itemTitle: NotRequired[str | None]
+    mpId: NotRequired[str | None]
+    mpSkuId: NotRequired[str | None]
+    platform: NotRequired[int | None]
+    price: NotRequired[int | None]
+    promotionPrice: NotRequired[int | None]
+    properties: NotRequired[list[TaobaoPropertyHint] | None]
+    quantity: int
+    shopId: NotRequired[int | str | None]
+    shopName: NotRequired[str | None]
+    skuId: NotRequired[str | None]
+    skuQuantity: NotRequired[int | None]
+    userId: NotRequired[str | None]
+    userNick: NotRequired[str | None]
+
+
+class TaobaoCartLine(TypedDict):
+    available: bool
+    createTime: int
+    id: int
+    itemId: str
+    itemPic: str | None
+    itemTitle: str | None
+    mpId: str
+    mpSkuId: str | None
+    price: int | None
+    promotionPrice: int | None
+    properties: list[TaobaoProperty]
+    quantity: int
+    shopId: str | None
+    shopName: str | None
+    skuId: str | None
+    skuQuantity: int | None
+
+
+class TaobaoCartPage(TypedDict):
+    currentPage: int | None
+    data: list[TaobaoCartLine]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
 
 
 class TaobaoItem(TypedDict):
@@ -2107,6 +2221,14 @@ class EnvelopePageOutTaobaoSearchItem(TypedDict):
 class EnvelopePromotionsOut(TypedDict):
     code: int
     data: PromotionsOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoCartPage(TypedDict):
+    code: int
+    data: TaobaoCartPage
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -1,6 +1,7 @@
-"""The Taobao cart through the signed API (ENDPOINTS 4.1-4.4): add by PandaPon's mpId pair or by
+"""The Taobao cart through the signed API (ENDPOINTS 4.1-4.6): add by PandaPon's mpId pair or by
 our ids and merge, hints kept but never trusted, stock, sale and size limits, the list re-read
-from the marketplace with `available`, delete per id, edit, and whose cart a line belongs to."""
+from the marketplace with `available`, delete per id, edit, whose cart a line belongs to, and
+cart lines priced (as 2.1) and ordered (as 2.2) with the ordered lines leaving the cart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ import pytest
 from daigou.carttaobao import service
 from daigou.carttaobao.models import CartTaobaoLine
 from tests.support.api import assert_error, assert_ok, field_names
-from tests.support.taobao import mp, off_sale, orderable
+from tests.support.taobao import (
+    DETAIL,
+    RECEIVER,
+    RENDER,
+    create,
+    mp,
+    off_sale,
+    orderable,
+    shop_lines,
+)
 
 ADD = "/open/cart/add"
 LIST = "/open/cart/list"
@@ -355,3 +365,193 @@ def test_a_cart_holds_200_lines(api, dev, settings):
 def test_bad_input_answers_40001_never_500(api, dev, raw):
     r = api.call(dev, "POST", ADD, raw=raw)
     assert_error(r, 40001)
+
+
+# --- 4.5 preview, 4.6 create -------------------------------------------------------------------
+PREVIEW = "/open/cart/preview/order"
+CREATE = "/open/cart/create/order"
+RENDER_KEYS = {"purchaseAmount", "productAmount", "postFee", "discount", "currency", "lines"}
+
+
+def cart_of(api, dev, lines, user_id=None):
+    """The order lines (2.2's shape) put in the cart: their cart line ids, in order."""
+    out = []
+    for ln in lines:
+        body = {"itemId": ln["itemId"], "skuId": ln["skuId"], "quantity": ln["quantity"]}
+        out.append(assert_ok(api.call(dev, "POST", ADD, body=body, user_id=user_id))["id"])
+    return out
+
+
+def in_cart(api, dev, user_id=None):
+    return set(lines(listing(api, dev, user_id=user_id)))
+
+
+def test_preview_prices_cart_lines_as_render_does_with_their_cart_ids(api, dev, settings):
+    a, b = shop_lines(settings, shops=2, per=2)
+    ids = cart_of(api, dev, a + b)
+    chosen = [ids[2], ids[0], ids[3]]
+    body = {"ids": chosen, "orderAddress": json.dumps(RECEIVER, ensure_ascii=False)}
+    data = assert_ok(api.call(dev, "POST", PREVIEW, body=body))
+    assert set(data) == RENDER_KEYS
+    assert [ln["id"] for ln in data["lines"]] == chosen
+    assert [ln["key"] for ln in data["lines"]] == [str(i) for i in chosen]
+    assert all(ln["success"] and ln["available"] for ln in data["lines"])
+    # the same as 2.1 pricing the same lines
+    same = [{**(a + b)[ids.index(i)], "orderLineNo": str(i)} for i in chosen]
+    priced = assert_ok(
+        api.call(dev, "POST", RENDER, body={"receiver": RECEIVER, "orderLineList": same})
+    )
+    assert data["purchaseAmount"] == priced["purchaseAmount"] > 0
+    assert [ln["price"] for ln in data["lines"]] == [ln["price"] for ln in priced["lines"]]
+    # a line that can no longer be ordered is priced as failed, the others still are
+    update(api, orderable_item(settings, a[0]["itemId"]), onSale=False)
+    data = assert_ok(api.call(dev, "POST", PREVIEW, body={**body, "ids": ids[:2]}))
+    first, second = data["lines"]
+    assert (first["success"], first["code"], first["available"]) == (False, 40904, False)
+    assert second["success"] is True
+    assert in_cart(api, dev) == set(ids)  # a preview changes nothing
+
+
+def orderable_item(settings, item_id):
+    return next(i for i, _ in orderable(settings) if i.offer_id == item_id)
+
+
+def test_preview_and_create_refuse_bad_input(api, dev, settings):
+    (a,) = shop_lines(settings, shops=1, per=1)
+    ids = cart_of(api, dev, a)
+    good = {"ids": ids, "orderAddress": RECEIVER}
+    for path in (PREVIEW, CREATE):
+        for body in (
+            {**good, "ids": []},
+            {**good, "ids": ids * 51},
+            {**good, "ids": [str(ids[0])]},
+            {"ids": ids},
+            {**good, "orderAddress": "{not json"},
+            {**good, "orderAddress": {"name": "x", "address": "y"}},  # no phone
+            {**good, "orderAddress": {**RECEIVER, "name": ""}},
+        ):
+            assert_error(api.call(dev, "POST", path, body=body), 40001)
+    for body in (
+        {**good, "purchaseAmount": 1.5},
+        {**good, "purchaseAmount": "633.69"},
+        {**good, "purchaseAmount": -1},
+        {**good, "userId": "a b"},
+        {**good, "sellerOrderNumber": "x" * 65},
+        {**good, "orderSource": "x" * 33},
+    ):
+        assert_error(api.call(dev, "POST", CREATE, body=body), 40001)
+    assert in_cart(api, dev) == set(ids)
+
+
+def test_create_orders_the_chosen_lines_and_only_they_leave_the_cart(api, dev, settings):
+    a, b = shop_lines(settings, shops=2, per=2)
+    ids = cart_of(api, dev, a + b)
+    chosen = [ids[0], ids[2], ids[3]]
+    body = {"ids": chosen, "orderAddress": RECEIVER}
+    amount = assert_ok(api.call(dev, "POST", PREVIEW, body=body))["purchaseAmount"]
+    order = assert_ok(
+        api.call(
+            dev,
+            "POST",
+            CREATE,
+            body={**body, "purchaseAmount": amount, "orderSource": "lazada"},
+        )
+    )
+    assert order["status"] == 0 and order["replayed"] is False
+    assert order["purchaseAmount"] == amount and order["orderSource"] == "lazada"
+    assert [s["orderLineNo"] for s in order["subOrders"]] == [str(i) for i in chosen]
+    assert all(s["subOrderId"] for s in order["subOrders"])
+    cart_lines = a + b
+    assert [(s["itemId"], s["skuId"], s["quantity"]) for s in order["subOrders"]] == [
+        (cart_lines[ids.index(i)]["itemId"], cart_lines[ids.index(i)]["skuId"],
+         cart_lines[ids.index(i)]["quantity"])
+        for i in chosen
+    ]  # fmt: skip
+    assert len(order["salesOrderIds"]) == 2 and order["userId"] is None
+    seen = assert_ok(api.call(dev, "GET", DETAIL, params={"orderId": order["orderId"]}))
+    assert seen["orderId"] == order["orderId"]
+    assert in_cart(api, dev) == {ids[1]}
+    # the ordered lines are gone: ordering them again is 40401, without a sellerOrderNumber
+    assert_error(api.call(dev, "POST", CREATE, body=body), 40401)
+
+
+def test_lines_of_a_shop_the_marketplace_refused_stay_in_the_cart(api, dev, settings):
+    a, b = shop_lines(settings, shops=2, per=2)
+    ids = cart_of(api, dev, a + b)
+    fault = {"operation": "taobao.order.create", "mode": "error", "count": 1}
+    assert_ok(api.admin("POST", "/admin/sandbox/fault/inject", fault))
+    order = assert_ok(api.call(dev, "POST", CREATE, body={"ids": ids, "orderAddress": RECEIVER}))
+    # one shop placed, the other refused (which one: the two are made concurrently)
+    assert len(order["salesOrderIds"]) == 1
+    unplaced = {int(s["orderLineNo"]) for s in order["subOrders"] if s["subOrderId"] is None}
+    assert unplaced in ({ids[0], ids[1]}, {ids[2], ids[3]})
+    assert in_cart(api, dev) == unplaced
+
+
+def test_a_line_that_cannot_be_ordered_fails_the_create_and_every_line_stays(api, dev, settings):
+    (a,) = shop_lines(settings, shops=1, per=2)
+    ids = cart_of(api, dev, a)
+    body = {"ids": ids, "orderAddress": RECEIVER}
+    amount = assert_ok(api.call(dev, "POST", PREVIEW, body=body))["purchaseAmount"]
+    wrong = assert_error(
+        api.call(dev, "POST", CREATE, body={**body, "purchaseAmount": amount + 1}), 40001
+    )
+    assert "purchaseAmount" in wrong["msg"]
+    update(api, orderable_item(settings, a[1]["itemId"]), onSale=False)
+    refused = assert_error(api.call(dev, "POST", CREATE, body=body), 40904)
+    assert [e["orderLineNo"] for e in refused["data"]["errors"]] == [str(ids[1])]
+    assert in_cart(api, dev) == set(ids)
+
+
+def test_the_same_seller_order_number_returns_the_order_made(api, dev, settings):
+    (a,) = shop_lines(settings, shops=1, per=2)
+    ids = cart_of(api, dev, a)
+    body = {"ids": ids, "orderAddress": RECEIVER, "sellerOrderNumber": "SO-CART-1"}
+    order = assert_ok(api.call(dev, "POST", CREATE, body=body))
+    assert order["sellerOrderNumber"] == "SO-CART-1" and in_cart(api, dev) == set()
+    # a repeat (its answer lost): the same order, replayed; nothing is ordered twice
+    again = assert_ok(api.call(dev, "POST", CREATE, body=body))
+    assert (again["orderId"], again["replayed"]) == (order["orderId"], True)
+    # the lines back in the cart, ordered under the same number: the order made, lines kept
+    ids = cart_of(api, dev, a)
+    again = assert_ok(api.call(dev, "POST", CREATE, body={**body, "ids": ids}))
+    assert (again["orderId"], again["replayed"]) == (order["orderId"], True)
+    assert in_cart(api, dev) == set(ids)
+    # even when the order replayed names these very lines (made by 2.2 with them as numbers)
+    lines_2_2 = [{**ln, "orderLineNo": str(i)} for ln, i in zip(a, ids, strict=True)]
+    made = assert_ok(create(api, dev, lines_2_2, sellerOrderNumber="SO-CART-2"))
+    again = assert_ok(
+        api.call(dev, "POST", CREATE, body={**body, "ids": ids, "sellerOrderNumber": "SO-CART-2"})
+    )
+    assert (again["orderId"], again["replayed"]) == (made["orderId"], True)
+    assert in_cart(api, dev) == set(ids)
+
+
+def test_an_account_orders_only_its_own_cart(api, dev, settings):
+    (a,) = shop_lines(settings, shops=1, per=2)
+    for user in ("sub-1", "sub-2"):
+        assert_ok(api.call(dev, "POST", SUB, body={"userId": user, "userName": user}))
+    main_ids = cart_of(api, dev, a[:1])
+    sub_ids = cart_of(api, dev, a[1:], user_id="sub-1")
+    body = {"ids": main_ids, "orderAddress": RECEIVER}
+    # another account's line of the same developer, by header or by body userId
+    assert_error(api.call(dev, "POST", PREVIEW, body=body, user_id="sub-1"), 40302)
+    assert_error(api.call(dev, "POST", CREATE, body=body, user_id="sub-1"), 40302)
+    assert_error(api.call(dev, "POST", CREATE, body={**body, "userId": "sub-1"}), 40302)
+    mine = {"ids": sub_ids, "orderAddress": RECEIVER}
+    assert_error(api.call(dev, "POST", CREATE, body=mine, user_id="sub-2"), 40302)
+    assert_error(api.call(dev, "POST", CREATE, body=mine), 40302)  # the main account's cart
+    assert_error(
+        api.call(dev, "POST", CREATE, body={**mine, "userId": "sub-2"}, user_id="sub-1"), 40001
+    )
+    assert_error(api.call(dev, "POST", CREATE, body={**mine, "userId": "nobody"}), 40301)
+    other = api.create_developer()
+    assert_error(api.call(other, "POST", PREVIEW, body=body), 40401)
+    assert_error(api.call(other, "POST", CREATE, body=body), 40401)
+    assert in_cart(api, dev) == set(main_ids)
+    assert in_cart(api, dev, user_id="sub-1") == set(sub_ids)
+    # the main account orders for sub-1 (PandaPon's body userId): the order is sub-1's
+    order = assert_ok(api.call(dev, "POST", CREATE, body={**mine, "userId": "sub-1"}))
+    assert order["userId"] == "sub-1"
+    assert in_cart(api, dev, user_id="sub-1") == set()
+    assert in_cart(api, dev) == set(main_ids)

@@ -13,6 +13,7 @@ from daigou.core.wire import DecimalId, json_text
 from daigou.developers.schemas import USER_ID_PATTERN
 from daigou.goods.schemas import Fen, IdIn, TaobaoProperty
 from daigou.orderstaobao import schemas as OS
+from daigou.orderstaobao.wire import RenderLineOut
 
 Quantity = Annotated[StrictInt, Field(ge=1, le=OS.MAX_QUANTITY)]
 MAX_HINT_PROPERTIES = 50
@@ -35,7 +36,7 @@ def _digits(value: Any) -> Any:
 HintText = Annotated[str, BeforeValidator(_text_id), Field(max_length=200)]
 
 
-class PropertyHint(Strict):
+class TaobaoPropertyHint(Strict):
     """One of ``properties`` as PandaPon sends it: ``{propId, propName, valueId, valueName}``."""
 
     propId: HintText | None = None
@@ -44,7 +45,7 @@ class PropertyHint(Strict):
     valueName: HintText | None = None
 
 
-class CartAdd(Strict):
+class TaobaoCartAdd(Strict):
     """4.1. The item and SKU: PandaPon's ``mpId`` and ``mpSkuId``, or ``itemId`` and ``skuId``
     (ours; either may also be the paired 16- or 18-digit form). The rest are hints: stored, shown
     only when the marketplace no longer knows the item, never trusted (price, title and stock
@@ -64,7 +65,7 @@ class CartAdd(Strict):
     itemPic: str | None = Field(default=None, max_length=2048, description="hint")
     price: Fen | None = Field(default=None, description="hint (fen); never trusted")
     promotionPrice: Fen | None = Field(default=None, description="hint (fen); never trusted")
-    properties: Annotated[list[PropertyHint] | None, BeforeValidator(json_text)] = Field(
+    properties: Annotated[list[TaobaoPropertyHint] | None, BeforeValidator(json_text)] = Field(
         default=None,
         max_length=MAX_HINT_PROPERTIES,
         description="hint: JSON<[{propId, propName, valueId, valueName}]>",
@@ -78,7 +79,7 @@ class CartAdd(Strict):
     platform: StrictInt | None = Field(default=None, ge=0, le=100, description="hint")
 
     @model_validator(mode="after")
-    def _one_item(self) -> CartAdd:
+    def _one_item(self) -> TaobaoCartAdd:
         item = _same("itemId", self.itemId, "mpId", self.mpId, OS.ITEM_DIGITS)
         if item is None:
             raise ValueError("give mpId and mpSkuId, or itemId (and skuId)")
@@ -123,12 +124,12 @@ def _same(ours: str, a: str | None, theirs: str, b: str | None, digits: int) -> 
     return x or y
 
 
-class CartEdit(Strict):
+class TaobaoCartEdit(Strict):
     id: LineId
     quantity: Quantity
 
 
-class CartLineOut(BaseModel):
+class TaobaoCartLine(BaseModel):
     """A line of the Taobao cart, read again from the marketplace."""
 
     id: int = Field(description="the cart line")
@@ -152,18 +153,18 @@ class CartLineOut(BaseModel):
     createTime: int = Field(description="ms")
 
 
-class TaobaoCartPage(PageOut[CartLineOut]):
+class TaobaoCartPage(PageOut[TaobaoCartLine]):
     """4.2: the lines, most recently changed first (S1; no cursor)."""
 
 
-class CartPreview(Strict):
+class TaobaoCartPreview(Strict):
     """4.5"""
 
     ids: list[LineId] = Field(min_length=1, max_length=OS.MAX_LINES, description="cart lines")
     orderAddress: OS.ReceiverIn = Field(description="JSON<S4 Receiver>")
 
 
-class CartCreate(CartPreview):
+class TaobaoCartCreate(TaobaoCartPreview):
     """4.6"""
 
     userId: str | None = Field(
@@ -174,3 +175,21 @@ class CartCreate(CartPreview):
     )
     sellerOrderNumber: str | None = Field(default=None, min_length=1, max_length=64)
     orderSource: str | None = Field(default=None, max_length=32)
+
+
+class TaobaoCartRenderLine(RenderLineOut):
+    """A line of 4.5: 2.1's, and the cart line it prices (``key`` and ``orderLineNo`` are
+    the same id as text)."""
+
+    id: int = Field(description="the cart line")
+
+
+class TaobaoCartRenderOut(BaseModel):
+    """4.5: as 2.1, each line carrying its cart line ``id``."""
+
+    purchaseAmount: int = Field(description="fen: the amount 4.6 may send")
+    productAmount: int
+    postFee: int
+    discount: int = Field(description="ours: shop promotions")
+    currency: str
+    lines: list[TaobaoCartRenderLine]

@@ -19,7 +19,7 @@ from daigou.carts import service as carts
 from daigou.carts.schemas import CartAdded, CartDelete, CartDeleteOut
 from daigou.carts.service import Owner, mine
 from daigou.carttaobao.models import CartTaobaoLine
-from daigou.carttaobao.schemas import CartAdd, CartEdit, CartLineOut, TaobaoCartPage
+from daigou.carttaobao.schemas import TaobaoCartAdd, TaobaoCartEdit, TaobaoCartLine, TaobaoCartPage
 from daigou.core.errors import ApiError, validation_error
 from daigou.core.pagination import PageRequest
 from daigou.db.session import Database
@@ -80,7 +80,7 @@ def _check_stock(offer: P.Offer, sku: P.Sku | None, quantity: int) -> None:
         )
 
 
-def _merge_hints(body: CartAdd) -> Callable[[CartTaobaoLine], None]:
+def _merge_hints(body: TaobaoCartAdd) -> Callable[[CartTaobaoLine], None]:
     """Copies the hints a request gives onto a line (those it leaves out stay)."""
     given = body.hints()
 
@@ -101,7 +101,9 @@ def _hints(stored: str | None) -> dict[str, Any]:
 # --- 4.1 add ---------------------------------------------------------------------------------
 
 
-def add(db: Database, market: P.Marketplace, owner: Owner, body: CartAdd, now_ms: int) -> CartAdded:
+def add(
+    db: Database, market: P.Marketplace, owner: Owner, body: TaobaoCartAdd, now_ms: int
+) -> CartAdded:
     """The same SKU again adds to its line; 40401 for an unknown item, 40904 for an item or
     SKU off sale or unknown, or a total over the SKU's stock; 40901 past 200 lines."""
     offer = fetch(market, owner, body.item_id)
@@ -150,7 +152,7 @@ def _hint_properties(hints: dict[str, Any]) -> list[TaobaoProperty]:
     ]
 
 
-def line_out(line: Any, offer: P.Offer | None) -> CartLineOut:
+def line_out(line: Any, offer: P.Offer | None) -> TaobaoCartLine:
     """The wire line: read from the marketplace's ``offer`` (None: the item is gone, and the
     line shows the hints it was added with)."""
     common = {
@@ -164,7 +166,7 @@ def line_out(line: Any, offer: P.Offer | None) -> CartLineOut:
     }
     if offer is None:
         hints = _hints(line.hints)
-        return CartLineOut(
+        return TaobaoCartLine(
             **common,
             itemTitle=hints.get("itemTitle"),
             itemPic=hints.get("itemPic"),
@@ -184,7 +186,7 @@ def line_out(line: Any, offer: P.Offer | None) -> CartLineOut:
         and (sku is None or (sku.on_sale and line.quantity <= sku.stock))
         and line.quantity >= offer.min_order_quantity
     )
-    return CartLineOut(
+    return TaobaoCartLine(
         **common,
         itemTitle=_translated(offer.title),
         itemPic=(sku.image_url if sku is not None and sku.image_url else None)
@@ -241,7 +243,7 @@ def delete_lines(db: Database, owner: Owner, body: CartDelete) -> CartDeleteOut:
 
 
 def edit_quantity(
-    db: Database, market: P.Marketplace, owner: Owner, body: CartEdit, now_ms: int
+    db: Database, market: P.Marketplace, owner: Owner, body: TaobaoCartEdit, now_ms: int
 ) -> bool:
     """40904 when the item is gone or off sale, or its stock cannot cover ``quantity``."""
     (line,) = carts.lines_of(db, CartTaobaoLine, owner, [body.id])
