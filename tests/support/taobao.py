@@ -1,5 +1,6 @@
 """Taobao purchase orders through the signed API, shared by the Taobao order, pay, voucher,
-cart and isolation tests: orderable lines per shop, render, create, pay, and the feed run."""
+cart and isolation tests: orderable lines per shop, render, create, pay, the feed run, and items
+whose SKU has stock to spare (the cart's picks: ``orderable``, ``off_sale``, paired ``mp`` ids)."""
 
 from __future__ import annotations
 
