@@ -312,6 +312,14 @@ class Client(BaseClient):
             S.PromotionsOut, self.post_json("/alibaba/marketing/shop/promotion/query", body)
         )
 
+    def offer_activities(self, offer_id: str, country: str = "en") -> S.OfferActivitiesOut:
+        """9.2: the offer's activities (special prices per specId), running or announced."""
+        body = {"offerId": offer_id, "country": country}
+        return cast(
+            S.OfferActivitiesOut,
+            self.post_json("/alibaba/marketing/offer/activity/query", body),
+        )
+
     def create_order(
         self,
         address: S.AddressParam,

@@ -6,6 +6,16 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypeAlias, TypedDict
 
 
+class ActivityPrice(TypedDict):
+    price: int
+    specId: str
+
+
+class ActivityQuery(TypedDict):
+    country: NotRequired[str | None]
+    offerId: str
+
+
 class AddressParam(TypedDict):
     address: str
     addressId: NotRequired[int | None]
@@ -667,6 +677,16 @@ class MpSku(TypedDict):
 class NoMpReason(TypedDict):
     itemId: str
     reason: str
+
+
+class OfferActivity(TypedDict):
+    activityId: str
+    activityName: str
+    activityStock: int
+    endTime: int
+    limitQuantity: int
+    promotionPrices: list[ActivityPrice]
+    startTime: int
 
 
 class OfferDetailGet(TypedDict):
@@ -1765,6 +1785,11 @@ class NativeLogistics1688(TypedDict):
     zip: NotRequired[str | None]
 
 
+class OfferActivitiesOut(TypedDict):
+    activities: list[OfferActivity]
+    offerId: str
+
+
 class OfferListItem1688(TypedDict):
     imageUrl: str
     isJxhy: bool
@@ -2173,6 +2198,14 @@ class EnvelopeCartPage(TypedDict):
 class EnvelopeCartPreviewOut(TypedDict):
     code: int
     data: CartPreviewOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeOfferActivitiesOut(TypedDict):
+    code: int
+    data: OfferActivitiesOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str

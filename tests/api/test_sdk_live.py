@@ -62,6 +62,9 @@ def test_a_purchase_through_the_sdk_methods(live_server):
                 line = {"offerId": offer["offerId"], "specId": sku["specId"], "quantity": moq}
                 break
         assert line is not None, "no orderable shirt in the test catalogue"
+        activities = sdk.offer_activities(line["offerId"], country="zh")
+        assert activities["offerId"] == line["offerId"]
+        assert all(a["promotionPrices"] for a in activities["activities"])
         preview = sdk.preview_order(ADDRESS, [line])
         assert preview["orderPreviewResuslt"][0]["success"]
         made = sdk.create_order(ADDRESS, [line], out_order_id="sdk-1")

@@ -40,6 +40,7 @@ class PortContract:
     platform = P.Platform.ALIBABA
     keyword = ""  # a search that finds orderable offers in the adapter's catalogue
     pages_to_look_at = 5
+    offers_have_activities = True  # some offers of a page of search results have activities
 
     # --- helpers (adapters may override how goods are found) -------------------------------
     def orderable(self, market: Any) -> tuple[P.Offer, P.Sku]:
@@ -91,6 +92,28 @@ class PortContract:
             assert sku.spec_id
             assert isinstance(sku.price_fen, int) and sku.price_fen >= 0
         assert all(isinstance(t.price_fen, int) for t in again.price_tiers)
+
+    def test_offer_activities_price_real_skus_below_their_price(self, market):
+        """Any offer may have activities or none; each one's special prices name SKUs of the
+        offer and are below their prices, in a window that has not ended."""
+        found = market.search(P.SearchQuery(self.platform, keyword=self.keyword, page_size=20))
+        seen = 0
+        for summary in found.items:
+            offer = market.offer(self.platform, summary.offer_id, "en")
+            activities = market.offer_activities(self.platform, offer.offer_id, "en")
+            assert isinstance(activities, tuple)
+            prices = {s.spec_id: s.price_fen for s in offer.skus}
+            for activity in activities:
+                seen += 1
+                assert isinstance(activity, P.Activity) and activity.activity_id
+                assert activity.name.original and activity.start_ms < activity.end_ms
+                assert activity.limit_quantity >= 1 and activity.stock >= 0
+                assert activity.prices
+                for p in activity.prices:
+                    assert p.spec_id in prices and 1 <= p.price_fen < prices[p.spec_id]
+        assert seen or not self.offers_have_activities, "no activity on a page of offers"
+        with pytest.raises(P.MarketplaceNotFound):
+            market.offer_activities(self.platform, "999999999999", "en")
 
     def test_unknown_offer_and_order_are_not_found(self, market):
         with pytest.raises(P.MarketplaceNotFound):

@@ -13,6 +13,8 @@ from daigou.marketplace.composite import Composite, PlatformNotServed
 from tests.support.fakes import PORT_METHODS, Recording
 
 A, T = P.Platform.ALIBABA, P.Platform.TAOBAO
+
+
 def draft(platform: P.Platform) -> P.OrderDraft:
     return P.OrderDraft(platform, "seller", (P.CargoLine("1", None, 1),), P.Address("n", "m"))
 
@@ -26,6 +28,7 @@ CALLS: dict[str, Callable[[Any, P.Platform], Any]] = {
     "search": lambda m, p: m.search(P.SearchQuery(platform=p, keyword="bag")),
     "offer": lambda m, p: m.offer(p, "1", "en"),
     "categories": lambda m, p: m.categories(p, 0, "en"),
+    "offer_activities": lambda m, p: m.offer_activities(p, "1", "en"),
     "preview": lambda m, p: m.preview(draft(p)),
     "create_order": lambda m, p: m.create_order(draft(p)),
     "orders_by_out_order_id": lambda m, p: m.orders_by_out_order_id(p, "out-1"),

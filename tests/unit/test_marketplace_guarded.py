@@ -51,7 +51,8 @@ class Memory:
 
 
 class Scripted:
-    """An adapter whose ``order`` and ``pay`` raise the scripted errors, then answer."""
+    """An adapter whose ``order``, ``pay`` and ``offer_activities`` raise the scripted errors,
+    then answer."""
 
     name = "fake"
 
@@ -71,6 +72,12 @@ class Scripted:
     def pay(self, platform: P.Platform, order_id: str, amount_fen: int, op: str) -> P.PayResult:
         self._next("pay")
         return P.PayResult(order_id, True, amount_fen)
+
+    def offer_activities(
+        self, platform: P.Platform, offer_id: str, language: str
+    ) -> tuple[P.Activity, ...]:
+        self._next("offer_activities")
+        return ()
 
 
 def guarded(inner: Any, **kw: Any) -> tuple[GuardedMarketplace, Memory, list[float]]:
@@ -127,6 +134,18 @@ def test_a_read_is_retried_after_not_sent_and_rate_limited_honouring_retry_after
     assert len(slept) == 2 and slept[1] >= 1.5
     assert [a.outcome for a in memory.attempts] == ["not_sent", "rate_limited", "ok"]
     assert {a.key for a in memory.attempts} == {"1001"}
+
+
+def test_offer_activities_is_a_read_retried_and_logged_under_the_offer_id():
+    inner = Scripted(not_sent(), P.MarketplaceRateLimited("LIMIT", "slow", retry_after_s=0.5))
+    market, memory, slept = guarded(inner)
+    with acting_for("dev-7"):
+        assert market.offer_activities(A, "612345678901", "en") == ()
+    assert inner.calls == ["offer_activities"] * 3 and len(slept) == 2
+    assert [a.outcome for a in memory.attempts] == ["not_sent", "rate_limited", "ok"]
+    assert {(a.operation, a.key, a.develop_id) for a in memory.attempts} == {
+        ("offer_activities", "612345678901", "dev-7")
+    }
 
 
 def test_a_read_gives_up_after_its_tries():

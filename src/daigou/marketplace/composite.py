@@ -49,6 +49,11 @@ class Composite:
     def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
         return self.adapter(platform).categories(platform, parent_id, language)
 
+    def offer_activities(
+        self, platform: P.Platform, offer_id: str, language: str
+    ) -> tuple[P.Activity, ...]:
+        return self.adapter(platform).offer_activities(platform, offer_id, language)
+
     # --- orders ---------------------------------------------------------------------------
     def preview(self, draft: P.OrderDraft) -> P.Preview:
         return self.adapter(draft.platform).preview(draft)

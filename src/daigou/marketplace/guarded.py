@@ -8,12 +8,12 @@ passing each call to ``inner``, and around each attempt:
 - times it, classifies its outcome (ok, refused, not_found, not_sent, rate_limited, unknown,
   error) and records it in the call log (``marketplace/calls.py``) with the key it carried and
   the developer it was made for (``acting_developer()``);
-- **reads** (search, offer, categories, image, preview, order, orders_by_out_order_id,
-  logistics, refund, refund_reasons, messages) are tried again on ``MarketplaceNotSent`` and
-  ``MarketplaceRateLimited`` (honouring ``retry_after_s``) on a bounded schedule with jitter
-  (:class:`RetrySchedule`); **writes** (create_order, pay, cancel_order, confirm_receipt,
-  create_refund, cancel_refund, return_goods, modify_refund) are sent once, never again: a
-  lost answer is reconciled by querying (CONTRACT section 8).
+- **reads** (search, offer, categories, offer_activities, image, preview, order,
+  orders_by_out_order_id, logistics, refund, refund_reasons, messages) are tried again on
+  ``MarketplaceNotSent`` and ``MarketplaceRateLimited`` (honouring ``retry_after_s``) on a
+  bounded schedule with jitter (:class:`RetrySchedule`); **writes** (create_order, pay,
+  cancel_order, confirm_receipt, create_refund, cancel_refund, return_goods, modify_refund)
+  are sent once, never again: a lost answer is reconciled by querying (CONTRACT section 8).
 
 :func:`guard` builds one from the settings; the composition root wraps every adapter with it
 and calls :meth:`GuardedMarketplace.close` at shutdown (it writes the buffered call log).
@@ -173,6 +173,16 @@ class GuardedMarketplace:
             platform,
             str(parent_id),
             lambda: self.inner.categories(platform, parent_id, language),
+        )
+
+    def offer_activities(
+        self, platform: P.Platform, offer_id: str, language: str
+    ) -> tuple[P.Activity, ...]:
+        return self._call(
+            "offer_activities",
+            platform,
+            offer_id,
+            lambda: self.inner.offer_activities(platform, offer_id, language),
         )
 
     # --- orders ------------------------------------------------------------------------------

@@ -233,6 +233,26 @@ class SearchPage:
     total: int
 
 
+@dataclass(frozen=True)
+class ActivityPrice:
+    spec_id: str
+    price_fen: int  # the special price, below the SKU's own
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A marketing activity of one offer (1688: a special price for some SKUs for a while),
+    running now or announced to start later."""
+
+    activity_id: str
+    name: Text
+    start_ms: int
+    end_ms: int
+    prices: tuple[ActivityPrice, ...]
+    limit_quantity: int  # pieces one buyer may buy at the special price
+    stock: int  # pieces left at the special price
+
+
 # --- orders -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Address:
@@ -482,6 +502,9 @@ class Marketplace(Protocol):
     def search(self, query: SearchQuery) -> SearchPage: ...
     def offer(self, platform: Platform, offer_id: str, language: str) -> Offer: ...
     def categories(self, platform: Platform, parent_id: int, language: str) -> Category: ...
+    def offer_activities(
+        self, platform: Platform, offer_id: str, language: str
+    ) -> tuple[Activity, ...]: ...
 
     # orders
     def preview(self, draft: OrderDraft) -> Preview: ...

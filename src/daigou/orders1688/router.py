@@ -1,6 +1,6 @@
 """1688 order routes (ENDPOINTS section 6; so far previews 6.1 and 6.3, creates 6.2 and 6.4,
-detail 6.5, the page 6.6, cancel 6.7, receipt 6.10 and the trace 6.11) and the shop promotion
-query (9.1)."""
+detail 6.5, the page 6.6, cancel 6.7, receipt 6.10 and the trace 6.11), the shop promotion
+query (9.1) and an offer's activities (9.2)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
 async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: marketing.shop_promotions(ctx.marketplace, develop_id_of(c), body)
+    )
+
+
+@router.post_(
+    "/alibaba/marketing/offer/activity/query",
+    data=WB.OfferActivitiesOut,
+    errors=[40401, *MARKET],
+    summary="9.2 Activities (special prices) of one offer, running now or announced",
+)
+async def offer_activities(body: marketing.ActivityQuery, ctx: Signed) -> Response:
+    return await ctx.run(
+        lambda c: marketing.offer_activities(ctx.marketplace, develop_id_of(c), body)
     )
 
 

@@ -1,6 +1,7 @@
 """The answers of the 1688 previews and multi-merchant routes (ENDPOINTS S2, 6.1, 6.3, 6.4,
-8.5, 8.6, 9.1), as pydantic models for the OpenAPI document; the routes build the same fields as
-dicts (preview.py, batch_create.py, cart1688)."""
+8.5, 8.6) and of the marketing queries (9.1, 9.2), as pydantic models for the OpenAPI
+document; the routes build the same fields as dicts (preview.py, batch_create.py, cart1688,
+marketing.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from daigou.orders1688.wire import (
     ORDER_EXAMPLE,
     ORDER_ID,
     SELLER,
+    T0,
     FailedOffer,
     Order1688,
     examples,
@@ -224,3 +226,43 @@ class PromotionsOut(BaseModel):
     )
     sellerOpenId: str
     shopPromotionList: list[ShopPromotion]
+
+
+class ActivityPrice(BaseModel):
+    specId: str = Field(description="the SKU (its specId in 5.1's productSkuInfos)")
+    price: int = Field(description="fen: the special price, below the SKU's own")
+
+
+class OfferActivity(BaseModel):
+    activityId: str
+    activityName: str = Field(description="in the language `country` asks for (default en)")
+    startTime: int = Field(description="ms; later than now for an activity announced ahead")
+    endTime: int = Field(description="ms")
+    promotionPrices: list[ActivityPrice]
+    limitQuantity: int = Field(description="pieces one buyer may buy at the special price")
+    activityStock: int = Field(description="pieces left at the special price")
+
+
+class OfferActivitiesOut(BaseModel):
+    """9.2: the offer's activities running now or announced (empty when none)."""
+
+    model_config = examples(
+        {
+            "offerId": "612345678901",
+            "activities": [
+                {
+                    "activityId": "483920174655",
+                    "activityName": "Limited-time offer",
+                    "startTime": T0 - 86_400_000,
+                    "endTime": T0 + 6 * 86_400_000,
+                    "promotionPrices": [
+                        {"specId": "b3c5f0a1e2d4c6b8a0f1e2d3c4b5a697", "price": 2330}
+                    ],
+                    "limitQuantity": 20,
+                    "activityStock": 500,
+                }
+            ],
+        }
+    )
+    offerId: str
+    activities: list[OfferActivity]

@@ -170,13 +170,16 @@ def read_chat_token(secret: str, token: str, now_ms: int) -> dict[str, Any]:
     does not exist any more)."""
     raw, _, mac = token.partition(".")
     good = hmac.new(_chat_key(secret), raw.encode(), hashlib.sha256).hexdigest()
-    if not mac or not hmac.compare_digest(mac, good):
+    if not mac or not hmac.compare_digest(mac.encode(), good.encode()):
         raise NotFound("no such chat link")
     try:
-        payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except ValueError as exc:
+        payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        expires = int(payload["exp"])
+    except (ValueError, KeyError, TypeError) as exc:
         raise NotFound("no such chat link") from exc
-    if int(payload.get("exp", 0)) < now_ms:
+    if not isinstance(payload, dict):
+        raise NotFound("no such chat link")
+    if expires < now_ms:
         raise NotFound("the chat link expired: ask for a new one (2.9)")
     return payload
 

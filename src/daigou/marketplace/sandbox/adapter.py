@@ -3,7 +3,8 @@
 It keeps its own state in the gateway's database, in `sandbox_*` tables the gateway's own code
 never reads: the catalogue (``store``), product overrides and goods (``goods``), the seller's
 orders and refunds (``orders``), the timers that move them on the sandbox clock (``clock``),
-the messages it pushes (``orders``) and injected faults (``faults``). Every port method passes
+the messages it pushes (``orders``) and injected faults (``faults``); offers' marketing
+activities are derived, not stored (``activities``). Every port method passes
 through :meth:`SandboxMarketplace._call`, where injected faults apply. What only the sandbox
 has (its clock, its seller's actions, faults, pictures) is in ``controls`` (``SandboxOperator``),
 not here: the port is what every marketplace offers.
@@ -19,7 +20,7 @@ from daigou.config import Settings
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_developer
-from daigou.marketplace.sandbox import faults, goods, orders, store, word_index
+from daigou.marketplace.sandbox import activities, faults, goods, orders, store, word_index
 from daigou.marketplace.sandbox.clock import SandboxClock
 
 T = TypeVar("T")
@@ -92,6 +93,17 @@ class SandboxMarketplace:
         return self._call(
             f"{platform}.category.get", lambda: goods.categories(platform, parent_id, language)
         )
+
+    def offer_activities(
+        self, platform: P.Platform, offer_id: str, language: str
+    ) -> tuple[P.Activity, ...]:
+        self.ensure_catalogue()
+
+        def run() -> tuple[P.Activity, ...]:
+            offer = goods.offer(self.db, self.settings, platform, offer_id, language)
+            return activities.offer_activities(offer, self.clock.now_ms(), language)
+
+        return self._call(f"{platform}.product.activity", run)
 
     # --- orders ----------------------------------------------------------------------------
     def preview(self, draft: P.OrderDraft) -> P.Preview:
