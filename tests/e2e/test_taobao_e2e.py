@@ -80,7 +80,10 @@ def _statuses(cb: Callbacks, order_id: str) -> list[tuple[int, int]]:
 
 
 def _wait_statuses(cb: Callbacks, order_id: str, wanted: list[tuple[int, int]]) -> None:
-    cb.wait(lambda _: _statuses(cb, order_id) == wanted)
+    try:
+        cb.wait(lambda _: _statuses(cb, order_id) == wanted)
+    except AssertionError:
+        raise AssertionError(f"statuses {_statuses(cb, order_id)}") from None
 
 
 def test_the_whole_taobao_purchase_path(served):

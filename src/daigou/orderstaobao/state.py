@@ -97,11 +97,7 @@ def derive(
     if not alive:
         return CANCELLED
     if UNPAID in alive:
-        stage = order.voucher_stage
-        paying = any(r.pending_operation == "pay" or r.pay_state == HELD for r in rows)
-        if stage == GATEWAY_PAYING and not paying:
-            return UNPAID  # the gateway's payment after approval was refused: pay again
-        return stage or UNPAID
+        return order.voucher_stage or UNPAID
     return min(alive, key=lambda st: _ALIVE_RANK.get(st, 0))
 
 
@@ -200,8 +196,22 @@ def report(s: Session, change: Change) -> None:
                 change.now_ms,
             )
             continue
+        if change.message_type == TOUCHED:
+            settle_gateway_pay(s, order, change.now_ms)
+            continue
         override = {r.order_id: change.current for r in mine} if change.current else None
         refresh(s, order, change.now_ms, override)
+
+
+def settle_gateway_pay(s: Session, order: TaobaoOrder, now_ms: int) -> None:
+    """The gateway's payment of an approved voucher (5) ended without paying every shop: the
+    order is payable again (0), the transfer stays in the wallet. Nothing while a shop's payment
+    is still unknown."""
+    rows = rows_of(s, order.order_id)
+    paying = any(r.pending_operation == "pay" or r.pay_state == HELD for r in rows)
+    if order.voucher_stage == GATEWAY_PAYING and not paying:
+        order.voucher_stage = None
+    refresh(s, order, now_ms)
 
 
 def shop_failed(

@@ -266,6 +266,10 @@ def review(
         # paid (10), pending (the reconciler settles it), or refused: back to 0, the transfer
         # stays in the wallet; the order shows which
         pay_many(db, market, clock, buyer, [v.order_id], paying_voucher=True)
+        with db.transaction() as s:
+            paying = state.lock(s, v.order_id)
+            assert paying is not None
+            state.settle_gateway_pay(s, paying, clock.now_ms())
     with db.transaction() as s:
         o = s.get(TaobaoOrder, v.order_id)
         assert o is not None
