@@ -434,9 +434,9 @@ def place(
                 for c in shop.lines
             ]
             state.shop_failed(s, order_id, shop.n, errors, clock.now_ms())
-        order = s.get(TaobaoOrder, order_id)
+        s.flush()  # the session does not autoflush: what the loop changed, before reading
+        order = state.lock(s, order_id)
         assert order is not None
-        s.refresh(order)
         out = state.view(s, order)
     if out["status"] == int(state.FAILED):
         if upstream is not None:

@@ -48,6 +48,9 @@ def key_of(order_id: str) -> str:
 
 
 def lock(s: Session, order_id: str) -> TaobaoOrder | None:
+    """The purchase order, locked and read afresh. The session does not autoflush, and a fresh
+    read would drop unflushed changes: what this transaction changed is flushed first."""
+    s.flush()
     return s.execute(
         select(TaobaoOrder)
         .where(TaobaoOrder.order_id == order_id)
