@@ -249,14 +249,18 @@ def review(
         )
         v.review_status, v.received_amount = APPROVED, received_amount
         v.ledger_entry_id = moved.entry.entry_id
-        payable = order.voucher_stage == state.UPLOADED
-        if payable:
+        if order.voucher_stage == state.UPLOADED:
             order.voucher_stage = state.APPROVED
             s.flush()
             state.refresh(s, order, now_ms)
+        # 1 -> 2, unless the order closed meanwhile (a pay timeout): the transfer stays credited
+        payable = order.status == state.APPROVED
+        if payable:
+            # 2 -> 5 is set, not derived: nothing is held yet, and `derive` reads stage 5 with
+            # nothing paying as a payment already refused (5 -> 0)
             order.voucher_stage = state.GATEWAY_PAYING
             s.flush()
-            state.refresh(s, order, now_ms)
+            state.move(s, order, state.GATEWAY_PAYING, now_ms)
         buyer = Buyer(
             order.developer_id,
             develop_ids(s, {order.developer_id})[order.developer_id],
