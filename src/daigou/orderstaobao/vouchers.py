@@ -23,6 +23,7 @@ from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.session import Database
 from daigou.developers.service import develop_ids
+from daigou.http.guards import audit
 from daigou.marketplace import port as P
 from daigou.orderstaobao import state
 from daigou.orderstaobao.create import find
@@ -201,8 +202,11 @@ def review(
     received_amount: int | None,
     reason: str | None,
     reviewer: str,
+    actor: str = "admin",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """12.8: approve (credit the wallet, 1 -> 2 -> 5, pay -> 10) or reject (1 -> 3), once."""
+    """12.8: approve (credit the wallet, 1 -> 2 -> 5, pay -> 10) or reject (1 -> 3), once; the
+    decision is audit-logged (``actor``: the admin API or the CLI)."""
     if decision not in ("approve", "reject"):
         raise validation_error("decision", "approve or reject")
     if decision == "approve" and received_amount is None:
@@ -220,6 +224,21 @@ def review(
             raise Conflict(f"the voucher was already {v.review_status}: one decision per voucher")
         order = state.lock(s, v.order_id)
         assert order is not None
+        audit(
+            s,
+            actor=actor,
+            action=f"voucher.{decision}",
+            target=voucher_id,
+            details={
+                "orderId": v.order_id,
+                "amount": v.amount,
+                "receivedAmount": received_amount,
+                "reason": reason,
+                "reviewer": reviewer,
+            },
+            request_id=request_id,
+            now_ms=now_ms,
+        )
         v.reviewer, v.review_time = reviewer, now_ms
         if decision == "reject":
             v.review_status, v.reject_reason = REJECTED, reason
