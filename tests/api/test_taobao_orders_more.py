@@ -180,7 +180,14 @@ def test_a_tampered_or_expired_chat_link_is_not_found(api, dev, settings):
     # another payload under the same signature, a changed signature, no signature
     forged = json.dumps({"sourceType": "order", "bizId": "1", "exp": 2**50})
     forged_raw = base64.urlsafe_b64encode(forged.encode()).decode().rstrip("=")
-    for bad in (f"{forged_raw}.{mac}", f"{payload}.{'0' * len(mac)}", f"{payload}.", payload):
+    for bad in (
+        f"{forged_raw}.{mac}",
+        f"{payload}.{'0' * len(mac)}",
+        f"{payload}.",
+        payload,
+        f"{payload}.{mac[:-1]}é",  # not ASCII: still just not found
+        f"{payload}é.{mac}",
+    ):
         assert_error(api.http.get("/open/chat", params={"token": bad}), 40401)
     # still valid after 9 minutes; gone after 11
     advance(api, 9 * 60)
