@@ -132,6 +132,24 @@ def test_another_developer_cannot_upload_for_an_order(api, dev, settings):
     assert detail(api, dev, order["orderId"])["status"] == 0
 
 
+def test_a_sub_accounts_order_takes_a_voucher_from_it_or_the_main_account(api, dev, settings):
+    (lines,) = shop_lines(settings, shops=1, per=1)
+    for user in ("buyer_a", "buyer_b"):
+        body = {"userId": user, "userName": user}
+        assert_ok(api.call(dev, "POST", "/open/subaccount/addOrUpdate", body=body))
+    order = created(api, dev, lines, user_id="buyer_a")
+    amount = order["purchaseAmount"]
+    assert_error(upload(api, dev, order["orderId"], amount, user_id="buyer_b"), 40302)
+    assert detail(api, dev, order["orderId"])["status"] == 0
+    assert_ok(upload(api, dev, order["orderId"], amount, user_id="buyer_a"))
+    (item,) = voucher_page(api)["data"]
+    assert (item["userId"], item["developId"]) == ("buyer_a", dev.develop_id)
+    # the main account sees and acts on its sub-accounts' orders
+    other = created(api, dev, lines, user_id="buyer_b")
+    assert assert_ok(upload(api, dev, other["orderId"], other["purchaseAmount"]))["status"] == 1
+    assert {v["userId"] for v in voucher_page(api)["data"]} == {"buyer_a", "buyer_b"}
+
+
 # --- 12.7 list ----------------------------------------------------------------------------------
 def test_the_voucher_list_filters_and_pages(api, dev, settings):
     (lines,) = shop_lines(settings, shops=1, per=1)
