@@ -17,14 +17,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-admin = typer.Typer(help="Operator commands (developers, keys, wallet).", no_args_is_help=True)
+admin = typer.Typer(
+    help="Operator commands (developers, keys, wallet, vouchers).", no_args_is_help=True
+)
 developer_cmd = typer.Typer(help="Developers.", no_args_is_help=True)
 key_cmd = typer.Typer(help="Access keys.", no_args_is_help=True)
 wallet_cmd = typer.Typer(help="Wallets: top-ups, adjustments, ledger.", no_args_is_help=True)
+voucher_cmd = typer.Typer(
+    help="Bank-transfer vouchers of Taobao orders: list them, approve or reject one "
+    "(the admin API's 12.7 and 12.8).",
+    no_args_is_help=True,
+)
 admin.add_typer(developer_cmd, name="developer")
 admin.add_typer(key_cmd, name="key")
 admin.add_typer(wallet_cmd, name="wallet")
+admin.add_typer(voucher_cmd, name="voucher")
 app.add_typer(admin, name="admin")
+app.add_typer(voucher_cmd, name="voucher")  # `daigou voucher ...`, the same as `admin voucher`
 
 console = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON only")]
@@ -458,6 +467,140 @@ def wallet_ledger(
         _print(page.to_wire([e.model_dump() for e in page.items]), as_json)
     except Exception as exc:
         _fail(exc)
+
+
+# --- vouchers (the operator's side of paying a Taobao order by bank transfer) ---------------
+REVIEW_STATUSES = ("pending", "approved", "rejected", "all")
+
+
+@voucher_cmd.command("list")
+def voucher_list(
+    status: Annotated[
+        str, typer.Option(help="pending (the default: waiting for review), approved, rejected, all")
+    ] = "pending",
+    develop_id: Annotated[
+        str | None, typer.Option("--develop-id", help="one developer's vouchers only")
+    ] = None,
+    page_size: Annotated[int, typer.Option(help="rows (1 to 100)")] = 20,
+    cursor: Annotated[
+        str | None, typer.Option(help="the nextCursor of the page before, for the next page")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vouchers, newest first, each with its order (the amount to check against the bank)."""
+    from daigou.core.pagination import page_request
+    from daigou.developers import service as developers
+    from daigou.orderstaobao import vouchers
+    from daigou.orderstaobao.schemas import VoucherListQuery
+
+    if status not in REVIEW_STATUSES:
+        _die(f"error: --status is one of {', '.join(REVIEW_STATUSES)} (got {status!r})")
+    settings = _settings()
+    try:
+        q = VoucherListQuery.model_validate(
+            {"reviewStatus": status, "developId": develop_id, "pageSize": page_size}
+        )
+        db = _db(settings)
+        if q.developId is not None:
+            with db.transaction() as s:  # a mistyped developId says so, as `wallet ledger` does
+                developers.developer_pk_in(s, q.developId)
+        flt = vouchers.VoucherFilter(
+            review_status=None if q.reviewStatus == "all" else q.reviewStatus,
+            develop_id=q.developId,
+        )
+        page = vouchers.list_vouchers(
+            db, flt, page_request(None if cursor else 1, q.pageSize, cursor)
+        )
+    except Exception as exc:
+        _fail(exc)
+    _print(page, as_json)
+
+
+@voucher_cmd.command("review")
+def voucher_review(
+    voucher_id: Annotated[str, typer.Argument(help="the voucher (tv_...), from `voucher list`")],
+    decision: Annotated[str, typer.Argument(help="approve or reject")],
+    received_amount: Annotated[
+        int | None,
+        typer.Option(
+            "--received-amount",
+            help="approve: the fen that reached the bank account (12345 = 123.45 CNY); must "
+            "equal the voucher's amount",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="reject: why (the developer is shown it)")
+    ] = None,
+    reviewer: Annotated[str | None, typer.Option(help="who decided (default: cli)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide a pending voucher, once.
+
+    approve: the transfer is credited to the developer's wallet (a top-up whose reference is
+    voucher:<id>) and the order is paid from it (status 1 -> 2 -> 5 -> 10). reject: the order
+    goes to status 3 with the reason; the developer uploads again or pays from the wallet."""
+    from daigou.bootstrap import bootstrap
+    from daigou.orderstaobao import vouchers
+    from daigou.orderstaobao.schemas import VoucherReview
+
+    if decision not in ("approve", "reject"):
+        _die(f"error: DECISION is approve or reject (got {decision!r})")
+    if decision == "approve":
+        if received_amount is None:
+            _die("error: approve needs --received-amount N (fen received; 12345 = 123.45 CNY)")
+        if reason is not None:
+            _die("error: --reason goes with reject; approve takes --received-amount only")
+    else:
+        if not reason:
+            _die("error: reject needs --reason TEXT (the developer is shown it)")
+        if received_amount is not None:
+            _die("error: --received-amount goes with approve; reject takes --reason only")
+    settings = _settings()
+    try:
+        body = VoucherReview.model_validate(
+            {
+                "voucherId": voucher_id,
+                "decision": decision,
+                "receivedAmount": received_amount,
+                "reason": reason,
+                "reviewer": reviewer,
+            }
+        )
+        gateway = bootstrap(settings, _db(settings))
+        try:
+            out = vouchers.review(
+                gateway.db,
+                gateway.marketplaces,
+                gateway.clock,
+                voucher_id=body.voucherId,
+                decision=body.decision,
+                received_amount=body.receivedAmount,
+                reason=body.reason,
+                reviewer=body.reviewer or "cli",
+                actor="cli",
+            )
+        finally:
+            gateway.close()
+            gateway.db.dispose()
+    except Exception as exc:
+        _fail(exc)
+    _print(out, as_json)
+    order = out["order"]
+    if decision == "approve" and order["pendingOperation"] == "pay":
+        console.print(
+            f"note: the marketplace did not answer the payment of order {order['orderId']}: "
+            "its outcome is unknown until the reconciler settles it (the hold is kept)",
+            markup=False,
+            highlight=False,
+        )
+    elif decision == "approve" and order["status"] == 0:
+        console.print(
+            f"note: the marketplace refused the payment of order {order['orderId']}: it is "
+            "back to status 0 and the transfer stays in the developer's wallet, to pay it "
+            "again (2.5)",
+            markup=False,
+            highlight=False,
+        )
 
 
 app.command()(call)

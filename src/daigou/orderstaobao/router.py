@@ -286,5 +286,7 @@ async def voucher_review(body: S.VoucherReview, ctx: Admin) -> Response:
             received_amount=body.receivedAmount,
             reason=body.reason,
             reviewer=body.reviewer or ctx.actor,
+            actor=ctx.actor,
+            request_id=ctx.request_id,
         )
     )

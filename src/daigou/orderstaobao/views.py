@@ -113,6 +113,12 @@ def order_view(
     if any(sh["state"] == "pending" for sh in shops):
         pending = "create"
     errors = [e for sh in shops for e in sh.get("errors", [])]
+    close_reason = order.close_reason
+    if close_reason is None and order.status == "4":
+        # closed by the marketplace (pay timeout, the seller): its reason, as 1688's view has it
+        close_reason = next(
+            (c for r in rows if r.status == "4" and (c := snapshot_of(r).close_reason)), None
+        )
     return {
         "orderId": order.order_id,
         "salesOrderId": rows[0].order_id if rows else None,
@@ -133,7 +139,7 @@ def order_view(
         "warehouseCode": order.warehouse_code,
         "subOrders": sub_orders,
         "remark": order.remark,
-        "closeReason": order.close_reason,
+        "closeReason": close_reason,
         "userId": order.user_id,
         "createTime": order.created_at,
         "payTime": order.pay_time,

@@ -23,6 +23,7 @@ from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
 from daigou.core.pagination import Page, PageRequest, encode_cursor
 from daigou.db.session import Database
 from daigou.developers.service import develop_ids
+from daigou.http.guards import audit
 from daigou.marketplace import port as P
 from daigou.orderstaobao import state
 from daigou.orderstaobao.create import find
@@ -201,8 +202,11 @@ def review(
     received_amount: int | None,
     reason: str | None,
     reviewer: str,
+    actor: str = "admin",
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """12.8: approve (credit the wallet, 1 -> 2 -> 5, pay -> 10) or reject (1 -> 3), once."""
+    """12.8: approve (credit the wallet, 1 -> 2 -> 5, pay -> 10) or reject (1 -> 3), once; the
+    decision is audit-logged (``actor``: the admin API or the CLI)."""
     if decision not in ("approve", "reject"):
         raise validation_error("decision", "approve or reject")
     if decision == "approve" and received_amount is None:
@@ -220,6 +224,21 @@ def review(
             raise Conflict(f"the voucher was already {v.review_status}: one decision per voucher")
         order = state.lock(s, v.order_id)
         assert order is not None
+        audit(
+            s,
+            actor=actor,
+            action=f"voucher.{decision}",
+            target=voucher_id,
+            details={
+                "orderId": v.order_id,
+                "amount": v.amount,
+                "receivedAmount": received_amount,
+                "reason": reason,
+                "reviewer": reviewer,
+            },
+            request_id=request_id,
+            now_ms=now_ms,
+        )
         v.reviewer, v.review_time = reviewer, now_ms
         if decision == "reject":
             v.review_status, v.reject_reason = REJECTED, reason
@@ -249,14 +268,18 @@ def review(
         )
         v.review_status, v.received_amount = APPROVED, received_amount
         v.ledger_entry_id = moved.entry.entry_id
-        payable = order.voucher_stage == state.UPLOADED
-        if payable:
+        if order.voucher_stage == state.UPLOADED:
             order.voucher_stage = state.APPROVED
             s.flush()
             state.refresh(s, order, now_ms)
+        # 1 -> 2, unless the order closed meanwhile (a pay timeout): the transfer stays credited
+        payable = order.status == state.APPROVED
+        if payable:
+            # 2 -> 5 is set, not derived: nothing is held yet, and `derive` reads stage 5 with
+            # nothing paying as a payment already refused (5 -> 0)
             order.voucher_stage = state.GATEWAY_PAYING
             s.flush()
-            state.refresh(s, order, now_ms)
+            state.move(s, order, state.GATEWAY_PAYING, now_ms)
         buyer = Buyer(
             order.developer_id,
             develop_ids(s, {order.developer_id})[order.developer_id],
