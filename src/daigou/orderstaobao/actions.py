@@ -169,8 +169,9 @@ def read_chat_token(secret: str, token: str, now_ms: int) -> dict[str, Any]:
     """The link's payload, if its signature holds and it has not expired (else 40401: the link
     does not exist any more)."""
     raw, _, mac = token.partition(".")
-    good = hmac.new(_chat_key(secret), raw.encode(), hashlib.sha256).hexdigest()
-    if not mac or not hmac.compare_digest(mac.encode(), good.encode()):
+    good = hmac.new(_chat_key(secret), raw.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    # bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, a 500)
+    if not mac or not hmac.compare_digest(mac.encode("utf-8", "replace"), good.encode()):
         raise NotFound("no such chat link")
     try:
         payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))

@@ -292,7 +292,7 @@ class ChatLinkRequest(RequestBody):
 
 
 class ChatQuery(RequestBody):
-    token: str = Field(min_length=10, max_length=2000, pattern=r"^[A-Za-z0-9_.=-]+$")
+    token: str = Field(min_length=10, max_length=2000)
 
 
 # --- the operator (12.7, 12.8) ------------------------------------------------------------------
