@@ -98,6 +98,15 @@ class AdminClient(BaseClient):
         return self.paginate("GET", "/admin/marketplace/calls", filters, page_size)
 
     # --- messages and callbacks -----------------------------------------------------------------
+    def vouchers(self, page_size: int = 100, **filters: Any) -> Iterator[S.VoucherItemOut]:
+        """12.7 (filters: reviewStatus, developId, createStartTime, createEndTime)."""
+        return self.paginate("GET", "/admin/finance/voucher/list", filters, page_size)
+
+    def review_voucher(self, voucher_id: str, decision: str, **fields: Any) -> S.VoucherReviewOut:
+        """12.8: approve with ``receivedAmount=``, or reject with ``reason=``."""
+        body = {"voucherId": voucher_id, "decision": decision, **fields}
+        return cast(S.VoucherReviewOut, self.post_json("/admin/finance/voucher/review", body))
+
     def messages(self, page_size: int = 100, **filters: Any) -> Iterator[S.AdminMessageOut]:
         return self.paginate("GET", "/admin/message/list", filters, page_size)
 

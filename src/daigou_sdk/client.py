@@ -282,6 +282,79 @@ class Client(BaseClient):
         body = {"ids": list(ids), "orderAddress": order_address, **fields}
         return cast(S.TaobaoOrderCreated, self.post_json("/open/cart/create/order", body))
 
+    # --- Taobao orders (2.1-2.11, 2.5b) ---------------------------------------------------------
+    def taobao_render(
+        self, receiver: S.ReceiverOut, lines: Sequence[dict[str, Any]]
+    ) -> S.RenderOut:
+        """2.1: ``lines`` are OrderLines ({itemId, skuId, orderLineNo, quantity})."""
+        body = {"receiver": receiver, "orderLineList": list(lines)}
+        return cast(S.RenderOut, self.post_json("/open/order/render", body))
+
+    def taobao_create_order(
+        self,
+        receiver: S.ReceiverOut,
+        lines: Sequence[dict[str, Any]],
+        purchase_amount: int,
+        **fields: Any,
+    ) -> S.TaobaoOrderCreated:
+        """2.2: ``purchase_amount`` from taobao_render; ``fields``: sellerOrderNumber..."""
+        body = {
+            "receiver": receiver,
+            "orderLineList": list(lines),
+            "purchaseAmount": purchase_amount,
+            **fields,
+        }
+        return cast(S.TaobaoOrderCreated, self.post_json("/open/order", body))
+
+    def taobao_orders(self, page_size: int = 100, **filters: Any) -> Iterator[S.TaobaoOrderOut]:
+        """2.3, every page (filters: status, sellerOrderNumber, salesOrderId, ...)."""
+        return self.paginate("GET", "/open/order/page", filters, page_size)
+
+    def taobao_order(
+        self, order_id: str | None = None, seller_order_number: str | None = None
+    ) -> S.TaobaoOrderOut:
+        query = drop_none(orderId=order_id, sellerOrderNumber=seller_order_number)
+        return cast(S.TaobaoOrderOut, self.get_json("/open/order/detail", query))
+
+    def taobao_pay(self, order_id: str) -> S.PayOut:
+        return cast(S.PayOut, self.post_json("/open/order/pay", {"orderId": order_id}))
+
+    def taobao_pay_orders(self, order_ids: Sequence[str]) -> S.BulkPayOut:
+        body = {"orderIds": list(order_ids)}
+        return cast(S.BulkPayOut, self.post_json("/open/order/batch/pay", body))
+
+    def taobao_upload_voucher(
+        self, order_id: str, images: Sequence[str], amount: int, remark: str | None = None
+    ) -> S.TaobaoOrderOut:
+        body = {
+            "orderId": order_id,
+            "transferAccountImgs": list(images),
+            "amount": amount,
+            **drop_none(transferAccountRemark=remark),
+        }
+        return cast(S.TaobaoOrderOut, self.post_json("/open/order/payment/voucher/upload", body))
+
+    def taobao_cancel(self, order_id: str, reason: str | None = None) -> S.TaobaoOrderOut:
+        body = {"orderId": order_id, **drop_none(cancelReason=reason)}
+        return cast(S.TaobaoOrderOut, self.post_json("/open/order/cancel", body))
+
+    def taobao_update_warehouse(self, order_id: str, **fields: Any) -> S.TaobaoOrderOut:
+        """2.8: ``fields``: receiver (or warehouseCode), remark."""
+        body = {"orderId": order_id, **fields}
+        return cast(S.TaobaoOrderOut, self.post_json("/open/order/updateWarehouse", body))
+
+    def taobao_chat_link(self, source_type: str, biz_id: str) -> str:
+        body = {"sourceType": source_type, "bizId": biz_id}
+        return str(self.post("/open/order/page/link/get", body))
+
+    def taobao_logistics(self, order_id: str) -> S.LogisticsOut:
+        query = {"orderId": order_id}
+        return cast(S.LogisticsOut, self.get_json("/open/order/logistics/detail/get", query))
+
+    def taobao_receive(self, order_id: str) -> S.TaobaoOrderOut:
+        body = {"orderId": order_id}
+        return cast(S.TaobaoOrderOut, self.post_json("/open/order/receivegoods", body))
+
     # --- 1688 orders (6.1-6.11, 9.1) ------------------------------------------------------------
     def preview_order(
         self,

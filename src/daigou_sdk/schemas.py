@@ -820,7 +820,7 @@ class PageOutMessageOut(TypedDict):
 
 class PageParams(TypedDict):
     bizId: str
-    sourceType: str
+    sourceType: Literal["item", "order"]
 
 
 class PageRequestBody(TypedDict):
@@ -1362,7 +1362,7 @@ class VoucherOut(TypedDict):
 
 
 class VoucherReview(TypedDict):
-    decision: str
+    decision: Literal["approve", "reject"]
     reason: NotRequired[str | None]
     receivedAmount: NotRequired[int | None]
     reviewer: NotRequired[str | None]
@@ -1488,7 +1488,7 @@ class ChatLinkRequest(TypedDict):
     bizId: NotRequired[str | None]
     pageName: NotRequired[str | None]
     pageParamMap: NotRequired[PageParams | None]
-    sourceType: NotRequired[str | None]
+    sourceType: NotRequired[Literal["item", "order"] | None]
 
 
 class ClockAdvanced(TypedDict):

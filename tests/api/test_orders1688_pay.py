@@ -98,9 +98,7 @@ def test_bulk_pay_pays_what_the_balance_covers_in_input_order(api, dev, settings
     ]
 
 
-def test_error_reasons_are_messages_in_chinese_or_english_with_the_code_beside(
-    api, dev, settings
-):
+def test_error_reasons_are_messages_in_chinese_or_english_with_the_code_beside(api, dev, settings):
     ((a, _),) = make_orders(api, dev, settings, 1)
     r = api.call(
         dev, "POST", BULK, body={"orderIds": ["3999", a]}, extra={"Accept-Language": "en-GB,en"}

@@ -137,7 +137,7 @@ def test_a_chat_link_for_an_item_and_for_an_order_opens_unsigned(api, dev, setti
     now = advance(api, 0)["now"]
 
     url = assert_ok(chat_link(api, dev, sourceType="item", bizId=item_id))
-    assert url.startswith(f"{settings.resolved_public_url}/open/chat?token=")
+    assert url.startswith(f"{settings.resolved_public_url}/chat?token=")
     about_item = assert_ok(landing(api, url))
     assert (about_item["sourceType"], about_item["bizId"]) == ("item", item_id)
     assert now + 600_000 <= about_item["expiresAt"] <= now + 600_000 + 60_000
@@ -176,7 +176,7 @@ def test_a_tampered_or_expired_chat_link_is_not_found(api, dev, settings):
     url = assert_ok(chat_link(api, dev, sourceType="order", bizId=order["orderId"]))
     token = parse_qs(urlsplit(url).query)["token"][0]
     payload, _, mac = token.partition(".")
-    assert_ok(api.http.get("/open/chat", params={"token": token}))
+    assert_ok(api.http.get("/chat", params={"token": token}))
     # another payload under the same signature, a changed signature, no signature
     forged = json.dumps({"sourceType": "order", "bizId": "1", "exp": 2**50})
     forged_raw = base64.urlsafe_b64encode(forged.encode()).decode().rstrip("=")
@@ -188,15 +188,12 @@ def test_a_tampered_or_expired_chat_link_is_not_found(api, dev, settings):
         f"{payload}.{mac[:-1]}é",  # not ASCII: still just not found
         f"{payload}é.{mac}",
     ):
-        assert_error(api.http.get("/open/chat", params={"token": bad}), 40401)
+        assert_error(api.http.get("/chat", params={"token": bad}), 40401)
     # still valid after 9 minutes; gone after 11
     advance(api, 9 * 60)
-    assert (
-        assert_ok(api.http.get("/open/chat", params={"token": token}))["bizId"]
-        == (order["orderId"])
-    )
+    assert assert_ok(api.http.get("/chat", params={"token": token}))["bizId"] == (order["orderId"])
     advance(api, 2 * 60)
-    err = assert_error(api.http.get("/open/chat", params={"token": token}), 40401)
+    err = assert_error(api.http.get("/chat", params={"token": token}), 40401)
     assert "expired" in err["msg"]
 
 

@@ -52,7 +52,8 @@ def test_the_sandbox_setting_builds_one_adapter_per_platform_and_the_controls(se
         A: "market:1688",
         T: "market:taobao",
     }
-    assert gateway.feeds[A].records is ORDER_RECORDS[A] and gateway.feeds[T].records is None
+    assert gateway.feeds[A].records is ORDER_RECORDS[A]
+    assert gateway.feeds[T].records is ORDER_RECORDS[T] and ORDER_RECORDS[T] is not None
     assert all(f.market is gateway.marketplaces for f in gateway.feeds.values())
     names = [j.name for j in gateway.worker(deliver=False).jobs]
     assert names == [
@@ -62,6 +63,7 @@ def test_the_sandbox_setting_builds_one_adapter_per_platform_and_the_controls(se
         "market-feed:1688",
         "market-feed:taobao",
         "reconcile",
+        "taobao-auto-confirm",
     ]
 
 

@@ -62,7 +62,11 @@ def a_market_order(order_id: str, *, address: bool, parcels: bool) -> P.MarketOr
         modified_ms=1_700_000_100_000,
         parcels=(
             P.Parcel(
-                "LP1", "SF100", "顺丰", (line.entry_id,), 1_700_000_200_000,
+                "LP1",
+                "SF100",
+                "顺丰",
+                (line.entry_id,),
+                1_700_000_200_000,
                 (P.LogisticsStep(1_700_000_300_000, "已揽件"),),
             ),
         )
@@ -118,16 +122,14 @@ def test_orders_keys_and_batches_move_into_the_core_and_back(backend, empty_url)
             s.execute(
                 sa.text(
                     "INSERT INTO order1688_request VALUES (:d, 'mine-0', NULL, 'k-1', 'done', "
-                    "'{\"orderIds\": [\"300000000000000\"]}', 1, 2)"
+                    '\'{"orderIds": ["300000000000000"]}\', 1, 2)'
                 ),
                 {"d": developer_id},
             )
             items = [{"orderId": "300000000000000", "status": "successed"},
                      {"orderId": "300000000000001", "status": "ORDER_STATUS_ERROR"}]  # fmt: skip
             s.execute(
-                sa.text(
-                    "INSERT INTO pay_batch1688 VALUES ('bp_1', :d, NULL, :items, 0, 1, 2)"
-                ),
+                sa.text("INSERT INTO pay_batch1688 VALUES ('bp_1', :d, NULL, :items, 0, 1, 2)"),
                 {"d": developer_id, "items": json.dumps(items)},
             )
     finally:

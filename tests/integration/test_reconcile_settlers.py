@@ -91,10 +91,19 @@ def test_one_kind_has_one_settler(db):
         settlers.register("order1688", "pay", lambda *a: reconcile.Settled("failed", None))
 
 
-def test_the_core_registers_pay_cancel_and_create_for_1688():
+def test_the_core_registers_pay_cancel_and_create_for_each_platform():
+    from daigou.orderstaobao import settlers as taobao
+
     settlers = register_platforms(reconcile.Settlers())
     assert settlers.kinds() == [
         ("order1688", "cancel"),
         ("order1688", "create"),
         ("order1688", "pay"),
+        ("ordertaobao", "cancel"),
+        ("ordertaobao", "create"),
+        ("ordertaobao", "pay"),
     ]
+    # Taobao's create is the core's, wrapped: a shop never made leaves its purchase order
+    kinds = settlers._by_kind
+    assert kinds[("ordertaobao", "create")] is taobao.reconcile_create
+    assert kinds[("order1688", "pay")] is kinds[("ordertaobao", "pay")] is payments.reconcile_pay

@@ -211,7 +211,7 @@ def chat_link(
         "developId": buyer.develop_id,
         "exp": now_ms + CHAT_LINK_TTL_MS,
     }
-    return f"{public_url}/open/chat?{urlencode({'token': chat_token(secret, payload)})}"
+    return f"{public_url}/chat?{urlencode({'token': chat_token(secret, payload)})}"
 
 
 # --- 2.10 and 2.11 ------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ async def chat_link(body: S.ChatLinkRequest, ctx: Signed) -> Response:
 
 
 @public.get_(
-    "/open/chat",
+    "/chat",
     data=W.ChatOut,
     errors=[40001, 40401],
     summary="Where a chat link (2.9) leads: what it is about, while it is valid",

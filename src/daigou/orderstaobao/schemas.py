@@ -3,7 +3,7 @@ the requests of 2.1-2.11 that carry more than an id."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -264,14 +264,14 @@ class UpdateWarehouse(RequestBody):
 
 
 class PageParams(RequestBody):
-    sourceType: str = Field(pattern="^(item|order)$")
+    sourceType: Literal["item", "order"]
     bizId: DecimalId
 
 
 class ChatLinkRequest(RequestBody):
     """2.9: ``sourceType`` + ``bizId``, or PandaPon's ``pageName`` + ``pageParamMap``."""
 
-    sourceType: str | None = Field(default=None, pattern="^(item|order)$")
+    sourceType: Literal["item", "order"] | None = None
     bizId: DecimalId | None = None
     pageName: str | None = Field(default=None, max_length=64)
     pageParamMap: Annotated[PageParams, BeforeValidator(json_text)] | None = None
@@ -297,7 +297,7 @@ class ChatQuery(RequestBody):
 
 # --- the operator (12.7, 12.8) ------------------------------------------------------------------
 class VoucherListQuery(RequestBody):
-    reviewStatus: str | None = Field(default="pending", pattern="^(pending|approved|rejected|all)$")
+    reviewStatus: Literal["pending", "approved", "rejected", "all"] = "pending"
     developId: str | None = Field(default=None, min_length=1, max_length=64)
     createStartTime: Ms | None = None
     createEndTime: Ms | None = None
@@ -308,7 +308,7 @@ class VoucherListQuery(RequestBody):
 
 class VoucherReview(RequestBody):
     voucherId: str = Field(min_length=1, max_length=40)
-    decision: str = Field(pattern="^(approve|reject)$")
+    decision: Literal["approve", "reject"]
     receivedAmount: OrderFen | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=200)
     reviewer: str | None = Field(default=None, min_length=1, max_length=64)
