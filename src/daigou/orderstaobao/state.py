@@ -108,29 +108,83 @@ def view(s: Session, order: TaobaoOrder) -> dict[str, Any]:
     return order_view(order, rows_of(s, order.order_id), latest_voucher(s, order.order_id))
 
 
-def _record(
-    s: Session, order: TaobaoOrder, message_type: str, fields: dict[str, Any], now_ms: int
+class Loaded:
+    """Several purchase orders, locked, with their shop orders and latest vouchers: read in
+    three statements, so a change of many (a bulk pay) costs no more statements than one."""
+
+    def __init__(self, s: Session, order_ids: list[str]) -> None:
+        ids = sorted(set(order_ids))
+        s.flush()  # the session does not autoflush: new and changed shop orders first
+        self.orders: dict[str, TaobaoOrder] = {
+            o.order_id: o
+            for o in s.execute(
+                select(TaobaoOrder)
+                .where(TaobaoOrder.order_id.in_(ids))
+                .order_by(TaobaoOrder.order_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalars()
+        }
+        self.rows: dict[str, list[PurchaseOrder]] = {i: [] for i in self.orders}
+        for r in s.execute(
+            select(PurchaseOrder)
+            .where(PurchaseOrder.platform == PLATFORM, PurchaseOrder.group_id.in_(ids))
+            .order_by(PurchaseOrder.out_order_id, PurchaseOrder.order_id)
+        ).scalars():
+            self.rows[str(r.group_id)].append(r)
+        self.vouchers: dict[str, TaobaoVoucher] = {}
+        for v in s.execute(
+            select(TaobaoVoucher)
+            .where(TaobaoVoucher.order_id.in_(ids))
+            .order_by(TaobaoVoucher.created_at, TaobaoVoucher.voucher_id)
+        ).scalars():
+            self.vouchers[v.order_id] = v  # the latest wins
+
+    def view(self, order: TaobaoOrder) -> dict[str, Any]:
+        oid = order.order_id
+        return order_view(order, self.rows.get(oid, []), self.vouchers.get(oid))
+
+
+def _record_many(
+    s: Session,
+    loaded: Loaded,
+    message_type: str,
+    items: list[tuple[TaobaoOrder, dict[str, Any]]],
+    now_ms: int,
 ) -> None:
-    def body(sequence: int) -> dict[str, Any]:
-        order.sequence = sequence
-        return {"orderId": order.order_id, **fields, "order": view(s, order)}
+    """One message per purchase order (fields, then the whole order at its new sequence), in
+    two statements per developer."""
+    by_developer: dict[int, list[tuple[TaobaoOrder, dict[str, Any]]]] = {}
+    for order, fields in items:
+        by_developer.setdefault(order.developer_id, []).append((order, fields))
+    for developer_id, mine in by_developer.items():
 
-    messages.record_each(
-        s,
-        developer_id=order.developer_id,
-        platform=MESSAGE_PLATFORM,
-        message_type=message_type,
-        items=[(key_of(order.order_id), order.user_id, order.order_id, body)],
-        now_ms=now_ms,
-    )
+        def body_of(order: TaobaoOrder, fields: dict[str, Any]) -> Any:
+            def body(sequence: int) -> dict[str, Any]:
+                order.sequence = sequence
+                return {"orderId": order.order_id, **fields, "order": loaded.view(order)}
+
+            return body
+
+        messages.record_each(
+            s,
+            developer_id=developer_id,
+            platform=MESSAGE_PLATFORM,
+            message_type=message_type,
+            items=[
+                (key_of(o.order_id), o.user_id, o.order_id, body_of(o, fields))
+                for o, fields in mine
+            ],
+            now_ms=now_ms,
+        )
 
 
-def move(s: Session, order: TaobaoOrder, status: str, now_ms: int, **extra: Any) -> bool:
-    """Set the status (and the time of reaching it) and record its message; False when it is
-    already there."""
+def _set_status(order: TaobaoOrder, status: str, now_ms: int) -> dict[str, Any] | None:
+    """Move the status (and stamp the time of reaching it); the message's fields, or None when
+    it is already there."""
     previous = order.status
     if status == previous:
-        return False
+        return None
     order.status = status
     order.modified_at = now_ms
     if status == PAID and order.pay_time is None:
@@ -143,8 +197,27 @@ def move(s: Session, order: TaobaoOrder, status: str, now_ms: int, **extra: Any)
         order.close_time = now_ms
     if status in (PAID, SHIPPED, FINISHED) and order.voucher_stage is not None:
         order.voucher_stage = None
-    fields = {"status": int(status), "previousStatus": int(previous), **extra}
-    _record(s, order, STATUS_CHANGE, fields, now_ms)
+    return {"status": int(status), "previousStatus": int(previous)}
+
+
+def _move_many(
+    s: Session, loaded: Loaded, moves: list[tuple[TaobaoOrder, str]], now_ms: int
+) -> None:
+    items = []
+    for order, status in moves:
+        fields = _set_status(order, status, now_ms)
+        if fields is not None:
+            items.append((order, fields))
+    _record_many(s, loaded, STATUS_CHANGE, items, now_ms)
+
+
+def move(s: Session, order: TaobaoOrder, status: str, now_ms: int) -> bool:
+    """Set the status (and the time of reaching it) and record its message; False when it is
+    already there."""
+    if status == order.status:
+        return False
+    loaded = Loaded(s, [order.order_id])
+    _move_many(s, loaded, [(loaded.orders[order.order_id], status)], now_ms)
     return True
 
 
@@ -152,7 +225,13 @@ def refresh(
     s: Session, order: TaobaoOrder, now_ms: int, override: dict[str, str] | None = None
 ) -> bool:
     """Derive the status again; record its message if it moved."""
-    return move(s, order, derive(order, rows_of(s, order.order_id), override), now_ms)
+    loaded = Loaded(s, [order.order_id])
+    locked = loaded.orders[order.order_id]
+    status = derive(locked, loaded.rows[order.order_id], override)
+    if status == locked.status:
+        return False
+    _move_many(s, loaded, [(locked, status)], now_ms)
+    return True
 
 
 def _mark_placed(order: TaobaoOrder, rows: list[PurchaseOrder]) -> None:
@@ -167,54 +246,66 @@ def _mark_placed(order: TaobaoOrder, rows: list[PurchaseOrder]) -> None:
         order.shops = json.dumps(shops)
 
 
+def _paying(rows: list[PurchaseOrder]) -> bool:
+    return any(r.pending_operation == "pay" or r.pay_state == HELD for r in rows)
+
+
 def report(s: Session, change: Change) -> None:
     """The Taobao profile's ``report``: a change of shop orders, as changes of their purchase
-    orders."""
-    for group_id in sorted({r.group_id for r in change.rows if r.group_id}):
-        order = lock(s, group_id)
-        if order is None:
-            continue
-        mine = [r for r in change.rows if r.group_id == group_id]
-        _mark_placed(order, mine)
-        s.flush()
-        if change.message_type == PRICE_MODIFY:
-            now = view(s, order)
-            shop_before = int(change.extra.get("previousTotalAmount") or 0)
-            shop_after = int(change.extra.get("totalAmount") or 0)
-            _record(
-                s,
-                order,
-                PRICE_MODIFY,
-                {
-                    "salesOrderId": mine[0].order_id,
-                    "previousPurchaseAmount": now["purchaseAmount"] - (shop_after - shop_before),
-                    "purchaseAmount": now["purchaseAmount"],
-                    "subOrders": now["subOrders"],
-                    "purchaseOrderPriceDTO": {
-                        "productAmount": now["productAmount"],
-                        "postFee": now["postFee"],
-                        "totalAmount": now["purchaseAmount"],
-                    },
+    orders: all of them at once (a bulk pay reports a hundred in a few statements)."""
+    mine: dict[str, list[PurchaseOrder]] = {}
+    for r in change.rows:
+        if r.group_id:
+            mine.setdefault(r.group_id, []).append(r)
+    if not mine:
+        return
+    loaded = Loaded(s, list(mine))
+    orders = [(loaded.orders[g], rows) for g, rows in sorted(mine.items()) if g in loaded.orders]
+    for order, rows in orders:
+        _mark_placed(order, rows)
+    if change.message_type == PRICE_MODIFY:
+        shop_before = int(change.extra.get("previousTotalAmount") or 0)
+        shop_after = int(change.extra.get("totalAmount") or 0)
+        items = []
+        for order, rows in orders:
+            now = loaded.view(order)
+            fields = {
+                "salesOrderId": rows[0].order_id,
+                "previousPurchaseAmount": now["purchaseAmount"] - (shop_after - shop_before),
+                "purchaseAmount": now["purchaseAmount"],
+                "subOrders": now["subOrders"],
+                "purchaseOrderPriceDTO": {
+                    "productAmount": now["productAmount"],
+                    "postFee": now["postFee"],
+                    "totalAmount": now["purchaseAmount"],
                 },
-                change.now_ms,
-            )
-            continue
+            }
+            items.append((order, fields))
+        _record_many(s, loaded, PRICE_MODIFY, items, change.now_ms)
+        return
+    moves = []
+    for order, rows in orders:
         if change.message_type == TOUCHED:
-            settle_gateway_pay(s, order, change.now_ms)
-            continue
-        override = {r.order_id: change.current for r in mine} if change.current else None
-        refresh(s, order, change.now_ms, override)
+            # a payment ended unpaid: an approved voucher's order is payable again (5 -> 0)
+            if order.voucher_stage == GATEWAY_PAYING and not _paying(loaded.rows[order.order_id]):
+                order.voucher_stage = None
+            override = None
+        else:
+            override = {r.order_id: change.current for r in rows} if change.current else None
+        moves.append((order, derive(order, loaded.rows[order.order_id], override)))
+    _move_many(s, loaded, moves, change.now_ms)
 
 
 def settle_gateway_pay(s: Session, order: TaobaoOrder, now_ms: int) -> None:
     """The gateway's payment of an approved voucher (5) ended without paying every shop: the
     order is payable again (0), the transfer stays in the wallet. Nothing while a shop's payment
     is still unknown."""
-    rows = rows_of(s, order.order_id)
-    paying = any(r.pending_operation == "pay" or r.pay_state == HELD for r in rows)
-    if order.voucher_stage == GATEWAY_PAYING and not paying:
-        order.voucher_stage = None
-    refresh(s, order, now_ms)
+    loaded = Loaded(s, [order.order_id])
+    locked = loaded.orders[order.order_id]
+    if locked.voucher_stage == GATEWAY_PAYING and not _paying(loaded.rows[order.order_id]):
+        locked.voucher_stage = None
+    status = derive(locked, loaded.rows[order.order_id])
+    _move_many(s, loaded, [(locked, status)], now_ms)
 
 
 def shop_failed(
