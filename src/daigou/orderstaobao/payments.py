@@ -173,7 +173,9 @@ def pay_one(
     if order.status in UNDER_REVIEW:
         raise Conflict(f"a transfer voucher of this order is under review (status {order.status})")
     owed = sum(r.total_fen for r in _unpaid(rows[order_id]))
-    if order.status in state.PAYABLE and owed:
+    # a pay in flight answers 50401 (pay_many) whatever the balance: nothing is paid meanwhile
+    in_flight = any(r.pending_operation == "pay" for r in rows[order_id])
+    if order.status in state.PAYABLE and owed and not in_flight:
         available = wallet.get_balance(db, buyer.developer_id).availableAmount
         if available < owed:
             raise ApiError(
