@@ -1,0 +1,112 @@
+"""Two gateway processes on one PostgreSQL database paying overlapping sets of one developer's
+Taobao purchase orders (two shops each) at the same moment, through 2.5b and 2.5 mixed (real
+HTTP on loopback). The balance covers every order exactly: each shop order is paid exactly once
+(one captured hold, one payment at the marketplace), the balance never goes below zero, a call
+answers only success or "in flight elsewhere", every purchase order ends paid (10) with one
+0 -> 10 message, and the books balance."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from tests.support.api import assert_ok
+from tests.support.gateway import Api
+from tests.support.orders1688 import balance, fund, settle_everything
+from tests.support.reconcile import reconciler_of
+from tests.support.serve import serve_in_background, wait_ready
+from tests.support.taobao import BULK, PAY
+from tests.support.taobao_faults import (
+    PAY_OP,
+    check_taobao_books,
+    inject,
+    shop_orders,
+    status_changes,
+    two_shop_orders,
+)
+
+IN_FLIGHT = "PAY_RESULT_UNKNOWN"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.timeout(240)
+def test_two_processes_pay_overlapping_purchase_orders_once(
+    api, dev, settings, db, app, db_url, tmp_path
+):
+    orders = two_shop_orders(api, dev, settings, 8)
+    ids = [o["orderId"] for o in orders]
+    funded = sum(o["purchaseAmount"] for o in orders)
+    fund(api, dev, funded)
+    # every marketplace pay takes 50 ms, so the calls overlap for real
+    inject(api, PAY_OP, "latency", count=0, latency_ms=50)
+    servers = [serve_in_background(db_url, settings, tmp_path, n) for n in ("a", "b")]
+    # (path, order ids): a bulk pay, or a single pay of one order
+    plans: list[list[tuple[str, list[str]]]] = [
+        [(BULK, ids[0:5]), (PAY, ids[5:6]), (BULK, ids[3:8]), (PAY, ids[1:2])],
+        [(PAY, ids[4:5]), (BULK, list(reversed(ids[2:8]))), (PAY, ids[0:1]), (BULK, ids[0:4])],
+    ]
+    answers: list[list[tuple[str, list[str], dict]]] = [[], []]
+    balances: list[int] = []
+    done = threading.Event()
+    try:
+        for child, base in servers:
+            wait_ready(base, child)
+        start = threading.Barrier(3)
+
+        def run(k: int) -> None:
+            with httpx.Client(base_url=servers[k][1], timeout=60) as http:
+                caller = Api(http)
+                start.wait()
+                for path, asked in plans[k]:
+                    body = {"orderIds": asked} if path == BULK else {"orderId": asked[0]}
+                    answers[k].append(
+                        (path, asked, caller.call(dev, "POST", path, body=body).json())
+                    )
+
+        def watch() -> None:
+            """The available balance, read again and again while the calls run."""
+            with httpx.Client(base_url=servers[0][1], timeout=60) as http:
+                caller = Api(http)
+                start.wait()
+                while not done.is_set():
+                    money = assert_ok(caller.call(dev, "GET", "/open/account/balance"))
+                    balances.extend([money["availableAmount"], money["heldAmount"]])
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in (0, 1)]
+        watcher = threading.Thread(target=watch)
+        for t in (*threads, watcher):
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+        done.set()
+        watcher.join(timeout=60)
+        assert all(len(a) == len(p) for a, p in zip(answers, plans, strict=True)), (
+            "a process did not answer every call"
+        )
+    finally:
+        done.set()
+        for child, _ in servers:
+            child.stop()
+    assert balances and min(balances) >= 0, "the balance went below zero"
+
+    for per in answers:
+        for path, asked, body in per:
+            if path == PAY:
+                # paid now, or in flight in the other process (nothing moved here)
+                assert body["code"] in (200, 50401), body
+                continue
+            assert body["code"] == 200, body
+            data = body["data"]
+            assert [r["key"] for r in data["results"]] == asked
+            for r in data["results"]:
+                assert r["success"] or r["reasonCode"] == IN_FLIGHT, r
+    settle_everything(api, db, reconciler_of(app, db))
+    paid = check_taobao_books(api, db, app, dev, funded)
+    # every call's orders were paid, by one call or the other, each shop order once
+    assert paid == {oid: True for oid in ids}
+    assert all(r.pay_attempts == 1 for r in shop_orders(db))
+    assert balance(api, dev)["availableAmount"] == 0
+    for oid in ids:
+        assert status_changes(db, oid) == [(12, 0), (0, 10)]
