@@ -12,12 +12,16 @@ import threading
 import httpx
 import pytest
 
-from tests.support.api import assert_ok
+from daigou.orderstaobao.profile import PROFILE
+from daigou.purchasing import payments
+from daigou.purchasing.buyer import Buyer
+from daigou.wallet import service as wallet
+from tests.support.api import assert_error, assert_ok
 from tests.support.gateway import Api
 from tests.support.orders1688 import balance, fund, settle_everything
 from tests.support.reconcile import reconciler_of
 from tests.support.serve import serve_in_background, wait_ready
-from tests.support.taobao import BULK, PAY
+from tests.support.taobao import BULK, PAY, pay
 from tests.support.taobao_faults import (
     PAY_OP,
     check_taobao_books,
@@ -110,3 +114,39 @@ def test_two_processes_pay_overlapping_purchase_orders_once(
     assert balance(api, dev)["availableAmount"] == 0
     for oid in ids:
         assert status_changes(db, oid) == [(12, 0), (0, 10)]
+
+
+def test_a_pay_racing_another_calls_hold_answers_in_flight_not_short(
+    api, dev, settings, db, app, monkeypatch
+):
+    """2.5 checks that the balance covers the purchase order before paying. Another call (in
+    this process or another) holds the order's money just as 2.5 reads the order: the balance is
+    short by exactly that hold, but the order is being paid, so 2.5 answers 50401 (in flight,
+    nothing moved), never 40201; the reconciler settles the other call's pay."""
+    (order,) = two_shop_orders(api, dev, settings, 1)
+    oid = order["orderId"]
+    rows = shop_orders(db, oid)
+    total = sum(r.total_fen for r in rows)
+    fund(api, dev, total)
+    buyer = Buyer(developer_id=rows[0].developer_id, develop_id=dev.develop_id, user_id=None)
+    real = wallet.get_balance
+    raced: list[bool] = []
+
+    def balance_after_another_call_held(database, developer_id, *args, **kwargs):
+        if not raced:  # the other call claims and holds both shop orders, once
+            items, _ = payments.claim_all(
+                db, PROFILE, buyer, [r.order_id for r in rows], False, app.state.clock.now_ms()
+            )
+            raced.append(all(i.pay_state == "held" for i in items))
+        return real(database, developer_id, *args, **kwargs)
+
+    monkeypatch.setattr(wallet, "get_balance", balance_after_another_call_held)
+    r = pay(api, dev, oid)
+    monkeypatch.undo()
+    assert raced == [True]
+    err = assert_error(r, 50401)
+    assert err["data"]["pendingOperation"] == "pay"
+    assert [s.pay_attempts for s in shop_orders(db, oid)] == [1, 1]  # one claim each
+    settle_everything(api, db, reconciler_of(app, db))
+    assert check_taobao_books(api, db, app, dev, total) == {oid: True}
+    assert status_changes(db, oid) == [(12, 0), (0, 10)]
