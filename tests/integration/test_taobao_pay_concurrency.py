@@ -3,7 +3,11 @@ Taobao purchase orders (two shops each) at the same moment, through 2.5b and 2.5
 HTTP on loopback). The balance covers every order exactly: each shop order is paid exactly once
 (one captured hold, one payment at the marketplace), the balance never goes below zero, a call
 answers only success or "in flight elsewhere", every purchase order ends paid (10) with one
-0 -> 10 message, and the books balance."""
+0 -> 10 message, and the books balance.
+
+Two races of that test are also provoked on purpose, one at a time: another call holding an
+order's money between 2.5's reads of the balance and of the order, and another call's payment
+committing between 2.5b's reads of the purchase order and of its shop orders."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ import threading
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from daigou.orderstaobao import payments as taobao_payments
 from daigou.orderstaobao.profile import PROFILE
 from daigou.purchasing import payments
 from daigou.purchasing.buyer import Buyer
@@ -148,5 +154,39 @@ def test_a_pay_racing_another_calls_hold_answers_in_flight_not_short(
     assert err["data"]["pendingOperation"] == "pay"
     assert [s.pay_attempts for s in shop_orders(db, oid)] == [1, 1]  # one claim each
     settle_everything(api, db, reconciler_of(app, db))
+    assert check_taobao_books(api, db, app, dev, total) == {oid: True}
+    assert status_changes(db, oid) == [(12, 0), (0, 10)]
+
+
+@pytest.mark.postgres_only
+def test_a_bulk_pay_reading_an_order_paid_meanwhile_reports_it_paid(api, dev, settings, db, app):
+    """2.5b reads the purchase orders, then their shop orders; another call's payment of an
+    order commits between the two reads (PostgreSQL reads each statement afresh). The order is
+    paid: 2.5b reports it paid (ALREADY_PAID, no money moved), never "not payable"."""
+    (order,) = two_shop_orders(api, dev, settings, 1)
+    oid = order["orderId"]
+    rows = shop_orders(db, oid)
+    total = sum(r.total_fen for r in rows)
+    fund(api, dev, total)
+    buyer = Buyer(developer_id=rows[0].developer_id, develop_id=dev.develop_id, user_id=None)
+    fired: list[str] = []
+
+    def pay_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if fired or "FROM purchase_order" not in statement or ".group_id IN" not in statement:
+            return
+        fired.append("paying")
+        market, clock = app.state.marketplace, app.state.clock
+        (item,) = taobao_payments.pay_many(db, market, clock, buyer, [oid])
+        fired.append(item.outcome)
+
+    event.listen(db.engine, "before_cursor_execute", pay_meanwhile)
+    try:
+        out = assert_ok(api.call(dev, "POST", BULK, body={"orderIds": [oid]}))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", pay_meanwhile)
+    assert fired == ["paying", "paid"]
+    (result,) = out["results"]
+    assert out["successOrderIds"] == [oid], result
+    assert result["reasonCode"] == "ALREADY_PAID", result
     assert check_taobao_books(api, db, app, dev, total) == {oid: True}
     assert status_changes(db, oid) == [(12, 0), (0, 10)]

@@ -61,7 +61,7 @@ def _classify(
     elif any(r.pending_operation == "pay" for r in rows):
         item.outcome, item.code, item.reason = core.PENDING, 50401, core.IN_FLIGHT
         item.msg = "an earlier payment of this order has no known outcome yet"
-    elif order.status not in state.PAYABLE and _fully_paid(rows):
+    elif _fully_paid(rows):  # whatever the status read: a pay may have committed since
         item.outcome, item.code, item.reason = core.PAID_ITEM, 200, core.PAID_BEFORE
         item.msg = "the order was already paid through the gateway: no money moved"
     elif order.status not in state.PAYABLE or not _unpaid(rows):
