@@ -130,6 +130,7 @@ def live_server(app: Any) -> Iterator[str]:
 # shared by the workers of the run, so no two of them overlap (they still overlap other tests).
 ONE_AT_A_TIME = (
     "tests/integration/test_pay_concurrency.py::",
+    "tests/integration/test_taobao_pay_concurrency.py::",
     "tests/integration/test_delivery.py::test_two_worker_processes",
     "tests/integration/test_delivery.py::test_a_worker_killed",
 )

@@ -61,7 +61,7 @@ def _classify(
     elif any(r.pending_operation == "pay" for r in rows):
         item.outcome, item.code, item.reason = core.PENDING, 50401, core.IN_FLIGHT
         item.msg = "an earlier payment of this order has no known outcome yet"
-    elif order.status not in state.PAYABLE and _fully_paid(rows):
+    elif _fully_paid(rows):  # whatever the status read: a pay may have committed since
         item.outcome, item.code, item.reason = core.PAID_ITEM, 200, core.PAID_BEFORE
         item.msg = "the order was already paid through the gateway: no money moved"
     elif order.status not in state.PAYABLE or not _unpaid(rows):
@@ -165,6 +165,9 @@ def pay_one(
     db: Database, market: P.Marketplace, clock: Clock, buyer: Buyer, order_id: str
 ) -> dict[str, Any]:
     """2.5: pay one purchase order; its answer, or the reason it was not paid as an error."""
+    # the balance before the order: a concurrent call that holds the order's money between the
+    # two reads shows as a pay in flight (50401), never as a balance short of the order (40201)
+    available = wallet.get_balance(db, buyer.developer_id).availableAmount
     orders, rows = _load(db, [order_id])
     order = orders.get(order_id)
     if order is None:
@@ -173,14 +176,14 @@ def pay_one(
     if order.status in UNDER_REVIEW:
         raise Conflict(f"a transfer voucher of this order is under review (status {order.status})")
     owed = sum(r.total_fen for r in _unpaid(rows[order_id]))
-    if order.status in state.PAYABLE and owed:
-        available = wallet.get_balance(db, buyer.developer_id).availableAmount
-        if available < owed:
-            raise ApiError(
-                40201,
-                f"the available balance ({available} fen) does not cover the order ({owed} fen)",
-                {"orderId": order_id, "purchaseAmount": owed, "availableAmount": available},
-            )
+    # a pay in flight answers 50401 (pay_many) whatever the balance: nothing is paid meanwhile
+    in_flight = any(r.pending_operation == "pay" for r in rows[order_id])
+    if order.status in state.PAYABLE and owed and not in_flight and available < owed:
+        raise ApiError(
+            40201,
+            f"the available balance ({available} fen) does not cover the order ({owed} fen)",
+            {"orderId": order_id, "purchaseAmount": owed, "availableAmount": available},
+        )
     before = sum(r.paid_fen for r in rows[order_id])
     (item,) = pay_many(db, market, clock, buyer, [order_id])
     if item.outcome == core.PENDING:
