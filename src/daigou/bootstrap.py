@@ -77,6 +77,8 @@ class Gateway:
         jobs.append(PeriodicJob("reconcile", every, self.reconciler.run_once))
         # Taobao purchase orders shipped long enough ago are received (ENDPOINTS 2.11)
         jobs.append(PeriodicJob("taobao-auto-confirm", 60.0, self.auto_confirm))
+        # Taobao purchase orders left building by a process that died mid-settle
+        jobs.append(PeriodicJob("taobao-placing", 60.0, self.sweep_placing))
         return jobs
 
     def auto_confirm(self) -> int:
@@ -84,6 +86,11 @@ class Gateway:
 
         days = self.settings.taobao_auto_confirm_days
         return auto_confirm(self.db, self.marketplaces, self.clock, days)
+
+    def sweep_placing(self) -> int:
+        from daigou.orderstaobao.settlers import sweep_placing
+
+        return sweep_placing(self.db, self.clock)
 
     def worker(self, *, deliver: bool = True) -> WorkerRunner:
         return WorkerRunner(self.db, self.settings, self.clock, jobs=self.jobs(), deliver=deliver)

@@ -64,6 +64,7 @@ def test_the_sandbox_setting_builds_one_adapter_per_platform_and_the_controls(se
         "market-feed:taobao",
         "reconcile",
         "taobao-auto-confirm",
+        "taobao-placing",
     ]
 
 

@@ -153,3 +153,34 @@ def test_no_shop_placed_ends_the_purchase_order_in_9(api, dev, settings, db, app
     assert_error(pay(api, dev, oid), 40901)
     assert balance(api, dev) == money
     assert check_taobao_books(api, db, app, dev, money["availableAmount"]) == {oid: False}
+
+
+def test_a_process_dying_between_the_two_settles_is_swept(api, dev, settings, db, app):
+    """The core settled the create as never made, but the process died before the shop was
+    marked: the purchase order stays building until the sweep (a worker job) finds the shop
+    with no open create and no order, and goes on without it."""
+    from daigou.orderstaobao.settlers import sweep_placing
+    from daigou.purchasing import creates
+    from daigou.reconcile.service import Reconciler, Settlers
+
+    a, b = shop_lines(settings, shops=2, per=1)
+    seen = lost_create(api, dev, db, a + b, "SO-SWEEP", "timeout")
+    oid = seen["orderId"]
+    gateway = app.state.gateway
+    assert sweep_placing(db, gateway.clock) == 0  # not due yet, and its create is open
+    # the reconciler as if only the core's half ran: the create settled, the shop not marked
+    core_only = Settlers()
+    for (object_type, operation), settler in gateway.settlers._by_kind.items():
+        wanted = creates.reconcile_create if operation == "create" else settler
+        core_only.register(object_type, operation, wanted)
+    reconciler = Reconciler(db, app.state.marketplace, app.state.clock, core_only)
+    settle_everything(api, db, reconciler)
+    stuck = detail(api, dev, oid)
+    assert stuck["status"] == 12 and stuck["pendingOperation"] == "create"
+    advance(api, 120)  # past the give-up time and its margin
+    assert sweep_placing(db, gateway.clock) == 1
+    done = detail(api, dev, oid)
+    assert done["status"] == 0 and len(done["salesOrderIds"]) == 1
+    assert [e["errorCode"] for e in done["errors"]] == ["NOT_PLACED"]
+    assert status_changes(db, oid) == [(12, 0)]
+    assert sweep_placing(db, gateway.clock) == 0  # once
