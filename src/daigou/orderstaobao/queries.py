@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import select
 
 from daigou.core.errors import NotFound
 from daigou.core.pagination import Page as CorePage
-from daigou.core.pagination import PageRequest, encode_cursor
+from daigou.core.pagination import PageRequest
+from daigou.db.paging import count_of, next_cursor, seek
 from daigou.db.session import Database
 from daigou.orderstaobao import state
 from daigou.orderstaobao.models import TaobaoOrder, TaobaoVoucher
@@ -82,20 +83,9 @@ def page(db: Database, buyer: Buyer, flt: OrderFilter, req: PageRequest) -> dict
         if high is not None:
             where.append(column <= high)
     query = select(TaobaoOrder).where(*where).order_by(t.c.created_at.desc(), t.c.order_id.desc())
-    total = None
     with db.transaction() as s:
-        if req.cursor is not None:
-            created, order_id = req.cursor
-            query = query.where(
-                tuple_(t.c.created_at, t.c.order_id)
-                < tuple_(
-                    literal(int(created), t.c.created_at.type),
-                    literal(str(order_id), t.c.order_id.type),
-                )
-            )
-        else:
-            total = s.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
-            query = query.offset(req.offset)
+        total = None if req.cursor is not None else s.execute(count_of(where, t)).scalar_one()
+        query = seek(query, req, t.c.created_at, t.c.order_id)
         orders = list(s.execute(query.limit(req.page_size + 1)).scalars())
         more = len(orders) > req.page_size
         orders = orders[: req.page_size]
@@ -117,7 +107,7 @@ def page(db: Database, buyer: Buyer, flt: OrderFilter, req: PageRequest) -> dict
             ).scalars():
                 vouchers[v.order_id] = v  # the latest wins
         items = [order_view(o, rows[o.order_id], vouchers.get(o.order_id)) for o in orders]
-    cursor = encode_cursor((orders[-1].created_at, orders[-1].order_id)) if more else None
+    cursor = next_cursor(orders, more, "created_at", "order_id")
     result = CorePage(items, req.page_size, total, req.page_no if req.cursor is None else None)
     result.next_cursor = cursor
     return result.to_wire()

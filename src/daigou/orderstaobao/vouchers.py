@@ -16,11 +16,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import select
 
 from daigou.core.clock import Clock
 from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
-from daigou.core.pagination import Page, PageRequest, encode_cursor
+from daigou.core.pagination import Page, PageRequest
+from daigou.db.paging import count_of, next_cursor, seek
 from daigou.db.session import Database
 from daigou.developers.service import develop_ids
 from daigou.http.guards import audit
@@ -163,20 +164,9 @@ def list_vouchers(db: Database, flt: VoucherFilter, req: PageRequest) -> dict[st
     query = (
         select(TaobaoVoucher).where(*where).order_by(t.c.created_at.desc(), t.c.voucher_id.desc())
     )
-    total = None
     with db.transaction() as s:
-        if req.cursor is not None:
-            created, voucher_id = req.cursor
-            query = query.where(
-                tuple_(t.c.created_at, t.c.voucher_id)
-                < tuple_(
-                    literal(int(created), t.c.created_at.type),
-                    literal(str(voucher_id), t.c.voucher_id.type),
-                )
-            )
-        else:
-            total = s.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
-            query = query.offset(req.offset)
+        total = None if req.cursor is not None else s.execute(count_of(where, t)).scalar_one()
+        query = seek(query, req, t.c.created_at, t.c.voucher_id)
         found = list(s.execute(query.limit(req.page_size + 1)).scalars())
         more = len(found) > req.page_size
         found = found[: req.page_size]
@@ -188,7 +178,7 @@ def list_vouchers(db: Database, flt: VoucherFilter, req: PageRequest) -> dict[st
                 _item(v, devs.get(v.developer_id, ""), state.view(s, order) if order else None)
             )
     page = Page(items, req.page_size, total, req.page_no if req.cursor is None else None)
-    page.next_cursor = encode_cursor((found[-1].created_at, found[-1].voucher_id)) if more else None
+    page.next_cursor = next_cursor(found, more, "created_at", "voucher_id")
     return page.to_wire()
 
 

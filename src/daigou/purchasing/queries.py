@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import select
 
 from daigou.core.errors import NotFound
-from daigou.core.pagination import Page, PageRequest, encode_cursor
+from daigou.core.pagination import Page, PageRequest
+from daigou.db.paging import count_of, next_cursor, seek
 from daigou.db.session import Database
 from daigou.purchasing.buyer import check_visible
 from daigou.purchasing.models import PurchaseOrder
@@ -88,24 +89,11 @@ def page(
         if high is not None:
             where.append(column <= high)
     query = select(t).where(*where).order_by(t.c.created_at.desc(), t.c.order_id.desc())
-    total = None
     with db.reading() as conn:
-        if req.cursor is not None:
-            # One row-value comparison, not `a < x OR (a = x AND b < y)`: both databases seek
-            # the (platform, developer, created, order) index straight to the position with it;
-            # with the OR they walked the developer's orders from the newest, so a page at depth
-            # D cost O(D) (bench/bench_order_paging.py).
-            created, order_id = req.cursor
-            at = literal(int(created), t.c.created_at.type)
-            query = query.where(
-                tuple_(t.c.created_at, t.c.order_id)
-                < tuple_(at, literal(str(order_id), t.c.order_id.type))
-            )
-        else:
-            total = conn.execute(select(func.count()).select_from(t).where(*where)).scalar_one()
-            query = query.offset(req.offset)
+        total = None if req.cursor is not None else conn.execute(count_of(where, t)).scalar_one()
+        query = seek(query, req, t.c.created_at, t.c.order_id)
         rows = [PurchaseOrder(**r._mapping) for r in conn.execute(query.limit(req.page_size + 1))]
     more = len(rows) > req.page_size
     rows = rows[: req.page_size]
-    cursor = encode_cursor((rows[-1].created_at, rows[-1].order_id)) if more and rows else None
+    cursor = next_cursor(rows, more, "created_at", "order_id")
     return Page(rows, req.page_size, total, req.page_no if req.cursor is None else None, cursor)
