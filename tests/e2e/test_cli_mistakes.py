@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from daigou.cli import app
+from tests.support.cli import one_line_error
 from tests.support.gateway import ADMIN_TOKEN, SECRET_KEY, Api
 from tests.support.postgres import free_port
 
@@ -35,17 +36,6 @@ def cli(tmp_path: Path, db_url: str):
         return runner.invoke(app, list(args), env=env)
 
     return run
-
-
-def one_line_error(result, *expected: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    out = result.output
-    assert "Traceback" not in out
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    first = out.strip().splitlines()[0]
-    for text in expected:
-        assert text in out, (text, out)
-    return first
 
 
 @pytest.fixture
@@ -121,7 +111,7 @@ def test_a_negative_adjustment_works_as_the_guide_writes_it(cli, demo):
         "admin", "wallet", "adjust", dev.develop_id, "-1500", "--reference", "R", "--remark", "why"
     )
     assert r.exit_code == 0, r.output
-    moved = json.loads(r.output)  # not a terminal: JSON without --json
+    moved = json.loads(r.stdout)  # not a terminal: JSON without --json
     assert moved["balance"]["availableAmount"] == 3_500
     r = cli(
         "admin",
@@ -136,7 +126,7 @@ def test_a_negative_adjustment_works_as_the_guide_writes_it(cli, demo):
         "-500",
     )
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["balance"]["availableAmount"] == 3_000
+    assert json.loads(r.stdout)["balance"]["availableAmount"] == 3_000
 
 
 def test_a_new_database_is_named_not_a_traceback(tmp_path: Path):
@@ -149,5 +139,5 @@ def test_openapi_prints_the_document_without_a_server(tmp_path: Path):
     env = {"DAIGOU_DATA_DIR": str(tmp_path / "var"), "DAIGOU_LOG_LEVEL": "WARNING"}
     r = runner.invoke(app, ["openapi"], env=env)
     assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = json.loads(r.stdout)
     assert "/alibaba/order/create" in doc["paths"] and "securitySchemes" in doc["components"]

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from daigou.app import create_app
 from daigou.bootstrap import ORDER_RECORDS, bootstrap
+from daigou.bootstrap import bootstrap as _bootstrap
 from daigou.core.clock import ManualClock
 from daigou.feed.models import MarketFeed
 from daigou.marketplace import port as P
@@ -24,6 +25,22 @@ from tests.support.api import assert_error
 from tests.support.fakes import Recording
 from tests.support.gateway import ADMIN_TOKEN
 from tests.support.seller import START_MS, A, T, new_market, one_order
+
+
+@pytest.fixture(autouse=True)
+def _gateways_closed(monkeypatch):
+    """Every gateway a test builds is closed after it: its call log's flusher must not outlive
+    the test's database (it would log failed writes into later tests' output)."""
+    made = []
+
+    def tracking(*args, **kwargs):
+        made.append(_bootstrap(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setitem(globals(), "bootstrap", tracking)
+    yield
+    for gateway in made:
+        gateway.close()
 
 
 def cursors(db) -> dict[str, str | None]:
