@@ -23,16 +23,19 @@ from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.guarded import guard
 from daigou.marketplace.port import Marketplace, Platform
 from daigou.platforms import register_platforms
+from daigou.aftersales import records as refunds
 from daigou.purchasing import records
 from daigou.reconcile.service import Reconciler, Settlers
 from daigou.workers.runner import PeriodicJob, WorkerRunner
 
 
 def order_records(platform: Platform) -> RecordFunctions:
-    """The purchasing core's records of one platform's orders, as its push feed applies to."""
+    """The purchasing core's records of one platform's orders, and the after-sales records of
+    their refunds, as its push feed applies to."""
     return RecordFunctions(
         known=lambda s, ids: records.known_orders(s, platform.value, ids),
         apply=lambda s, oid, order, now: records.mirror(s, platform.value, oid, order, now),
+        apply_refund=lambda s, oid, refund, now: refunds.mirror(s, oid, refund, now),
     )
 
 

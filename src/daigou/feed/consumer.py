@@ -5,12 +5,13 @@ Each platform is its own stream (``Marketplace.messages(platform, ...)``) with i
 pushes are applied to is injected (:class:`OrderRecords`: which orders the gateway records, and
 how a marketplace view is applied to one); the composition root passes 1688's
 (``daigou.orders1688.records``). A feed given no records reads its stream and moves its cursor,
-applying nothing (Taobao today: the gateway makes no Taobao orders yet).
+applying nothing.
 
 A push is small and may repeat or arrive out of order (CONTRACT section 7), so it is only a
 hint: for each order a batch of pushes names, the consumer reads the marketplace's current view
 of the order once and hands it to ``records.apply``, which records one message per step the
-order took since the record's view, and nothing for a view it already has.
+order took since the record's view, and nothing for a view it already has. A push about a
+refund (it names one) has the refund read too, and handed to ``records.apply_refund`` first.
 
 One run (:meth:`FeedConsumer.run_once`):
 
@@ -71,6 +72,13 @@ class OrderRecords(Protocol):
         """In the caller's transaction: lock the record and apply the marketplace's view."""
         ...
 
+    def apply_refund(
+        self, s: Session, order_id: str, refund: P.MarketRefund, now_ms: int
+    ) -> object:
+        """In the caller's transaction: apply the marketplace's view of a refund of one of the
+        gateway's orders (its record catches up, or is made)."""
+        ...
+
 
 @dataclass(frozen=True)
 class RecordFunctions:
@@ -78,6 +86,7 @@ class RecordFunctions:
 
     known: Callable[[Session, list[str]], set[str]]
     apply: Callable[[Session, str, P.MarketOrder, int], object]
+    apply_refund: Callable[[Session, str, P.MarketRefund, int], object]
 
 
 def feed_name(platform: P.Platform) -> str:
@@ -233,14 +242,29 @@ class FeedConsumer:
             if not self._keep_lease():
                 log.warning("market feed: the lease was lost; another consumer goes on")
                 return applied, None, False
-            if not self._apply(order_id):
+            refund_ids = list(dict.fromkeys(m.refund_id for m in group if m.refund_id))
+            if not self._apply(order_id, refund_ids):
                 return applied, self._cursor_before(cursor, pushes, order_id), False
             applied += len({m.message_id for m in group})
         return applied, batch.cursor, True
 
-    def _apply(self, order_id: str) -> bool:
-        """Read the order's current view and apply it; False when the marketplace failed."""
+    def _apply(self, order_id: str, refund_ids: list[str]) -> bool:
+        """Read the current view of the order's refunds the pushes named, then of the order,
+        and apply them (the refunds first: a refund's success credits the wallet before the
+        order it emptied is reported closed); False when the marketplace failed."""
         assert self.records is not None  # only orders it knows are applied
+        for refund_id in refund_ids:
+            try:
+                with acting_for(None):
+                    refund = self.market.refund(self.platform, refund_id)
+            except P.MarketplaceNotFound:
+                log.error("market feed: the marketplace has no refund it pushed", refund_id=refund_id)
+                continue
+            except _FAILED as exc:
+                log.warning("market feed: reading a refund failed", refund_id=refund_id, error=str(exc))
+                return False
+            with self.db.transaction() as s:
+                self.records.apply_refund(s, order_id, refund, self.clock.now_ms())
         try:
             with acting_for(None):
                 order = self.market.order(self.platform, order_id)

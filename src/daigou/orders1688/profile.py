@@ -50,11 +50,9 @@ CHAIN = ("waitbuyerpay", "waitsellersend", "waitbuyerreceive", "confirm_goods", 
 PRICE_MODIFY = "ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY"
 SEND = "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS"
 TRACE = "LOGISTICS_BUYER_VIEW_TRACE"
-REFUND_IN_SALES = "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES"
-REFUND_AFTER_SALES = "ORDER_BUYER_VIEW_ORDER_REFUND_AFTER_SALES"
 # ties between steps at the same millisecond break in this order
-_RANK_PRICE, _RANK_PAY, _RANK_SEND, _RANK_TRACE, _RANK_REFUND = 0, 1, 2, 3, 4
-_RANK_CONFIRM, _RANK_FINAL, _RANK_AFTER_SALES = 5, 6, 7
+_RANK_PRICE, _RANK_PAY, _RANK_SEND, _RANK_TRACE = 0, 1, 2, 3
+_RANK_CONFIRM, _RANK_FINAL = 5, 6
 
 
 def crossed(old: str, new: str, order: P.MarketOrder) -> list[str] | None:
@@ -99,9 +97,9 @@ def steps(status: str, stored: P.MarketOrder, order: P.MarketOrder, path: list[s
       ``subItemIds``; the parcel that completed the shipment also carries the move to
       waitbuyerreceive, which is then not reported a second time;
     - each new logistics step of any parcel: one LOGISTICS_BUYER_VIEW_TRACE with ``step``;
-    - the order's refund status changed: BUYER_REFUND_IN_SALES, or REFUND_AFTER_SALES once the
-      trade finished (``success``); a full refund that terminated the order reports both in
-      the one message of the move to ``terminated``.
+    - a full refund that terminated the order: the move's message carries the order's refund
+      status too. Each refund's own changes are reported by the after-sales core, one refund
+      message per change with the whole refund (``daigou.aftersales.records``), not here.
     """
     out: list[Step] = []
     if status == "waitbuyerpay" and stored.total_fen != order.total_fen:
@@ -174,16 +172,6 @@ def steps(status: str, stored: P.MarketOrder, order: P.MarketOrder, path: list[s
             move.extra.update(refund_fields)
             refund_changed = False
         out.append(move)
-    if refund_changed:
-        after = order.status == "success"
-        out.append(
-            Step(
-                order.modified_ms,
-                _RANK_AFTER_SALES if after else _RANK_REFUND,
-                REFUND_AFTER_SALES if after else REFUND_IN_SALES,
-                extra=refund_fields,
-            )
-        )
     return sorted(out, key=lambda st: (st.at, st.rank))  # stable: ties keep their build order
 
 

@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from daigou.marketplace import port as P
 from daigou.messages import service as messages
 from daigou.purchasing import profile as profiles
-from daigou.purchasing.models import NONE, PurchaseOrder
+from daigou.purchasing.models import NONE, PAID, PurchaseOrder
 from daigou.purchasing.profile import Profile
+from daigou.wallet import service as wallet
+from daigou.wallet.models import Hold
 
 _SNAPSHOT: TypeAdapter[P.MarketOrder] = TypeAdapter(P.MarketOrder)
 
@@ -246,6 +248,22 @@ def lock(s: Session, platform: str, order_id: str) -> PurchaseOrder | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def captured_hold(s: Session, row: PurchaseOrder) -> Hold | None:
+    """The wallet hold that paid for the order, when its payment was captured (the one a
+    refund of the order gives money back from)."""
+    if row.pay_state != PAID or row.pay_attempts < 1:
+        return None
+    profile = profiles.of_platform(row.platform)
+    hold = wallet.find_hold(s, row.developer_id, profile.hold_key(row.order_id, row.pay_attempts))
+    return hold if hold is not None and hold.status == "captured" else None
+
+
+def add_refunded(row: PurchaseOrder, amount_fen: int, now_ms: int) -> None:
+    """Count money given back for the order (``gatewayInfo.refundedAmount``)."""
+    row.refunded_fen += amount_fen
+    row.modified_at = now_ms
 
 
 def known_orders(s: Session, platform: str, order_ids: list[str]) -> set[str]:
