@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from daigou.marketplace import port as P
-from daigou.marketplace.sandbox import goods
+from daigou.marketplace.sandbox import faults, goods
 from daigou.marketplace.sandbox import orders as O
 from daigou.marketplace.sandbox.negotiation import DEFAULT_AGREE_DESCRIBE, TIMEOUT_NOTES
 from daigou.marketplace.sandbox.seller_models import SandboxRefund
@@ -288,3 +288,25 @@ def test_a_refund_stored_before_the_negotiation_fields_still_loads(market, setti
     assert market.refund_notes(A, refund.refund_id) == (note,)
     changed = market.modify_refund(A, refund.refund_id, 9, 1, "d", vouchers=("https://v/1",))
     assert changed.vouchers == ("https://v/1",)
+
+
+# --- answers lost: settled by reading ---------------------------------------------------------
+def test_a_refund_or_note_whose_answer_was_lost_is_found_by_reading(market, settings, db):
+    order = paid_order(market, settings, A, 1)
+    faults.inject(db, START_MS, operation="1688.refund.create", mode="timeout_after_commit")
+    with pytest.raises(P.MarketplaceTimeout):
+        market.create_refund(refund_draft(order, amount=10, op="lost-1"))
+    (made,) = market.order_refunds(A, order.order_id)
+    assert made.apply_payment_fen == 10
+    faults.inject(db, START_MS, operation="1688.refund.note.add", mode="timeout_after_commit")
+    with pytest.raises(P.MarketplaceTimeout):
+        market.add_refund_note(A, made.refund_id, "lost", (), "lost-2")
+    (note,) = market.refund_notes(A, made.refund_id)
+    assert (note.owner, note.content) == ("buyer", "lost")
+    # reads fail under their own names
+    faults.inject(db, START_MS, operation="1688.refund.list", mode="error")
+    faults.inject(db, START_MS, operation="1688.refund.notes", mode="error")
+    with pytest.raises(P.MarketplaceError):
+        market.order_refunds(A, order.order_id)
+    with pytest.raises(P.MarketplaceError):
+        market.refund_notes(A, made.refund_id)
