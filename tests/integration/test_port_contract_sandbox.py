@@ -13,6 +13,7 @@ from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.limits import Limiter
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
+from daigou.marketplace.sandbox.controls import SandboxOperator
 from tests.support.port_contract import PortContract
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -24,16 +25,24 @@ def sandbox(settings, db):
 
 class TestSandbox(PortContract):
     @pytest.fixture
-    def market(self, settings, db):
+    def bare(self, settings, db):
         return sandbox(settings, db)
 
-
-class TestGuardedSandbox(PortContract):
     @pytest.fixture
-    def market(self, settings, db):
+    def market(self, bare):
+        return bare
+
+    @pytest.fixture
+    def seller(self, bare):
+        return SandboxOperator(bare)
+
+
+class TestGuardedSandbox(TestSandbox):
+    @pytest.fixture
+    def market(self, bare, db):
         recorder = CallRecorder(db, background=False)
         guarded = GuardedMarketplace(
-            sandbox(settings, db), Limiter("sandbox", calls_per_second=0, concurrency=4), recorder
+            bare, Limiter("sandbox", calls_per_second=0, concurrency=4), recorder
         )
         yield guarded
         guarded.close()
@@ -45,7 +54,15 @@ class TestTheGatewaysComposite(PortContract):
     adapters, one per platform."""
 
     @pytest.fixture
-    def market(self, settings, db):
+    def gateway(self, settings, db):
         gateway = bootstrap(settings, db, ManualClock(START_MS))
-        yield gateway.marketplaces
+        yield gateway
         gateway.close()
+
+    @pytest.fixture
+    def market(self, gateway):
+        return gateway.marketplaces
+
+    @pytest.fixture
+    def seller(self, gateway):
+        return gateway.sandbox

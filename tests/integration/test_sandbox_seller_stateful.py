@@ -1,7 +1,8 @@
 """A hypothesis state machine drives the sandbox seller with random buyer, operator and clock
-actions (1688 and Taobao orders, refunds of every kind, the clock moved by minutes to days) and
-checks after every step, by reading every order, refund and pushed message, that statuses only
-ever move along the seller's arrows and that the money refunded stays within bounds.
+actions (1688 and Taobao orders, refunds of every kind and their notes, the clock moved by
+minutes to days) and checks after every step, by reading every order, refund and pushed message,
+that statuses only ever move along the seller's arrows, that the money refunded stays within
+bounds, and that a refund's negotiation tells the same story as its status.
 
 Any action may be refused (MarketplaceRefused / MarketplaceNotFound): the machine does not
 predict which, it checks that whatever happened is allowed. One database per backend serves
@@ -108,6 +109,7 @@ def _machine(db: Any, app_settings: Any):
             self.refunds: list[tuple[P.Platform, str]] = []
             self.order_seen: dict[str, str] = {}
             self.refund_seen: dict[str, str] = {}
+            self.notes_by_op: dict[str, str] = {}  # op_request_id -> the note it added
             self.n = 0
 
         def _op(self) -> str:
@@ -287,10 +289,38 @@ def _machine(db: Any, app_settings: Any):
             self._try(lambda: market.return_goods(platform, rid, "SF", "SF000111"))
 
         @precondition(lambda self: self.refunds)
-        @rule(i=st.integers(0, 50), amount=st.integers(1, 5_000), reason=st.integers(1, 7))
-        def modify_refund(self, i: int, amount: int, reason: int) -> None:
-            platform, rid = self._refund(i, O.R_WAIT_MODIFY)
-            self._try(lambda: market.modify_refund(platform, rid, amount, reason, "again"))
+        @rule(
+            i=st.integers(0, 50),
+            amount=st.integers(1, 5_000),
+            reason=st.integers(1, 7),
+            evidence=st.sampled_from([None, (), ("https://v/1.jpg",)]),
+        )
+        def modify_refund(
+            self, i: int, amount: int, reason: int, evidence: tuple[str, ...] | None
+        ) -> None:
+            platform, rid = self._refund(i, O.R_WAIT_MODIFY, O.R_WAIT_AGREE)
+            before = self.refund_seen.get(rid)
+            try:
+                market.modify_refund(platform, rid, amount, reason, "again", vouchers=evidence)
+            except P.MarketplaceRefused as exc:
+                # an answered or ended refund is refused for its status, whatever is asked
+                if before not in (O.R_WAIT_MODIFY, O.R_WAIT_AGREE):
+                    assert exc.code == "REFUND_STATUS_ERROR", exc
+
+        @precondition(lambda self: self.refunds)
+        @rule(i=st.integers(0, 50), again=st.booleans())
+        def add_note(self, i: int, again: bool) -> None:
+            """The buyer writes on a refund, sometimes sending an earlier note's key again."""
+            platform, rid = self._refund(i, *O.REFUND_OPEN)
+            replayed = [op for op in self.notes_by_op if op.startswith(f"{rid}:")]
+            op = replayed[-1] if again and replayed else f"{rid}:{self._op()}"
+            try:
+                note = market.add_refund_note(platform, rid, "note", (), op)
+            except P.MarketplaceRefused as exc:
+                assert exc.code == "REFUND_STATUS_ERROR" and op not in self.notes_by_op
+                assert self.refund_seen.get(rid) not in O.REFUND_OPEN
+                return
+            assert self.notes_by_op.setdefault(op, note.note_id) == note.note_id
 
         # --- time ---------------------------------------------------------------------------
         @rule(seconds=st.sampled_from(STEPS_S), extra=st.integers(0, 59))
@@ -340,6 +370,7 @@ def _machine(db: Any, app_settings: Any):
                 dto = O.Seller.refund_dto(body)  # what market.refund answers, without a read
                 assert dto.status == REFUND_LABEL[platform][status]
             assert all(len(v) == 1 for v in open_lines.values()), open_lines
+            self._negotiations_tell_the_same_story(refunds)
             for oid, (platform, status, order) in orders.items():
                 assert status == order["status"] and status in O.ORDER_MOVES, (oid, status)
                 before = self.order_seen.get(oid, O.WAIT_PAY)
@@ -373,6 +404,27 @@ def _machine(db: Any, app_settings: Any):
                         ln.refund_status is None or ln.refund_status in O.TAOBAO_REFUND.values()
                         for ln in dto.lines
                     )
+
+        def _negotiations_tell_the_same_story(self, refunds: dict[str, Any]) -> None:
+            """Notes are unique and in time order; a refused refund's last seller note is the
+            reason, a return awaited or sent names the return address; the buyer's notes are
+            exactly those added (a replay added none)."""
+            note_ids: list[str] = []
+            for rid, (_, status, body) in refunds.items():
+                notes = body.get("notes", [])
+                note_ids += [n["note_id"] for n in notes]
+                times = [n["created_ms"] for n in notes]
+                assert times == sorted(times), (rid, times)
+                assert {n["owner"] for n in notes} <= {"buyer", "seller", "platform"}
+                if status == O.R_WAIT_MODIFY:
+                    said = [n["content"] for n in notes if n["owner"] == "seller"]
+                    assert said and said[-1] == body["seller_refuse_reason"], rid
+                if status in (O.R_WAIT_SEND, O.R_WAIT_RECEIVE):
+                    assert body["return_address"] and body["seller_agree_describe"], rid
+                buyers = {n["note_id"] for n in notes if n["owner"] == "buyer"}
+                added = {v for k, v in self.notes_by_op.items() if k.startswith(f"{rid}:")}
+                assert buyers == added, rid
+            assert len(note_ids) == len(set(note_ids))
 
         def _messages_tell_the_same_story(self) -> None:
             msgs = market.seller.messages(None, 1000).messages  # both platforms

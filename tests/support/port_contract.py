@@ -1,10 +1,14 @@
 """The marketplace port contract: what ANY adapter must do, whatever is behind it.
 
 Subclass :class:`PortContract` in a test module and give it a ``market`` fixture returning the
-adapter under test (tests/integration/test_port_contract_sandbox.py runs it against the sandbox
-and against the sandbox behind ``GuardedMarketplace``). The tests find their own goods through
-the adapter (a search, then the offer), so they need nothing but a catalogue with a few
-orderable 1688 offers; each uses fresh keys (``out_order_id``, ``op_request_id``).
+adapter under test (tests/integration/test_port_contract_sandbox.py runs it against the sandbox,
+the sandbox behind ``GuardedMarketplace`` and the gateway's composite). The tests find their
+own goods through the adapter (a search, then the offer), so they need nothing but a catalogue
+with a few orderable 1688 offers; each uses fresh keys (``out_order_id``, ``op_request_id``).
+
+What the seller does (ship, answer a refund) is no port call: the after-sales tests that need it
+take a ``seller`` fixture, a :class:`~daigou.marketplace.controls.SandboxControls` over the same
+marketplace (``ship``, ``refund_act``); the default is None, and those tests are skipped.
 
 Only :meth:`PortContract.test_messages_after_a_cursor` touches ``messages``: when the port's
 ``messages`` changes (per platform), that one function changes with it.
@@ -32,6 +36,10 @@ ADDRESS = P.Address(
 
 def fresh(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
+
+
+def refused(code: str) -> Any:
+    return pytest.raises(P.MarketplaceRefused, match=code)
 
 
 class PortContract:
@@ -73,6 +81,46 @@ class PortContract:
         result = market.create_order(self.draft(market, fresh("out")))
         assert result.orders and not result.failures, result
         return result.orders[0]
+
+    def paid(self, market: Any) -> P.MarketOrder:
+        order = self.created(market)
+        assert market.pay(self.platform, order.order_id, order.total_fen, fresh("pay")).paid
+        return market.order(self.platform, order.order_id)
+
+    def refund_of(
+        self, market: Any, order: P.MarketOrder, dispute: str = "refund", goods: str = ""
+    ) -> P.RefundDraft:
+        """A request for half of the order's first line, for a reason that needs no voucher."""
+        line = order.lines[0]
+        goods = goods or (
+            "refundBuyerReceived" if dispute == "returnRefund" else "refundWaitSellerSend"
+        )
+        reasons = market.refund_reasons(self.platform, order.order_id, (line.entry_id,), goods)
+        reason = next(r for r in reasons if not r.need_voucher)
+        return P.RefundDraft(
+            platform=self.platform,
+            order_id=order.order_id,
+            entry_ids=(line.entry_id,),
+            dispute_request=dispute,
+            goods_status=goods,
+            apply_payment_fen=max(1, line.amount_fen // 2),
+            apply_carriage_fen=0,
+            reason_id=reason.reason_id,
+            description="contract",
+            vouchers=("https://img.example/evidence-1.jpg",),
+            op_request_id=fresh("refund"),
+        )
+
+    @pytest.fixture
+    def seller(self) -> Any:
+        """The seller of ``market`` (``SandboxControls``); None: seller-side tests are skipped."""
+        return None
+
+    @staticmethod
+    def needs(seller: Any) -> Any:
+        if seller is None:
+            pytest.skip("no seller controls for this adapter")
+        return seller
 
     # --- goods -----------------------------------------------------------------------------
     def test_search_returns_summaries_of_the_asked_platform(self, market):
@@ -172,6 +220,138 @@ class PortContract:
         cancelled = market.cancel_order(self.platform, order.order_id, "buyerCancel", fresh("c"))
         assert cancelled.order_id == order.order_id and cancelled.status == "cancel"
         assert market.order(self.platform, order.order_id).status == "cancel"
+
+    # --- after-sales -----------------------------------------------------------------------
+    def test_order_refunds_lists_every_refund_of_the_order_oldest_first(self, market):
+        order = self.paid(market)
+        assert market.order_refunds(self.platform, order.order_id) == ()
+        first = market.create_refund(self.refund_of(market, order))
+        assert first.vouchers == ("https://img.example/evidence-1.jpg",)
+        assert market.order_refunds(self.platform, order.order_id) == (first,)
+        market.cancel_refund(self.platform, first.refund_id, fresh("cancel"))
+        second = market.create_refund(self.refund_of(market, order))
+        listed = market.order_refunds(self.platform, order.order_id)
+        assert [r.refund_id for r in listed] == [first.refund_id, second.refund_id]
+        assert listed[0].status == "refundclose" and listed[1] == second
+        with pytest.raises(P.MarketplaceNotFound):
+            market.order_refunds(self.platform, "999999999999999")
+
+    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market):
+        order = self.paid(market)
+        refund = market.create_refund(self.refund_of(market, order))
+        amount = refund.apply_payment_fen - 1 or 1
+        changed = market.modify_refund(
+            self.platform,
+            refund.refund_id,
+            amount,
+            refund.reason_id,
+            "changed my mind",
+            goods_status="refundBuyerReceived",
+            vouchers=("https://img.example/evidence-2.jpg",),
+        )
+        assert changed.status == "waitselleragree" and changed.refund_id == refund.refund_id
+        assert (changed.apply_payment_fen, changed.description) == (amount, "changed my mind")
+        assert changed.goods_status == "refundBuyerReceived"
+        assert changed.vouchers == ("https://img.example/evidence-2.jpg",)
+        again = market.modify_refund(
+            self.platform, refund.refund_id, amount, refund.reason_id, "once more"
+        )
+        assert (again.goods_status, again.vouchers) == (changed.goods_status, changed.vouchers)
+        assert market.refund(self.platform, refund.refund_id) == again
+        market.cancel_refund(self.platform, refund.refund_id, fresh("cancel"))
+        with refused("REFUND_STATUS_ERROR"):
+            market.modify_refund(self.platform, refund.refund_id, 1, refund.reason_id, "late")
+
+    def test_a_refused_request_is_modified_and_asked_again(self, market, seller):
+        order = self.paid(market)
+        refund = market.create_refund(self.refund_of(market, order))
+        self.needs(seller).refund_act(self.platform, refund.refund_id, "refuse", "用过了 / used")
+        refused_ = market.refund(self.platform, refund.refund_id)
+        assert refused_.status == "waitbuyermodify" and refused_.seller_refuse_reason
+        seller_notes = [
+            n for n in market.refund_notes(self.platform, refund.refund_id) if n.owner == "seller"
+        ]
+        assert seller_notes[-1].content == refused_.seller_refuse_reason
+        asked = market.modify_refund(
+            self.platform, refund.refund_id, 1, refund.reason_id, "only one fen then"
+        )
+        assert asked.status == "waitselleragree" and asked.seller_refuse_reason is None
+        assert asked.apply_payment_fen == 1
+
+    def test_goods_go_back_only_once_the_seller_agreed_a_return(self, market, seller):
+        seller = self.needs(seller)
+        order = self.paid(market)
+        seller.ship(self.platform, order.order_id)
+        refund = market.create_refund(self.refund_of(market, order, "returnRefund"))
+        assert refund.return_address is None and refund.seller_agree_describe is None
+        with refused("REFUND_STATUS_ERROR"):
+            market.return_goods(self.platform, refund.refund_id, "SF", "SF100")
+        agreed = seller.refund_act(self.platform, refund.refund_id, "agree")
+        assert agreed.status == "waitbuyersend"
+        assert agreed == market.refund(self.platform, refund.refund_id)
+        address = agreed.return_address
+        assert address is not None and address.full_name and address.mobile
+        assert address.address and agreed.seller_agree_describe
+        note = market.refund_notes(self.platform, refund.refund_id)[-1]
+        assert note.owner == "seller" and address.mobile in note.content
+        sent = market.return_goods(
+            self.platform,
+            refund.refund_id,
+            "SF",
+            "SF100",
+            description="原包装寄回",
+            vouchers=("https://img.example/waybill.jpg",),
+        )
+        assert sent.status == "waitsellerreceive"
+        assert (sent.return_company_no, sent.return_bill_no) == ("SF", "SF100")
+        assert sent.return_description == "原包装寄回"
+        assert sent.return_vouchers == ("https://img.example/waybill.jpg",)
+        assert sent.return_address == address
+        with refused("REFUND_STATUS_ERROR"):
+            market.return_goods(self.platform, refund.refund_id, "SF", "SF101")
+
+    def test_notes_are_added_listed_oldest_first_and_refused_once_closed(self, market):
+        order = self.paid(market)
+        refund = market.create_refund(self.refund_of(market, order))
+        first = market.add_refund_note(
+            self.platform,
+            refund.refund_id,
+            "还没发货",
+            ("https://img.example/chat.png",),
+            fresh("n"),
+        )
+        assert isinstance(first, P.RefundNote) and first.note_id
+        assert (first.refund_id, first.owner, first.content) == (
+            refund.refund_id,
+            "buyer",
+            "还没发货",
+        )
+        assert first.images == ("https://img.example/chat.png",) and first.created_ms > 0
+        second = market.add_refund_note(self.platform, refund.refund_id, "请尽快", (), fresh("n"))
+        assert second.note_id != first.note_id
+
+        def buyers() -> list[P.RefundNote]:  # the platform may add notices of its own
+            notes = market.refund_notes(self.platform, refund.refund_id)
+            assert all(isinstance(n, P.RefundNote) for n in notes)
+            return [n for n in notes if n.owner == "buyer"]
+
+        assert buyers() == [first, second]
+        market.cancel_refund(self.platform, refund.refund_id, fresh("cancel"))
+        with refused("REFUND_STATUS_ERROR"):
+            market.add_refund_note(self.platform, refund.refund_id, "too late", (), fresh("n"))
+        assert buyers() == [first, second]
+        with pytest.raises(P.MarketplaceNotFound):
+            market.refund_notes(self.platform, "TQ999")
+
+    def test_a_note_sent_twice_with_one_op_request_id_is_added_once(self, market):
+        order = self.paid(market)
+        refund = market.create_refund(self.refund_of(market, order))
+        op = fresh("note")
+        first = market.add_refund_note(self.platform, refund.refund_id, "一次", (), op)
+        again = market.add_refund_note(self.platform, refund.refund_id, "一次", (), op)
+        assert again == first
+        notes = market.refund_notes(self.platform, refund.refund_id)
+        assert [n for n in notes if n.owner == "buyer"] == [first]
 
     # --- messages (the one function to adapt when ``messages`` changes) --------------------
     def test_messages_after_a_cursor(self, market):

@@ -1,6 +1,6 @@
 """``GuardedMarketplace`` around a fake adapter: the retry schedule (reads retried on "not
-sent" and "rate limited", writes never), the outcome of each attempt, the capped snippet, and
-a whole bulk pay in flight at once through the limiter."""
+sent" and "rate limited", writes never), which port method is which, the outcome of each
+attempt, the capped snippet, and a whole bulk pay in flight at once through the limiter."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from daigou.marketplace.context import acting_for
 from daigou.marketplace.fanout import fan_out
 from daigou.marketplace.guarded import GuardedMarketplace, RetrySchedule
 from daigou.marketplace.limits import Limiter, limiter_for
+from tests.support.fakes import PORT_CALLS, PORT_METHODS, Recording
 
 A = P.Platform.ALIBABA
 ORDER = P.MarketOrder(
@@ -146,6 +147,81 @@ def test_offer_activities_is_a_read_retried_and_logged_under_the_offer_id():
     assert {(a.operation, a.key, a.develop_id) for a in memory.attempts} == {
         ("offer_activities", "612345678901", "dev-7")
     }
+
+
+# every port method, as the guard treats it: a read is tried again, a write is sent once
+READS = {
+    "search",
+    "offer",
+    "categories",
+    "offer_activities",
+    "preview",
+    "orders_by_out_order_id",
+    "order",
+    "logistics",
+    "refund_reasons",
+    "refund",
+    "order_refunds",
+    "refund_notes",
+    "messages",
+}
+WRITES = {
+    "create_order",
+    "cancel_order",
+    "pay",
+    "confirm_receipt",
+    "create_refund",
+    "cancel_refund",
+    "return_goods",
+    "modify_refund",
+    "add_refund_note",
+}
+
+
+class FailsFirst(Recording):
+    """Records every call; the first one raises ``error`` (after it reached the fake)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__("fake")
+        self.error = error
+
+    def _record(self, method: str, *args: Any, **kwargs: Any) -> str:
+        answer = super()._record(method, *args, **kwargs)
+        if len(self.calls) == 1:
+            raise self.error
+        return answer
+
+
+def test_every_port_method_is_a_read_or_a_write():
+    assert set(PORT_METHODS) == READS | WRITES and not READS & WRITES
+
+
+@pytest.mark.parametrize("method", PORT_METHODS)
+def test_each_method_is_retried_if_a_read_and_sent_once_if_a_write(method):
+    inner = FailsFirst(not_sent())
+    market, memory, _ = guarded(inner)
+    if method in READS:
+        assert PORT_CALLS[method](market, A) == f"fake:{method}"
+        assert len(inner.calls) == 2
+    else:
+        with pytest.raises(P.MarketplaceNotSent):
+            PORT_CALLS[method](market, A)
+        assert len(inner.calls) == 1
+    # logged under the method's name, passed on with every argument it was given
+    assert {a.operation for a in memory.attempts} == {method}
+    direct = Recording("direct")
+    PORT_CALLS[method](direct, A)
+    assert inner.calls[0] == direct.calls[0]
+
+
+@pytest.mark.parametrize(
+    ("method", "key"),
+    [("order_refunds", "o1"), ("refund_notes", "r1"), ("add_refund_note", "op-4")],
+)
+def test_after_sales_calls_are_logged_under_what_identifies_them(method, key):
+    market, memory, _ = guarded(Recording("fake"))
+    PORT_CALLS[method](market, A)
+    assert [(a.operation, a.key) for a in memory.attempts] == [(method, key)]
 
 
 def test_a_read_gives_up_after_its_tries():

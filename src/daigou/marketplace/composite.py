@@ -99,15 +99,27 @@ class Composite:
     def refund(self, platform: P.Platform, refund_id: str) -> P.MarketRefund:
         return self.adapter(platform).refund(platform, refund_id)
 
+    def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
+        return self.adapter(platform).order_refunds(platform, order_id)
+
     def cancel_refund(
         self, platform: P.Platform, refund_id: str, op_request_id: str
     ) -> P.MarketRefund:
         return self.adapter(platform).cancel_refund(platform, refund_id, op_request_id)
 
     def return_goods(
-        self, platform: P.Platform, refund_id: str, company_no: str, bill_no: str
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
     ) -> P.MarketRefund:
-        return self.adapter(platform).return_goods(platform, refund_id, company_no, bill_no)
+        return self.adapter(platform).return_goods(
+            platform, refund_id, company_no, bill_no, description=description, vouchers=vouchers
+        )
 
     def modify_refund(
         self,
@@ -116,9 +128,33 @@ class Composite:
         apply_payment_fen: int,
         reason_id: int,
         description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
     ) -> P.MarketRefund:
         return self.adapter(platform).modify_refund(
-            platform, refund_id, apply_payment_fen, reason_id, description
+            platform,
+            refund_id,
+            apply_payment_fen,
+            reason_id,
+            description,
+            goods_status=goods_status,
+            vouchers=vouchers,
+        )
+
+    def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
+        return self.adapter(platform).refund_notes(platform, refund_id)
+
+    def add_refund_note(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        content: str,
+        images: tuple[str, ...],
+        op_request_id: str,
+    ) -> P.RefundNote:
+        return self.adapter(platform).add_refund_note(
+            platform, refund_id, content, images, op_request_id
         )
 
     # --- messages -------------------------------------------------------------------------

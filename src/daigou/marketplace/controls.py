@@ -108,7 +108,10 @@ class SandboxControls(Protocol):
         action: str,
         reason: str | None = None,
         refund_amount_fen: int | None = None,
-    ) -> P.MarketRefund: ...
+    ) -> P.MarketRefund:
+        """12.20: agree, refuse, receiveGoods or close. ``reason``: a refusal's reason, or how
+        to send goods back when agreeing a return; either is also the seller's note on it."""
+        ...
 
     # --- injected faults (12.21, 12.22) -----------------------------------------------------
     def inject_fault(

@@ -9,11 +9,12 @@ passing each call to ``inner``, and around each attempt:
   error) and records it in the call log (``marketplace/calls.py``) with the key it carried and
   the developer it was made for (``acting_developer()``);
 - **reads** (search, offer, categories, offer_activities, image, preview, order,
-  orders_by_out_order_id, logistics, refund, refund_reasons, messages) are tried again on
-  ``MarketplaceNotSent`` and ``MarketplaceRateLimited`` (honouring ``retry_after_s``) on a
-  bounded schedule with jitter (:class:`RetrySchedule`); **writes** (create_order, pay,
-  cancel_order, confirm_receipt, create_refund, cancel_refund, return_goods, modify_refund)
-  are sent once, never again: a lost answer is reconciled by querying (CONTRACT section 8).
+  orders_by_out_order_id, logistics, refund, order_refunds, refund_reasons, refund_notes,
+  messages) are tried again on ``MarketplaceNotSent`` and ``MarketplaceRateLimited``
+  (honouring ``retry_after_s``) on a bounded schedule with jitter (:class:`RetrySchedule`);
+  **writes** (create_order, pay, cancel_order, confirm_receipt, create_refund, cancel_refund,
+  return_goods, modify_refund, add_refund_note) are sent once, never again: a lost answer is
+  reconciled by querying (CONTRACT section 8).
 
 :func:`guard` builds one from the settings; the composition root wraps every adapter with it
 and calls :meth:`GuardedMarketplace.close` at shutdown (it writes the buffered call log).
@@ -275,6 +276,14 @@ class GuardedMarketplace:
             "refund", platform, refund_id, lambda: self.inner.refund(platform, refund_id)
         )
 
+    def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
+        return self._call(
+            "order_refunds",
+            platform,
+            order_id,
+            lambda: self.inner.order_refunds(platform, order_id),
+        )
+
     def cancel_refund(
         self, platform: P.Platform, refund_id: str, op_request_id: str
     ) -> P.MarketRefund:
@@ -287,13 +296,22 @@ class GuardedMarketplace:
         )
 
     def return_goods(
-        self, platform: P.Platform, refund_id: str, company_no: str, bill_no: str
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
     ) -> P.MarketRefund:
         return self._call(
             "return_goods",
             platform,
             refund_id,
-            lambda: self.inner.return_goods(platform, refund_id, company_no, bill_no),
+            lambda: self.inner.return_goods(
+                platform, refund_id, company_no, bill_no, description=description, vouchers=vouchers
+            ),
             write=True,
         )
 
@@ -304,14 +322,47 @@ class GuardedMarketplace:
         apply_payment_fen: int,
         reason_id: int,
         description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
     ) -> P.MarketRefund:
         return self._call(
             "modify_refund",
             platform,
             refund_id,
             lambda: self.inner.modify_refund(
-                platform, refund_id, apply_payment_fen, reason_id, description
+                platform,
+                refund_id,
+                apply_payment_fen,
+                reason_id,
+                description,
+                goods_status=goods_status,
+                vouchers=vouchers,
             ),
+            write=True,
+        )
+
+    def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
+        return self._call(
+            "refund_notes",
+            platform,
+            refund_id,
+            lambda: self.inner.refund_notes(platform, refund_id),
+        )
+
+    def add_refund_note(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        content: str,
+        images: tuple[str, ...],
+        op_request_id: str,
+    ) -> P.RefundNote:
+        return self._call(
+            "add_refund_note",
+            platform,
+            op_request_id,
+            lambda: self.inner.add_refund_note(platform, refund_id, content, images, op_request_id),
             write=True,
         )
 

@@ -9,9 +9,10 @@ taobao), each `client` (HTTP and signing) -> `mapper` (raw JSON to these DTOs) -
   quantity tiers; an offer has a minimum order quantity; one order has one seller
   (`seller_open_id`), and one create may split into several orders or fail some lines.
 - Writes carry the caller's deduplication keys: `out_order_id` on create, `op_request_id` on
-  pay and cancel. A write whose answer is lost raises `MarketplaceTimeout`; the gateway then
-  records the outcome as unknown and reconciles by querying (`orders_by_out_order_id`,
-  `order`), never by sending the write again (CONTRACT section 8).
+  pay, cancel, a refund's create and cancel, and a negotiation note. A write whose answer is
+  lost raises `MarketplaceTimeout`; the gateway then records the outcome as unknown and
+  reconciles by querying (`orders_by_out_order_id`, `order`, `order_refunds`,
+  `refund_notes`), never by sending the write again (CONTRACT section 8).
 - Money is integer fen (CNY); times are epoch milliseconds.
 """
 
@@ -464,6 +465,26 @@ class MarketRefund:
     return_company_no: str | None = None
     return_bill_no: str | None = None
     after_sale: bool = False
+    vouchers: tuple[str, ...] = ()  # the buyer's evidence (image URLs)
+    # set when the seller agrees a returnRefund: where, and how, the goods go back
+    return_address: Address | None = None
+    seller_agree_describe: str | None = None
+    return_description: str = ""  # what the buyer wrote when sending the goods back
+    return_vouchers: tuple[str, ...] = ()  # and the pictures it sent with them (the waybill)
+
+
+@dataclass(frozen=True)
+class RefundNote:
+    """One message of a refund's negotiation (Taobao 3.7/3.8; 1688's refund history): the
+    buyer's and the seller's words and pictures, and the platform's own notices (a refund
+    closed for lack of an answer). A write of its own, apart from the refund's moves."""
+
+    note_id: str
+    refund_id: str
+    owner: str  # buyer | seller | platform
+    content: str
+    images: tuple[str, ...]
+    created_ms: int
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -530,12 +551,22 @@ class Marketplace(Protocol):
     ) -> tuple[RefundReason, ...]: ...
     def create_refund(self, draft: RefundDraft) -> MarketRefund: ...
     def refund(self, platform: Platform, refund_id: str) -> MarketRefund: ...
+    # every refund of an order, oldest first: how a create whose answer was lost is settled
+    def order_refunds(self, platform: Platform, order_id: str) -> tuple[MarketRefund, ...]: ...
     def cancel_refund(
         self, platform: Platform, refund_id: str, op_request_id: str
     ) -> MarketRefund: ...
     def return_goods(
-        self, platform: Platform, refund_id: str, company_no: str, bill_no: str
+        self,
+        platform: Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
     ) -> MarketRefund: ...
+    # an open request before the seller answers, or a refused one; None keeps a value
     def modify_refund(
         self,
         platform: Platform,
@@ -543,7 +574,21 @@ class Marketplace(Protocol):
         apply_payment_fen: int,
         reason_id: int,
         description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
     ) -> MarketRefund: ...
+    # the negotiation: its messages oldest first, and the buyer's own (deduplicated by
+    # ``op_request_id`` like every write; refused once the refund is over)
+    def refund_notes(self, platform: Platform, refund_id: str) -> tuple[RefundNote, ...]: ...
+    def add_refund_note(
+        self,
+        platform: Platform,
+        refund_id: str,
+        content: str,
+        images: tuple[str, ...],
+        op_request_id: str,
+    ) -> RefundNote: ...
 
     # messages (1688 push / Taobao TMC): what happened on one platform since `cursor`; each
     # platform is its own stream with its own cursor

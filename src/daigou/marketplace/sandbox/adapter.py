@@ -176,6 +176,11 @@ class SandboxMarketplace:
     def refund(self, platform: P.Platform, refund_id: str) -> P.MarketRefund:
         return self._call(f"{platform}.refund.get", lambda: self.seller.refund(platform, refund_id))
 
+    def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
+        return self._call(
+            f"{platform}.refund.list", lambda: self.seller.order_refunds(platform, order_id)
+        )
+
     def cancel_refund(
         self, platform: P.Platform, refund_id: str, op_request_id: str
     ) -> P.MarketRefund:
@@ -186,11 +191,20 @@ class SandboxMarketplace:
         )
 
     def return_goods(
-        self, platform: P.Platform, refund_id: str, company_no: str, bill_no: str
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
     ) -> P.MarketRefund:
         return self._call(
             f"{platform}.refund.return",
-            lambda: self.seller.return_goods(platform, refund_id, company_no, bill_no),
+            lambda: self.seller.return_goods(
+                platform, refund_id, company_no, bill_no, description=description, vouchers=vouchers
+            ),
             write=True,
         )
 
@@ -201,11 +215,41 @@ class SandboxMarketplace:
         apply_payment_fen: int,
         reason_id: int,
         description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
     ) -> P.MarketRefund:
         return self._call(
             f"{platform}.refund.modify",
             lambda: self.seller.modify_refund(
-                platform, refund_id, apply_payment_fen, reason_id, description
+                platform,
+                refund_id,
+                apply_payment_fen,
+                reason_id,
+                description,
+                goods_status=goods_status,
+                vouchers=vouchers,
+            ),
+            write=True,
+        )
+
+    def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
+        return self._call(
+            f"{platform}.refund.notes", lambda: self.seller.refund_notes(platform, refund_id)
+        )
+
+    def add_refund_note(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        content: str,
+        images: tuple[str, ...],
+        op_request_id: str,
+    ) -> P.RefundNote:
+        return self._call(
+            f"{platform}.refund.note.add",
+            lambda: self.seller.add_refund_note(
+                platform, refund_id, content, images, op_request_id
             ),
             write=True,
         )

@@ -75,6 +75,16 @@ def shop_of(settings: Settings, shop_id: str) -> C.Shop | None:
     return _shops_by_id(settings.sandbox_seed, settings.sandbox_shops).get(shop_id)
 
 
+@lru_cache(maxsize=8)
+def _shops_by_open_id(seed: int, count: int) -> dict[str, C.Shop]:
+    return {s.seller_open_id: s for s in _shops(seed, count)}
+
+
+def shop_of_seller(settings: Settings, seller_open_id: str) -> C.Shop | None:
+    """The shop of a seller (orders name their seller by open id, not by shop)."""
+    return _shops_by_open_id(settings.sandbox_seed, settings.sandbox_shops).get(seller_open_id)
+
+
 def category_hint(category_id: int) -> str:
     """The hint pictures are drawn with; the image index hashes pictures drawn with the same."""
     return C.image_hint(category_id)

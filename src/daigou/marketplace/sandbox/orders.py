@@ -16,7 +16,11 @@ Refunds::
     waitselleragree --agree--> refundsuccess (refund) | waitbuyersend (returnRefund)
     waitbuyersend --goods sent back--> waitsellerreceive --received--> refundsuccess
     waitselleragree | waitsellerreceive --refuse--> waitbuyermodify --modify--> waitselleragree
+    waitselleragree --modify (before the seller answers)--> waitselleragree
     waitselleragree | waitbuyermodify | waitbuyersend --cancel, close or timeout--> refundclose
+
+A refund carries its negotiation (``negotiation``): the buyer's notes, the seller's (a refusal's
+reason; an agreed return's address and instructions) and the platform's (closed by timeout).
 
 Every move goes through :func:`move`, which refuses anything off these arrows. What the
 seller does by itself is a timer (``sandbox_timer``) fired in time order as the sandbox clock

@@ -1,16 +1,24 @@
-"""Refunds of the sandbox seller: open, answer, return goods, modify, cancel (see ``orders``)."""
+"""Refunds of the sandbox seller: open, answer, return goods, modify, cancel (see ``orders``);
+their negotiation notes and the seller's return address are in ``negotiation``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daigou.marketplace import port as P
-from daigou.marketplace.sandbox.seller_base import SellerBase
+from daigou.marketplace.sandbox.negotiation import (
+    DEFAULT_AGREE_DESCRIBE,
+    SELLER,
+    NoteDesk,
+    one_line,
+    return_address,
+)
 from daigou.marketplace.sandbox.seller_models import SandboxRefund
 from daigou.marketplace.sandbox.states import (
     CONFIRMED,
@@ -39,21 +47,27 @@ from daigou.marketplace.sandbox.states import (
 )
 
 
-class RefundDesk(SellerBase):
+class RefundDesk(NoteDesk):
     """Refunds and returns: the buyer's requests and the seller's answers."""
 
     def refund(self, platform: P.Platform, refund_id: str) -> P.MarketRefund:
         with self.db.transaction() as s:
             return self.refund_dto(self._refund_row(s, platform, refund_id, lock=False)[1])
 
-    def refunds_of(self, order_id: str) -> tuple[P.MarketRefund, ...]:
+    def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
+        """Every refund of an order of ``platform``, oldest first. Refunds opened in the same
+        millisecond keep the order they were opened in (their counter value, ``seq``: ids are
+        a permutation of it, not in order)."""
         with self.db.transaction() as s:
-            rows = s.execute(
-                select(SandboxRefund.body)
-                .where(SandboxRefund.order_id == str(order_id))
-                .order_by(SandboxRefund.created_ms, SandboxRefund.refund_id)
-            ).scalars()
-            return tuple(self.refund_dto(json.loads(b)) for b in rows)
+            self._order_row(s, platform, order_id, lock=False)
+            bodies = [
+                json.loads(b)
+                for b in s.execute(
+                    select(SandboxRefund.body).where(SandboxRefund.order_id == str(order_id))
+                ).scalars()
+            ]
+        bodies.sort(key=lambda r: (r["created_ms"], r.get("seq", 0)))
+        return tuple(self.refund_dto(r) for r in bodies)
 
     def refund_reasons(
         self, platform: P.Platform, order_id: str, entry_ids: tuple[str, ...], goods_status: str
@@ -102,6 +116,7 @@ class RefundDesk(SellerBase):
             refund = {
                 "platform": str(draft.platform),
                 "refund_id": refund_id,
+                "seq": n,
                 "order_id": order["order_id"],
                 "buyer_ref": order["buyer_ref"],
                 "entry_ids": entry_ids,
@@ -123,7 +138,12 @@ class RefundDesk(SellerBase):
                 "seller_refuse_reason": None,
                 "return_company_no": None,
                 "return_bill_no": None,
+                "return_description": "",
+                "return_vouchers": [],
+                "return_address": None,
+                "seller_agree_describe": None,
                 "after_sale": order["status"] == SUCCESS,
+                "notes": [],
             }
             s.add(
                 SandboxRefund(
@@ -285,55 +305,73 @@ class RefundDesk(SellerBase):
         refund_amount_fen: int | None = None,
         at: int | None = None,
     ) -> P.MarketRefund:
-        """The seller answers a refund: agree, refuse, receiveGoods, close (12.20)."""
+        """The seller answers a refund: agree, refuse, receiveGoods, close (12.20). ``reason`` is
+        a refusal's reason, or what an agreed return asks of the buyer (a default otherwise)."""
         with self.db.transaction() as s:
             now = at if at is not None else self.clock.now_ms()
-            buyer_seconds = self.settings.sandbox_refund_buyer_seconds * 1000
 
             def change(refund: dict[str, Any], order: dict[str, Any]) -> str:
-                status = refund["status"]
-                if action == "agree":
-                    if status != R_WAIT_AGREE:
-                        raise refused("REFUND_STATUS_ERROR", f"the refund is {status}")
-                    if refund["dispute_request"] == "returnRefund":
-                        prev = move("refund", refund, R_WAIT_SEND)
-                        refund["timeout_ms"] = now + buyer_seconds
-                        self._timer(
-                            s,
-                            refund["timeout_ms"],
-                            "refund_buyer_timeout",
-                            refund_id,
-                            status=R_WAIT_SEND,
-                        )
-                        if refund_amount_fen is not None:
-                            self._set_amount(refund, refund_amount_fen)
-                        return prev
-                    return self._succeed(refund, refund_amount_fen)
-                if action == "receiveGoods":
-                    if status != R_WAIT_RECEIVE:
-                        raise refused("REFUND_STATUS_ERROR", f"the refund is {status}")
-                    return self._succeed(refund, refund_amount_fen)
-                if action == "refuse":
-                    if not reason:
-                        raise refused("REASON_REQUIRED", "a refusal needs a reason")
-                    prev = move("refund", refund, R_WAIT_MODIFY)
-                    refund["seller_refuse_reason"] = reason
-                    refund["timeout_ms"] = now + buyer_seconds
-                    self._timer(
-                        s,
-                        refund["timeout_ms"],
-                        "refund_buyer_timeout",
-                        refund_id,
-                        status=R_WAIT_MODIFY,
-                    )
-                    return prev
-                if action == "close":
-                    refund["timeout_ms"] = None
-                    return move("refund", refund, R_CLOSED)
-                raise ValueError(f"unknown refund action {action!r}")
+                return self._answer(s, refund, order, action, reason, refund_amount_fen, now)
 
             refund = self._refund_move(s, platform, refund_id, now, change)
             return self.refund_dto(refund)
+
+    def _answer(
+        self,
+        s: Session,
+        refund: dict[str, Any],
+        order: dict[str, Any],
+        action: str,
+        reason: str | None,
+        amount: int | None,
+        at: int,
+    ) -> str:
+        """Move ``refund`` by the seller's answer (the operator's, or the policy's when the time
+        to answer runs out: both answer alike); the previous status. A refusal leaves its reason
+        as the seller's note; an agreed return, where and how to send the goods back."""
+        status = refund["status"]
+        if action == "agree":
+            if status != R_WAIT_AGREE:
+                raise refused("REFUND_STATUS_ERROR", f"the refund is {status}")
+            if refund["dispute_request"] != "returnRefund":
+                return self._succeed(refund, amount)
+            if amount is not None:
+                self._set_amount(refund, amount)
+            prev = move("refund", refund, R_WAIT_SEND)
+            address = return_address(self.settings, order["seller_open_id"], order["seller_name"])
+            describe = reason or DEFAULT_AGREE_DESCRIBE
+            refund["return_address"] = asdict(address)
+            refund["seller_agree_describe"] = describe
+            self._note(s, refund, SELLER, f"{describe}\n退货地址：{one_line(address)}", (), at)
+            self._await_buyer(s, refund, at)
+            return prev
+        if action == "receiveGoods":
+            if status != R_WAIT_RECEIVE:
+                raise refused("REFUND_STATUS_ERROR", f"the refund is {status}")
+            return self._succeed(refund, amount)
+        if action == "refuse":
+            if not reason:
+                raise refused("REASON_REQUIRED", "a refusal needs a reason")
+            prev = move("refund", refund, R_WAIT_MODIFY)
+            refund["seller_refuse_reason"] = reason
+            self._note(s, refund, SELLER, reason, (), at)
+            self._await_buyer(s, refund, at)
+            return prev
+        if action == "close":
+            refund["timeout_ms"] = None
+            return move("refund", refund, R_CLOSED)
+        raise ValueError(f"unknown refund action {action!r}")
+
+    def _await_buyer(self, s: Session, refund: dict[str, Any], at: int) -> None:
+        """The buyer's turn (send the goods back, or modify): the refund closes if it passes."""
+        refund["timeout_ms"] = at + self.settings.sandbox_refund_buyer_seconds * 1000
+        self._timer(
+            s,
+            refund["timeout_ms"],
+            "refund_buyer_timeout",
+            refund["refund_id"],
+            status=refund["status"],
+        )
 
     @staticmethod
     def _set_amount(refund: dict[str, Any], amount: int) -> None:
@@ -373,16 +411,30 @@ class RefundDesk(SellerBase):
             return self.refund_dto(refund)
 
     def return_goods(
-        self, platform: P.Platform, refund_id: str, company_no: str, bill_no: str
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
     ) -> P.MarketRefund:
         with self.db.transaction() as s:
             now = self.clock.now_ms()
             receive = self.settings.sandbox_refund_receive_seconds * 1000
 
             def change(refund: dict[str, Any], order: dict[str, Any]) -> str:
+                if refund["status"] != R_WAIT_SEND:
+                    raise refused(
+                        "REFUND_STATUS_ERROR",
+                        f"the refund is {refund['status']}: goods go back once a return is agreed",
+                    )
                 prev = move("refund", refund, R_WAIT_RECEIVE)
                 refund["return_company_no"] = company_no
                 refund["return_bill_no"] = bill_no
+                refund["return_description"] = description
+                refund["return_vouchers"] = list(vouchers)
                 refund["timeout_ms"] = now + receive
                 self._timer(
                     s, refund["timeout_ms"], "refund_receive", refund_id, status=R_WAIT_RECEIVE
@@ -398,12 +450,23 @@ class RefundDesk(SellerBase):
         apply_payment_fen: int,
         reason_id: int,
         description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
     ) -> P.MarketRefund:
+        """The buyer changes a request the seller has not answered yet, or has refused; it is
+        (again) the seller's to answer, with the whole time to answer."""
         with self.db.transaction() as s:
             now = self.clock.now_ms()
             answer = self.settings.sandbox_refund_answer_seconds * 1000
 
             def change(refund: dict[str, Any], order: dict[str, Any]) -> str:
+                if refund["status"] not in (R_WAIT_AGREE, R_WAIT_MODIFY):
+                    raise refused(
+                        "REFUND_STATUS_ERROR",
+                        f"the refund is {refund['status']}: only an unanswered or refused "
+                        "request is modified",
+                    )
                 self._check_amounts(
                     s,
                     order,
@@ -424,6 +487,11 @@ class RefundDesk(SellerBase):
                     seller_refuse_reason=None,
                     timeout_ms=now + answer,
                 )
+                if goods_status is not None:
+                    refund["goods_status"] = goods_status
+                if vouchers is not None:
+                    refund["vouchers"] = list(vouchers)
+                # a timer checks the refund's timeout when due: the earlier one is now void
                 self._timer(s, now + answer, "refund_answer", refund_id, status=R_WAIT_AGREE)
                 return prev
 

@@ -229,6 +229,7 @@ class SellerBase:
     @staticmethod
     def refund_dto(refund: dict[str, Any]) -> P.MarketRefund:
         platform = P.Platform(refund["platform"])
+        address = refund.get("return_address")
         return P.MarketRefund(
             platform=platform,
             refund_id=refund["refund_id"],
@@ -252,6 +253,12 @@ class SellerBase:
             return_company_no=refund["return_company_no"],
             return_bill_no=refund["return_bill_no"],
             after_sale=refund["after_sale"],
+            # keys added later: bodies written before them load with the defaults
+            vouchers=tuple(refund.get("vouchers", ())),
+            return_address=P.Address(**address) if address else None,
+            seller_agree_describe=refund.get("seller_agree_describe"),
+            return_description=refund.get("return_description", ""),
+            return_vouchers=tuple(refund.get("return_vouchers", ())),
         )
 
     def _dedupe(self, s: Session, key: str) -> Any:

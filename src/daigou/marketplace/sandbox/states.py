@@ -32,8 +32,10 @@ R_WAIT_RECEIVE = "waitsellerreceive"
 R_SUCCESS = "refundsuccess"
 R_CLOSED = "refundclose"
 
+# waitselleragree -> waitselleragree: the buyer changes a request the seller has not answered
+# yet (a move of its own: it is pushed, and the seller's time to answer starts again)
 REFUND_MOVES: dict[str, frozenset[str]] = {
-    R_WAIT_AGREE: frozenset({R_SUCCESS, R_WAIT_SEND, R_WAIT_MODIFY, R_CLOSED}),
+    R_WAIT_AGREE: frozenset({R_WAIT_AGREE, R_SUCCESS, R_WAIT_SEND, R_WAIT_MODIFY, R_CLOSED}),
     R_WAIT_MODIFY: frozenset({R_WAIT_AGREE, R_CLOSED}),
     R_WAIT_SEND: frozenset({R_WAIT_RECEIVE, R_CLOSED}),
     R_WAIT_RECEIVE: frozenset({R_SUCCESS, R_WAIT_MODIFY}),

@@ -12,13 +12,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from daigou.marketplace import port as P
+from daigou.marketplace.sandbox.negotiation import PLATFORM, TIMEOUT_NOTES
 from daigou.marketplace.sandbox.refunds import RefundDesk
 from daigou.marketplace.sandbox.seller_models import SandboxTimer
 from daigou.marketplace.sandbox.states import (
     CONFIRMED,
-    R_CLOSED,
-    R_WAIT_MODIFY,
-    R_WAIT_SEND,
     SUCCESS,
     T_SUCCESS,
     TRACE_STEPS,
@@ -56,33 +54,10 @@ class TimerDesk(RefundDesk):
                 action, reason = "close", None
 
             def change(refund: dict[str, Any], order: dict[str, Any]) -> str:
-                if action == "close":
-                    refund["timeout_ms"] = None
-                    return move("refund", refund, R_CLOSED)
-                if action == "refuse":
-                    prev = move("refund", refund, R_WAIT_MODIFY)
-                    refund["seller_refuse_reason"] = reason
-                    refund["timeout_ms"] = at + self.settings.sandbox_refund_buyer_seconds * 1000
-                    self._timer(
-                        s,
-                        refund["timeout_ms"],
-                        "refund_buyer_timeout",
-                        timer.object_id,
-                        status=R_WAIT_MODIFY,
-                    )
-                    return prev
-                if action == "agree" and refund["dispute_request"] == "returnRefund":
-                    prev = move("refund", refund, R_WAIT_SEND)
-                    refund["timeout_ms"] = at + self.settings.sandbox_refund_buyer_seconds * 1000
-                    self._timer(
-                        s,
-                        refund["timeout_ms"],
-                        "refund_buyer_timeout",
-                        timer.object_id,
-                        status=R_WAIT_SEND,
-                    )
-                    return prev
-                return self._succeed(refund, None)
+                prev = self._answer(s, refund, order, action, reason, None, at)
+                if action == "close":  # the buyer let its time run out: the platform says so
+                    self._note(s, refund, PLATFORM, TIMEOUT_NOTES[prev], (), at)
+                return prev
 
             self._refund_move(s, None, timer.object_id, at, change)
             return True
