@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from daigou.aftersales import records as refunds
 from daigou.config import Settings
 from daigou.core.clock import Clock, SystemClock
 from daigou.db.session import Database
@@ -23,7 +24,6 @@ from daigou.marketplace.controls import SandboxControls
 from daigou.marketplace.guarded import guard
 from daigou.marketplace.port import Marketplace, Platform
 from daigou.platforms import register_platforms
-from daigou.aftersales import records as refunds
 from daigou.purchasing import records
 from daigou.reconcile.service import Reconciler, Settlers
 from daigou.workers.runner import PeriodicJob, WorkerRunner

@@ -1,6 +1,7 @@
-"""The platforms the purchasing and after-sales cores serve, made known to them: each platform's
-profiles, and the cores' settlers registered for their operations. Called by the composition root (and by tools and
-tests that use the core without an app); registering twice is harmless."""
+"""The platforms the purchasing and after-sales cores serve, made known to them: each
+platform's profiles, and the cores' settlers registered for their operations. Called by the
+composition root (and by tools and tests that use the cores without an app); registering twice
+is harmless."""
 
 from __future__ import annotations
 

@@ -270,13 +270,23 @@ def test_a_full_refund_terminates_with_one_message(db, market, feed_settings, de
     market.seller.seller_refund_act(A, refund.refund_id, "agree")
     consumer.run_once()
     msgs = outbox(db, order.order_id)
-    assert [m["type"] for m in msgs] == [MAKE, PAY, REFUND_IN, REFUND_IN]
-    assert msgs[2]["refundStatus"] == "waitselleragree"
-    assert (msgs[3]["previousStatus"], msgs[3]["currentStatus"]) == (
+    # the order reports its move to terminated (with the refund status that caused it) ...
+    assert [m["type"] for m in msgs] == [MAKE, PAY, REFUND_IN]
+    assert (msgs[2]["previousStatus"], msgs[2]["currentStatus"]) == (
         "waitsellersend",
         "terminated",
     )
-    assert msgs[3]["refundStatus"] == "refundsuccess"
+    assert msgs[2]["refundStatus"] == "refundsuccess"
+    # ... and the refund its own changes, each with the whole refund and its own sequence
+    refund_msgs = outbox(db, refund.refund_id)
+    assert [m["type"] for m in refund_msgs] == [REFUND_IN, REFUND_IN]
+    assert [m["sequence"] for m in refund_msgs] == [1, 2]
+    assert [(m["previousStatus"], m["currentStatus"]) for m in refund_msgs] == [
+        (None, "waitselleragree"),
+        ("waitselleragree", "refundsuccess"),
+    ]
+    assert [m["refund"]["sequence"] for m in refund_msgs] == [1, 2]
+    assert refund_msgs[1]["refund"]["refundPayment"] == refund.apply_payment_fen
     assert_sequenced(db, order.order_id)
 
 

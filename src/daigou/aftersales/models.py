@@ -47,7 +47,9 @@ class RefundRecord(Base):
     modified_at: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
-        Index("ix_refund_record_dev_created", "platform", "developer_id", "created_at", "refund_id"),
+        Index(
+            "ix_refund_record_dev_created", "platform", "developer_id", "created_at", "refund_id"
+        ),
         Index(
             "ix_refund_record_dev_user_created",
             "platform",

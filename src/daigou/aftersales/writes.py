@@ -125,7 +125,7 @@ def create(
             pass
         except P.MarketplaceError as exc:
             error = exc
-    settled = _settle_create(db, op_id, order.order_id, answer, error, now_ms, None)
+    settled = _settle_create(db, op_id, answer, error, now_ms, None)
     if settled.outcome == UNKNOWN:
         raise _pending(None, order.order_id, CREATE)
     if settled.error is not None:
@@ -292,12 +292,15 @@ def add_note(
     return settled.row, settled.note
 
 
-_ALLOWED = {
-    MODIFY: lambda p: p.modifiable,
-    CANCEL: lambda p: p.cancellable,
-    RETURN: lambda p: p.returnable,
-    NOTE: lambda p: profiles.OPEN,
-}
+def _allowed(profile: RefundProfile, kind: str) -> tuple[str, ...]:
+    """The neutral states a write may be asked in (the marketplace is the judge; these answer
+    40901 early, without a call)."""
+    return {
+        MODIFY: profile.modifiable,
+        CANCEL: profile.cancellable,
+        RETURN: profile.returnable,
+        NOTE: profiles.OPEN,
+    }[kind]
 
 
 def _write(
@@ -333,12 +336,10 @@ def _write(
             reconcile.take_over(op)
             op_id, taken_up = op.operation_id, True
         else:
-            if locked.state not in _ALLOWED[kind](profile):
+            if locked.state not in _allowed(profile, kind):
                 raise Conflict(f"the refund is {locked.status}: it does not allow a {kind}")
             op_id = f"rf-{kind}-{row.platform}-{refund_id}-{len(earlier) + 1}"
-            _begin(
-                s, profile, locked.developer_id, locked.user_id, refund_id, kind, op_id, now_ms
-            )
+            _begin(s, profile, locked.developer_id, locked.user_id, refund_id, kind, op_id, now_ms)
             s.add(
                 RefundWrite(
                     operation_id=op_id,
@@ -465,7 +466,7 @@ def _took_effect(
     if kind == CANCEL:
         return state == CLOSED
     if kind == RETURN:
-        return view.return_bill_no == params["billNo"]
+        return bool(view.return_bill_no == params["billNo"])
     if kind == MODIFY:
         return (
             state == profiles.REQUESTED
@@ -484,7 +485,7 @@ def _query(
         write, _ = _write_of(s, op_id)
         op = s.get(MarketOperation, op_id)
         assert op is not None
-        kind, started, platform = write.kind, op.started_at, write.platform
+        kind, started = write.kind, op.started_at
         params = json.loads(write.params)
         refund_id, order_id = write.refund_id, write.order_id
         profile = profiles.of_object_type(op.object_type)

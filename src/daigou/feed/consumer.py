@@ -258,10 +258,12 @@ class FeedConsumer:
                 with acting_for(None):
                     refund = self.market.refund(self.platform, refund_id)
             except P.MarketplaceNotFound:
-                log.error("market feed: the marketplace has no refund it pushed", refund_id=refund_id)
+                log.error("market feed: the marketplace has no such refund", refund_id=refund_id)
                 continue
             except _FAILED as exc:
-                log.warning("market feed: reading a refund failed", refund_id=refund_id, error=str(exc))
+                log.warning(
+                    "market feed: reading a refund failed", refund_id=refund_id, error=str(exc)
+                )
                 return False
             with self.db.transaction() as s:
                 self.records.apply_refund(s, order_id, refund, self.clock.now_ms())
