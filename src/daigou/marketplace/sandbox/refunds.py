@@ -56,8 +56,8 @@ class RefundDesk(NoteDesk):
 
     def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
         """Every refund of an order of ``platform``, oldest first. Refunds opened in the same
-        millisecond keep the order they were opened in (their counter value, ``seq``: ids are
-        a permutation of it, not in order)."""
+        millisecond keep the order they were opened in: their counter value (``seq``), which
+        their ids, a permutation of it, need not follow."""
         with self.db.transaction() as s:
             self._order_row(s, platform, order_id, lock=False)
             bodies = [
