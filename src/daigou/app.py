@@ -161,6 +161,8 @@ def create_app(
     from daigou.orderstaobao.router import public as taobao_public_router
     from daigou.orderstaobao.router import router as taobao_router
     from daigou.reconcile.router import router as reconcile_router
+    from daigou.refunds1688.router import public as refunds1688_public_router
+    from daigou.refunds1688.router import router as refunds1688_router
     from daigou.sandbox.router import router as sandbox_router
 
     for router in (
@@ -169,6 +171,8 @@ def create_app(
         carttaobao_router,
         orders1688_router,
         pay1688_router,
+        refunds1688_router,
+        refunds1688_public_router,
         taobao_router,
         taobao_public_router,
         taobao_admin_router,

@@ -151,10 +151,11 @@ class AdminClient(BaseClient):
 
     def sandbox_refund_act(
         self, refund_id: str, action: str, platform: int = 1, **fields: Any
-    ) -> S.Refund1688 | S.TaobaoRefundOut:
+    ) -> S.MarketRefund1688 | S.TaobaoRefundOut:
         body = {"platform": platform, "refundId": refund_id, "action": action, **fields}
         return cast(
-            "S.Refund1688 | S.TaobaoRefundOut", self.post_json("/admin/sandbox/refund/act", body)
+            "S.MarketRefund1688 | S.TaobaoRefundOut",
+            self.post_json("/admin/sandbox/refund/act", body),
         )
 
     def sandbox_update_product(

@@ -9,6 +9,7 @@ one page.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -463,6 +464,91 @@ class Client(BaseClient):
         return cast(
             S.PayUrlOut, self.post_json("/alibaba/order/pay/url", {"orderIds": list(order_ids)})
         )
+
+    # --- 1688 after-sales (7.1-7.7) ------------------------------------------------------------
+    def refund_reasons(
+        self,
+        order_id: str,
+        entry_ids: Sequence[str],
+        goods_status: str = "refundWaitSellerSend",
+        **fields: Any,
+    ) -> S.RefundReasonsOut:
+        """7.1: the reasons for a refund of these lines, and ``maxApplyPayment`` /
+        ``maxApplyCarriage`` (``fields``: orderEntryCountList for lines refunded in part)."""
+        body = {
+            "orderId": order_id,
+            "orderEntryIds": list(entry_ids),
+            "goodsStatus": goods_status,
+            **fields,
+        }
+        return cast(S.RefundReasonsOut, self.post_json("/alibaba/refund/reason/list", body))
+
+    def upload_refund_voucher(
+        self, image: bytes | None = None, address: str | None = None
+    ) -> S.RefundVoucherOut:
+        """7.2: a JPEG or PNG picture (at most 5 MB), or the address of one this gateway serves;
+        ``imageUrl`` goes in the ``vouchers`` of 7.3 and 7.4."""
+        body = drop_none(
+            imageBase64=base64.b64encode(image).decode() if image is not None else None,
+            imageAddress=address,
+        )
+        return cast(S.RefundVoucherOut, self.post_json("/alibaba/refund/voucher/upload", body))
+
+    def create_refund(
+        self,
+        order_id: str,
+        entry_ids: Sequence[str],
+        apply_payment: int,
+        reason_id: int,
+        description: str,
+        dispute_request: str = "refund",
+        goods_status: str = "refundWaitSellerSend",
+        apply_carriage: int = 0,
+        **fields: Any,
+    ) -> S.RefundCreated:
+        """7.3: apply for a refund (amounts in fen, within 7.1's maxima); ``fields``: vouchers,
+        orderEntryCountList."""
+        body = {
+            "orderId": order_id,
+            "orderEntryIds": list(entry_ids),
+            "disputeRequest": dispute_request,
+            "applyPayment": apply_payment,
+            "applyCarriage": apply_carriage,
+            "applyReasonId": reason_id,
+            "description": description,
+            "goodsStatus": goods_status,
+            **fields,
+        }
+        return cast(S.RefundCreated, self.post_json("/alibaba/refund/detail/create", body))
+
+    def return_refund_goods(
+        self, refund_id: str, company_no: str, freight_bill: str, **fields: Any
+    ) -> S.RefundMoved:
+        """7.4: the goods are sent back (``fields``: description, vouchers)."""
+        body = {
+            "refundId": refund_id,
+            "logisticsCompanyNo": company_no,
+            "freightBill": freight_bill,
+            **fields,
+        }
+        return cast(S.RefundMoved, self.post_json("/alibaba/refund/goods/return", body))
+
+    def refund(self, refund_id: str) -> S.RefundDetail1688:
+        """7.5: one refund with its history (``operations``)."""
+        body = {"refundId": refund_id}
+        return cast(S.RefundDetail1688, self.post_json("/alibaba/refund/detail/get", body))
+
+    def refunds(self, page_size: int = 100, **filters: Any) -> Iterator[S.Refund1688]:
+        """7.6: every 1688 refund, newest first (filters: orderId, refundStatus, ...)."""
+        return self.paginate("POST", "/alibaba/refund/page", filters, page_size)
+
+    def refunds_page(self, **body: Any) -> S.RefundPage1688:
+        return cast(S.RefundPage1688, self.post_json("/alibaba/refund/page", body))
+
+    def cancel_refund(self, refund_id: str, remark: str | None = None) -> S.RefundMoved:
+        """7.7: withdraw a refund the seller has not refunded."""
+        body = {"refundId": refund_id, **drop_none(remark=remark)}
+        return cast(S.RefundMoved, self.post_json("/alibaba/refund/cancel", body))
 
     # --- messages and callbacks (0.5-0.12) ------------------------------------------------------
     def messages(self, page_size: int = 100, **filters: Any) -> Iterator[S.MessageOut]:

@@ -627,6 +627,31 @@ class LogisticsStep1688(TypedDict):
     remark: str
 
 
+class MarketRefund1688(TypedDict):
+    afterSale: bool
+    applyCarriage: int
+    applyPayment: int
+    applyReason: NotRequired[str | None]
+    applyReasonId: NotRequired[int | None]
+    currency: str
+    description: NotRequired[str | None]
+    disputeRequest: str
+    freightBill: NotRequired[str | None]
+    gmtApply: int
+    gmtCompleted: NotRequired[int | None]
+    gmtModified: NotRequired[int | None]
+    goodsStatus: NotRequired[str | None]
+    logisticsCompanyNo: NotRequired[str | None]
+    orderEntryIds: list[str]
+    orderId: str
+    refundCarriage: NotRequired[int | None]
+    refundId: str
+    refundPayment: NotRequired[int | None]
+    refundStatus: str
+    sellerRefuseReason: NotRequired[str | None]
+    timeoutTime: NotRequired[int | None]
+
+
 class MerchantCargo(TypedDict):
     offerId: str
     outOrderId: NotRequired[str | None]
@@ -1022,37 +1047,106 @@ class ReconcileRunOut(TypedDict):
     outcome: str
 
 
-class Refund1688(TypedDict):
-    afterSale: bool
-    applyCarriage: int
-    applyPayment: int
-    applyReason: NotRequired[str | None]
-    applyReasonId: NotRequired[int | None]
-    currency: str
-    description: NotRequired[str | None]
-    disputeRequest: str
-    freightBill: NotRequired[str | None]
-    gmtApply: int
-    gmtCompleted: NotRequired[int | None]
-    gmtModified: NotRequired[int | None]
-    goodsStatus: NotRequired[str | None]
-    logisticsCompanyNo: NotRequired[str | None]
-    orderEntryIds: list[str]
-    orderId: str
-    refundCarriage: NotRequired[int | None]
-    refundId: str
-    refundPayment: NotRequired[int | None]
-    refundStatus: str
-    sellerRefuseReason: NotRequired[str | None]
-    timeoutTime: NotRequired[int | None]
-
-
 class RefundAct(TypedDict):
     action: Literal["agree", "refuse", "receiveGoods", "close"]
     platform: Literal[0, 1]
     reason: NotRequired[str | None]
     refundAmount: NotRequired[int | None]
     refundId: str
+
+
+class RefundCancelRequest(TypedDict):
+    refundId: str
+    remark: NotRequired[str | None]
+
+
+Voucher: TypeAlias = str
+
+
+class RefundEntryCount(TypedDict):
+    count: int
+    id: str
+
+
+class RefundEntryCountOut(TypedDict):
+    count: int
+    id: str
+
+
+class RefundGetRequest(TypedDict):
+    refundId: str
+
+
+class RefundMoved(TypedDict):
+    refundId: str
+    refundStatus: str
+
+
+class RefundOperation(TypedDict):
+    createTime: int
+    operateType: str
+    operator: str
+    previousStatus: NotRequired[str | None]
+    refundStatus: str
+    remark: NotRequired[str | None]
+    vouchers: list[str]
+
+
+class RefundPageRequest(TypedDict):
+    applyEndTime: NotRequired[int | None]
+    applyStartTime: NotRequired[int | None]
+    cursor: NotRequired[str | None]
+    disputeRequest: NotRequired[Literal["refund", "returnRefund"] | None]
+    orderId: NotRequired[str | None]
+    pageNo: NotRequired[int | None]
+    pageSize: NotRequired[int | None]
+    refundStatus: NotRequired[str | None]
+
+
+class RefundReason1688(TypedDict):
+    id: int
+    name: str
+    needVoucher: bool
+    noRefundCarriage: bool
+    tip: str
+
+
+class RefundReasonsOut(TypedDict):
+    maxApplyCarriage: int
+    maxApplyPayment: int
+    reasons: list[RefundReason1688]
+
+
+class RefundReasonsRequest(TypedDict):
+    goodsStatus: Literal[
+        "refundWaitSellerSend",
+        "refundWaitBuyerReceive",
+        "refundBuyerReceived",
+        "aftersaleBuyerNotReceived",
+        "aftersaleBuyerReceived",
+    ]
+    orderEntryCountList: NotRequired[list[RefundEntryCount] | None]
+    orderEntryIds: list[str]
+    orderId: str
+
+
+class RefundReturnRequest(TypedDict):
+    description: NotRequired[str | None]
+    freightBill: str
+    logisticsCompanyNo: str
+    refundId: str
+    vouchers: NotRequired[list[Voucher] | None]
+
+
+class RefundVoucherOut(TypedDict):
+    imageDomain: str
+    imageRelativeUrl: str
+    imageUrl: str
+
+
+class RefundVoucherUpload(TypedDict):
+    imageAddress: NotRequired[str | None]
+    imageBase64: NotRequired[str | None]
 
 
 class RelatedQuery(TypedDict):
@@ -1095,6 +1189,18 @@ class RenderOut(TypedDict):
 class RenderRequest(TypedDict):
     orderLineList: list[OrderLine]
     receiver: Receiver
+
+
+class ReturnAddress1688(TypedDict):
+    address: str
+    area: str
+    city: str
+    contactPerson: str
+    mobile: str
+    phone: str
+    province: str
+    town: str
+    zip: str
 
 
 class RotateIn(TypedDict):
@@ -1693,6 +1799,30 @@ class EnvelopeReconcileRunOut(TypedDict):
     requestId: str
 
 
+class EnvelopeRefundMoved(TypedDict):
+    code: int
+    data: RefundMoved
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundReasonsOut(TypedDict):
+    code: int
+    data: RefundReasonsOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundVoucherOut(TypedDict):
+    code: int
+    data: RefundVoucherOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeRenderOut(TypedDict):
     code: int
     data: RenderOut
@@ -1733,9 +1863,9 @@ class EnvelopeTaobaoCartRenderOut(TypedDict):
     requestId: str
 
 
-class EnvelopeUnionRefund1688TaobaoRefundOut(TypedDict):
+class EnvelopeUnionMarketRefund1688TaobaoRefundOut(TypedDict):
     code: int
-    data: Refund1688 | TaobaoRefundOut
+    data: MarketRefund1688 | TaobaoRefundOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -1894,6 +2024,107 @@ class ProductSkuInfo(TypedDict):
 class PromotionsOut(TypedDict):
     sellerOpenId: str
     shopPromotionList: list[ShopPromotion]
+
+
+class Refund1688(TypedDict):
+    afterSale: bool
+    applyCarriage: int
+    applyPayment: int
+    applyReason: str
+    applyReasonId: int
+    creditedAmount: int
+    currency: str
+    description: str
+    disputeRequest: str
+    freightBill: NotRequired[str | None]
+    gmtApply: int
+    gmtCompleted: NotRequired[int | None]
+    gmtModified: int
+    goodsStatus: str
+    logisticsCompanyNo: NotRequired[str | None]
+    orderEntryCountList: list[RefundEntryCountOut]
+    orderEntryIds: list[str]
+    orderId: str
+    pendingOperation: NotRequired[str | None]
+    refundCarriage: int
+    refundId: str
+    refundPayment: int
+    refundStatus: str
+    returnAddress: NotRequired[ReturnAddress1688 | None]
+    sellerRefuseReason: NotRequired[str | None]
+    sequence: int
+    timeoutTime: NotRequired[int | None]
+    userId: NotRequired[str | None]
+    vouchers: list[str]
+
+
+class RefundCreateRequest(TypedDict):
+    applyCarriage: int
+    applyPayment: int
+    applyReasonId: int
+    description: str
+    disputeRequest: Literal["refund", "returnRefund"]
+    goodsStatus: Literal[
+        "refundWaitSellerSend",
+        "refundWaitBuyerReceive",
+        "refundBuyerReceived",
+        "aftersaleBuyerNotReceived",
+        "aftersaleBuyerReceived",
+    ]
+    orderEntryCountList: NotRequired[list[RefundEntryCount] | None]
+    orderEntryIds: list[str]
+    orderId: str
+    vouchers: NotRequired[list[Voucher] | None]
+
+
+class RefundCreated(TypedDict):
+    disputeRequest: str
+    goodsStatus: str
+    refund: Refund1688
+    refundId: str
+    refundStatus: str
+
+
+class RefundDetail1688(TypedDict):
+    afterSale: bool
+    applyCarriage: int
+    applyPayment: int
+    applyReason: str
+    applyReasonId: int
+    creditedAmount: int
+    currency: str
+    description: str
+    disputeRequest: str
+    freightBill: NotRequired[str | None]
+    gmtApply: int
+    gmtCompleted: NotRequired[int | None]
+    gmtModified: int
+    goodsStatus: str
+    logisticsCompanyNo: NotRequired[str | None]
+    operations: list[RefundOperation]
+    orderEntryCountList: list[RefundEntryCountOut]
+    orderEntryIds: list[str]
+    orderId: str
+    pendingOperation: NotRequired[str | None]
+    refundCarriage: int
+    refundId: str
+    refundPayment: int
+    refundStatus: str
+    returnAddress: NotRequired[ReturnAddress1688 | None]
+    sellerRefuseReason: NotRequired[str | None]
+    sequence: int
+    timeoutTime: NotRequired[int | None]
+    userId: NotRequired[str | None]
+    vouchers: list[str]
+
+
+class RefundPage1688(TypedDict):
+    currentPage: int | None
+    data: list[Refund1688]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
 
 
 class TaobaoCartAdd(TypedDict):
@@ -2254,6 +2485,30 @@ class EnvelopePageOutTaobaoSearchItem(TypedDict):
 class EnvelopePromotionsOut(TypedDict):
     code: int
     data: PromotionsOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundCreated(TypedDict):
+    code: int
+    data: RefundCreated
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundDetail1688(TypedDict):
+    code: int
+    data: RefundDetail1688
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundPage1688(TypedDict):
+    code: int
+    data: RefundPage1688
     developId: NotRequired[str | None]
     msg: str
     requestId: str

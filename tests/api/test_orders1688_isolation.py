@@ -15,7 +15,11 @@ Left open (not asserted): what the main account gets for a sub-account's cart li
 per account (ENDPOINTS 8, cart1688/service.py), the code answers 40401; the ENDPOINTS preamble
 says "the main account sees all".
 
-To cover a new endpoint, add one row to ORDER_ENDPOINTS or CART_ENDPOINTS.
+The 1688 after-sales endpoints (ENDPOINTS 7) are called the same way on a paid order of the
+victim's with a refund open (REFUND_ENDPOINTS): the refund stays as it was, and nothing reaches
+the marketplace (its refunds are counted).
+
+To cover a new endpoint, add one row to ORDER_ENDPOINTS, CART_ENDPOINTS or REFUND_ENDPOINTS.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from daigou.aftersales.models import RefundEvent, RefundRecord, RefundWrite
 from daigou.cart1688.models import Cart1688Line
 from daigou.developers.models import ApiKey
+from daigou.marketplace.sandbox.seller_models import SandboxRefund
 from daigou.messages.models import OutboxMessage
 from daigou.purchasing.models import PurchaseOrder as Order1688
 from daigou.reconcile.models import MarketOperation
@@ -37,7 +43,10 @@ from daigou.wallet.models import Hold, LedgerEntry
 from tests.support.api import assert_error, assert_ok
 from tests.support.databases import BACKENDS, fresh_database
 from tests.support.gateway import make_settings, running_gateway
-from tests.support.orders1688 import ADDRESS, merchants, orderable
+from tests.support.orders1688 import ADDRESS, bulk, merchants, orderable
+from tests.support.refunds1688 import DETAIL as REFUND_DETAIL
+from tests.support.refunds1688 import PAGE as REFUND_PAGE
+from tests.support.refunds1688 import refund_body
 
 CREATE = "/alibaba/order/create"
 DETAIL = "/alibaba/order/detail"
@@ -133,6 +142,55 @@ CART_ENDPOINTS = [
     # ---- add further cart endpoints here ---------------------------------------------------
 ]
 
+# on a paid order of the victim's, with a refund open on its first line ({orderId, refundId,
+# entryIds}); 7.2 names no object, 7.6 is a list (below)
+REFUND_BY_ORDER = [
+    pytest.param(
+        Endpoint(
+            "POST",
+            "/alibaba/refund/reason/list",
+            lambda r: {
+                "orderId": r["orderId"],
+                "orderEntryIds": r.get("entryIds", ["1"])[1:],
+                "goodsStatus": "refundWaitSellerSend",
+            },
+        ),
+        id="7.1-reason-list",
+    ),
+    pytest.param(
+        Endpoint(
+            "POST",
+            "/alibaba/refund/detail/create",
+            lambda r: refund_body(r["orderId"], r.get("entryIds", ["1", "2"])[1:], 1),
+        ),
+        id="7.3-create",
+    ),
+    # ---- add further after-sales endpoints naming an order here -----------------------------
+]
+REFUND_BY_ID = [
+    pytest.param(
+        Endpoint(
+            "POST",
+            "/alibaba/refund/goods/return",
+            lambda r: {
+                "refundId": r["refundId"],
+                "logisticsCompanyNo": "YTO",
+                "freightBill": "YT7512345678901",
+            },
+        ),
+        id="7.4-goods-return",
+    ),
+    pytest.param(
+        Endpoint("POST", REFUND_DETAIL, lambda r: {"refundId": r["refundId"]}),
+        id="7.5-detail",
+    ),
+    pytest.param(
+        Endpoint("POST", "/alibaba/refund/cancel", lambda r: {"refundId": r["refundId"]}),
+        id="7.7-cancel",
+    ),
+    # ---- add further after-sales endpoints naming a refund here ----------------------------
+]
+
 # who calls: (which developer, user-id header, the code CONTRACT section 4 asks for)
 CALLERS = {
     "another-developer": ("intruder", None, NOT_FOUND),
@@ -173,6 +231,9 @@ class World:
     orders: dict[str, dict[str, Any]]  # "alice" / "main" -> {orderId, outOrderId}
     cart: dict[str, dict[str, Any]]  # "alice" / "main" -> {id, quantity}
     intruder_order: str
+    # "alice" / "main" -> a paid order with a refund open: {orderId, refundId, entryIds}
+    refunds: dict[str, dict[str, Any]]
+    intruder_refund: dict[str, Any]
 
     def dev(self, who: str) -> Any:
         return self.victim if who == "victim" else self.intruder
@@ -202,6 +263,14 @@ class World:
             for i in store["cartItemInfos"]
         }
 
+    def refund_ids(self, who: str, user_id: str | None = None, **body: Any) -> set[str]:
+        data = assert_ok(
+            self.api.call(
+                self.dev(who), "POST", REFUND_PAGE, body={"pageSize": 100, **body}, user_id=user_id
+            )
+        )
+        return {r["refundId"] for r in data["data"]}
+
     def developer_pk(self, who: str) -> int:
         with self.db.reading() as conn:
             return conn.execute(
@@ -221,11 +290,41 @@ class World:
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a refused call must leave as it was."""
-        mine = [o["orderId"] for o in self.orders.values()]
+        refund_ids = [r["refundId"] for r in self.refunds.values()]
+        mine = [o["orderId"] for o in [*self.orders.values(), *self.refunds.values()]]
         with self.db.reading() as conn:
             counts = {
                 t.__tablename__: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in (LedgerEntry, Hold, MarketOperation, Order1688, Cart1688Line)
+                for t in (
+                    LedgerEntry,
+                    Hold,
+                    MarketOperation,
+                    Order1688,
+                    Cart1688Line,
+                    RefundRecord,
+                    RefundEvent,
+                    RefundWrite,
+                    SandboxRefund,  # the marketplace's: nothing was asked of it
+                )
+            }
+            refunds = {
+                tuple(r)
+                for r in conn.execute(
+                    select(
+                        RefundRecord.refund_id,
+                        RefundRecord.status,
+                        RefundRecord.pending_operation,
+                        RefundRecord.sequence,
+                        RefundRecord.modified_at,
+                        RefundRecord.snapshot,
+                    ).where(RefundRecord.refund_id.in_(refund_ids))
+                )
+            }
+            at_market = {
+                tuple(r)
+                for r in conn.execute(
+                    select(SandboxRefund.refund_id, SandboxRefund.status, SandboxRefund.body)
+                )
             }
             # a bulk pay (6.9) reports the caller's own batch to the caller: see _refused
             counts["outbox_message"] = conn.execute(
@@ -251,7 +350,7 @@ class World:
                 tuple(r)
                 for r in conn.execute(
                     select(OutboxMessage.object_id, OutboxMessage.message_type).where(
-                        OutboxMessage.object_id.in_(mine)
+                        OutboxMessage.object_id.in_(mine + refund_ids)
                     )
                 )
             }
@@ -273,6 +372,8 @@ class World:
         }
         return {
             "counts": counts,
+            "refunds": refunds,
+            "at_market": at_market,
             "orders": orders,
             "messages": messages,
             "lines": lines,
@@ -297,6 +398,16 @@ class World:
         assert {o["orderId"] for o in self.orders.values()} <= self.page_ids("victim")
         assert self.cart["alice"]["id"] in self.cart_ids("victim", "alice")
         assert self.cart["main"]["id"] in self.cart_ids("victim")
+        for owner, made in self.refunds.items():
+            user = None if owner == "main" else owner
+            body = {"refundId": made["refundId"]}
+            shown = assert_ok(
+                self.api.call(self.victim, "POST", REFUND_DETAIL, body=body, user_id=user)
+            )
+            assert shown["refundStatus"] == "waitselleragree"
+            assert shown["pendingOperation"] is None
+            assert made["refundId"] not in self.refund_ids("intruder")
+            assert made["refundId"] not in self.refund_ids("intruder", user_id="alice")
 
 
 def _sub_account(api: Any, dev: Any, user_id: str) -> None:
@@ -351,12 +462,36 @@ def _build_world(api: Any, db: Any, settings: Any) -> World:
     }
     assert_ok(api.call(intruder, "POST", CART_ADD, body=body))
     assert_ok(api.call(intruder, "POST", CART_ADD, body=body, user_id="alice"))
-    return World(api, db, dev, intruder, orders, cart, mine["orderId"])
+    refunds = {
+        owner: _refunded(api, dev, settings, f"iso-refund-{owner}", user)
+        for owner, user in (("alice", "alice"), ("main", None))
+    }
+    theirs = _refunded(api, intruder, settings, "iso-refund-intruder", None)  # not empty lists
+    return World(api, db, dev, intruder, orders, cart, mine["orderId"], refunds, theirs)
+
+
+def _refunded(api: Any, dev: Any, settings: Any, out: str, user_id: str | None) -> dict:
+    """A paid order of two lines with a refund open on the first."""
+    ((_, lines),) = merchants(settings, 1, 2)
+    order = _order(api, dev, lines, out, user_id)
+    assert assert_ok(bulk(api, dev, [order["orderId"]], user_id=user_id))["successOrderIds"]
+    shown = assert_ok(api.call(dev, "POST", DETAIL, body={"orderId": order["orderId"]}))
+    entries = [p["subItemID"] for p in shown["productItems"]]
+    body = refund_body(order["orderId"], entries[:1], 1)
+    made = assert_ok(
+        api.call(dev, "POST", "/alibaba/refund/detail/create", body=body, user_id=user_id)
+    )
+    return {"orderId": order["orderId"], "refundId": made["refundId"], "entryIds": entries}
 
 
 # --- the refusals -------------------------------------------------------------------------------
 # ids no one has: a refusal of another's object must read exactly like theirs
-NOBODY = {"orderId": "1999999999999999999", "outOrderId": "iso-nobody", "id": 987654321}
+NOBODY = {
+    "orderId": "1999999999999999999",
+    "outOrderId": "iso-nobody",
+    "id": 987654321,
+    "refundId": "TQ99999999999999999",
+}
 
 
 def _answer(r: Any, endpoint: Endpoint, target: dict, key: str) -> tuple[int, str]:
@@ -407,6 +542,20 @@ def test_an_order_of_another_developer_or_sub_account_is_refused_and_untouched(
     _refused(world, endpoint, caller, world.orders[target], "orderId")
 
 
+@pytest.mark.parametrize(("endpoint", "caller", "target"), cases(REFUND_BY_ORDER))
+def test_after_sales_on_an_order_of_another_developer_or_sub_account_is_refused(
+    world, endpoint, caller, target
+):
+    _refused(world, endpoint, caller, world.refunds[target], "orderId")
+
+
+@pytest.mark.parametrize(("endpoint", "caller", "target"), cases(REFUND_BY_ID))
+def test_a_refund_of_another_developer_or_sub_account_is_refused_and_untouched(
+    world, endpoint, caller, target
+):
+    _refused(world, endpoint, caller, world.refunds[target], "refundId")
+
+
 @pytest.mark.parametrize(("endpoint", "caller", "target"), cases(CART_ENDPOINTS))
 def test_a_cart_line_of_another_developer_or_sub_account_is_refused_and_untouched(
     world, endpoint, caller, target
@@ -417,7 +566,7 @@ def test_a_cart_line_of_another_developer_or_sub_account_is_refused_and_untouche
 # --- lists never show another's objects ---------------------------------------------------------
 def test_the_page_of_another_developer_or_sub_account_never_lists_them(world):
     victim_ids = {o["orderId"] for o in world.orders.values()}
-    assert world.page_ids("intruder") == {world.intruder_order}
+    assert world.page_ids("intruder") == {world.intruder_order, world.intruder_refund["orderId"]}
     assert world.page_ids("intruder", user_id="alice") == set()
     assert world.page_ids("victim", user_id="bob") == set()
     for order in world.orders.values():
@@ -468,6 +617,40 @@ def test_the_main_account_sees_its_sub_accounts_orders_and_the_owner_its_own(wor
         )
         assert trace["orderId"] == alice["orderId"] and trace["logisticsTrace"] == []
     assert world.page_ids("victim") >= {o["orderId"] for o in world.orders.values()}
-    assert world.page_ids("victim", user_id="alice") == {alice["orderId"]}
+    assert world.page_ids("victim", user_id="alice") == {
+        alice["orderId"],
+        world.refunds["alice"]["orderId"],
+    }
     # a sub-account does not see the main account's order (40302 above) nor list it
     assert world.orders["main"]["orderId"] not in world.page_ids("victim", user_id="alice")
+
+
+def test_the_refund_page_of_another_never_lists_them_and_the_main_account_sees_all(world):
+    """7.6 and 7.5: a sub-account sees its own refunds, the main account all of them."""
+    alice, main = world.refunds["alice"], world.refunds["main"]
+    victims = {alice["refundId"], main["refundId"]}
+    assert world.refund_ids("intruder") == {world.intruder_refund["refundId"]}
+    for who, user in (("intruder", None), ("intruder", "alice"), ("victim", "bob")):
+        assert world.refund_ids(who, user) & victims == set()
+        for made in (alice, main):
+            assert world.refund_ids(who, user, orderId=made["orderId"]) == set()
+    assert world.refund_ids("victim") == victims
+    assert world.refund_ids("victim", user_id="alice") == {alice["refundId"]}
+    assert world.refund_ids("victim", orderId=alice["orderId"]) == {alice["refundId"]}
+    for user in (None, "alice"):
+        body = {"refundId": alice["refundId"]}
+        shown = assert_ok(
+            world.api.call(world.victim, "POST", REFUND_DETAIL, body=body, user_id=user)
+        )
+        assert shown["userId"] == "alice" and shown["orderId"] == alice["orderId"]
+    # alice does not see the main account's refund (40302: it is her developer's)
+    body = {"refundId": main["refundId"]}
+    r = world.api.call(world.victim, "POST", REFUND_DETAIL, body=body, user_id="alice")
+    assert_error(r, OTHER_SUB_ACCOUNT)
+    # a cursor taken from the victim's page positions the intruder's page, nothing more
+    first = assert_ok(world.api.call(world.victim, "POST", REFUND_PAGE, body={"pageSize": 1}))
+    assert first["nextCursor"]
+    data = assert_ok(
+        world.api.call(world.intruder, "POST", REFUND_PAGE, body={"cursor": first["nextCursor"]})
+    )
+    assert {r["refundId"] for r in data["data"]} & victims == set()

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from daigou.marketplace import port as P
 from tests.support.orders1688 import merchants
 
 REQUEST_ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -278,3 +279,56 @@ def test_errors_travel_as_http_200_with_the_code(pp):
         == 40401
     )
     # nothing answered with another status on the way
+
+
+def test_1688_refund_create_and_goods_return_take_the_documented_bodies(pp, api, settings, app):
+    """PandaPon's own 1688 after-sales endpoints (pandapon-1688.md 3.4, 3.5): ids as integers,
+    null for the optional lists; refundId a string starting TQ."""
+    ((_, lines),) = merchants(settings, 1, 1)
+    cargo = [{**line, "offerId": int(line["offerId"])} for line in lines]
+    body = {"flow": "general", "addressParam": ADDRESS_EXAMPLE, "cargoParamList": cargo}
+    order_id = pp.ok("POST", "/alibaba/order/create", body)["orderId"]
+    assert pp.ok("POST", "/alibaba/order/batch/submit/to/pay", {"orderIds": [order_id]})[
+        "successOrderIds"
+    ] == [order_id]
+    ship = {"platform": 1, "orderId": order_id}
+    assert api.admin("POST", "/admin/sandbox/order/ship", ship).status_code == 200
+    order = pp.ok("POST", "/alibaba/order/detail", {"webSite": "1688", "orderId": order_id})
+    entry = int(order["productItems"][0]["subItemID"])
+    created = pp.ok(
+        "POST",
+        "/alibaba/refund/detail/create",
+        {
+            "orderId": int(order_id),
+            "orderEntryIds": [entry],
+            "disputeRequest": "returnRefund",
+            "applyPayment": 100,
+            "applyCarriage": 0,
+            "applyReasonId": 1,
+            "description": "不想要了",
+            "goodsStatus": "refundBuyerReceived",
+            "vouchers": None,
+            "orderEntryCountList": None,
+        },
+    )
+    refund_id = created["refundId"]
+    assert isinstance(refund_id, str) and refund_id.startswith("TQ")
+    act = {"platform": 1, "refundId": refund_id, "action": "agree"}
+    assert api.admin("POST", "/admin/sandbox/refund/act", act).status_code == 200
+    app.state.gateway.feeds[P.Platform.ALIBABA].run_once()
+    returned = pp.ok(
+        "POST",
+        "/alibaba/refund/goods/return",
+        {
+            "refundId": refund_id,
+            "logisticsCompanyNo": "YTO",
+            "freightBill": "YT7512345678901",
+            "description": None,
+            "vouchers": None,
+        },
+    )
+    assert returned == {"refundId": refund_id, "refundStatus": "waitsellerreceive"}
+    # a refused one travels as HTTP 200 with its code, the field named
+    bad = pp.send("POST", "/alibaba/refund/goods/return", {"refundId": refund_id})
+    assert bad["code"] == 40001
+    assert {e["field"] for e in bad["data"]["errors"]} == {"logisticsCompanyNo", "freightBill"}

@@ -41,7 +41,8 @@ def test_every_operation_of_the_document_has_an_sdk_method(client):
     missing = [
         path
         for path in doc["paths"]
-        if not path.startswith(("/sandbox/images", "/healthz", "/chat")) and path not in covered
+        if not path.startswith(("/sandbox/images", "/refund/vouchers", "/healthz", "/chat"))
+        and path not in covered
     ]
     assert not missing, f"no SDK method calls {missing}"
 

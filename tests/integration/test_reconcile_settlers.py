@@ -92,9 +92,16 @@ def test_one_kind_has_one_settler(db):
 
 
 def test_the_core_registers_pay_cancel_and_create_for_each_platform():
+    from daigou.aftersales import writes as refund_writes
     from daigou.orderstaobao import settlers as taobao
 
     settlers = register_platforms(reconcile.Settlers())
+    # the after-sales core's refund writes too, each settled by querying (aftersales.writes)
+    refund_kinds = [
+        (object_type, kind)
+        for object_type in ("refund1688", "refundTaobao")
+        for kind in ("cancel", "create", "modify", "note", "returnGoods")
+    ]
     assert settlers.kinds() == [
         ("order1688", "cancel"),
         ("order1688", "create"),
@@ -102,7 +109,9 @@ def test_the_core_registers_pay_cancel_and_create_for_each_platform():
         ("ordertaobao", "cancel"),
         ("ordertaobao", "create"),
         ("ordertaobao", "pay"),
+        *refund_kinds,
     ]
+    assert {settlers._by_kind[k] for k in refund_kinds} == {refund_writes.reconcile_write}
     # Taobao's create is the core's, wrapped: a shop never made leaves its purchase order
     kinds = settlers._by_kind
     assert kinds[("ordertaobao", "create")] is taobao.reconcile_create

@@ -116,6 +116,7 @@ class Limits:
     in_progress: int  # asked by refunds still open
     max_payment: int
     max_carriage: int
+    max_total: int = 0  # payment and carriage together: what was paid less what others asked
 
 
 def limits(
@@ -153,4 +154,5 @@ def limits(
         in_progress=in_progress,
         max_payment=max(0, min(cost - lines_asked, paid_left)),
         max_carriage=max(0, min(order.shipping_fen - asked_carriage, paid_left)),
+        max_total=paid_left,
     )

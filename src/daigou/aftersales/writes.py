@@ -53,7 +53,12 @@ def own(db: Database, profile: RefundProfile, buyer: Buyer, refund_id: str) -> R
         if row is None:
             raise NotFound("no such refund")
         s.expunge(row)
-    check_visible(row.developer_id, row.user_id, buyer.developer_id, buyer.user_id)
+    try:
+        check_visible(row.developer_id, row.user_id, buyer.developer_id, buyer.user_id)
+    except NotFound:  # another developer's reads exactly like a refund nobody has
+        raise NotFound("no such refund") from None
+    except ApiError as exc:
+        raise ApiError(exc.code, "the refund belongs to another sub-account") from None
     return row
 
 
@@ -63,6 +68,16 @@ def _pending(refund_id: str | None, order_id: str, kind: str) -> ApiError:
         f"the marketplace did not answer: the {kind}'s outcome is unknown; it is being settled",
         {"refundId": refund_id, "orderId": order_id, "pendingOperation": kind},
     )
+
+
+def no_create_pending(db: Database, profile: RefundProfile, order_id: str) -> None:
+    """50401 while a refund create of the order has an unknown outcome: the marketplace may
+    show its refund before the gateway does, and only settling it tells (call first, before
+    anything is judged by the marketplace's view of the order)."""
+    with db.transaction() as s:
+        earlier = _writes(s, profile.platform.value, order_id, CREATE)
+        if any(op.state in OPEN_STATES for _, op in earlier):
+            raise _pending(None, order_id, CREATE)
 
 
 @dataclass(frozen=True)

@@ -439,6 +439,9 @@ class RefundDraft:
     description: str
     vouchers: tuple[str, ...] = ()
     op_request_id: str | None = None
+    # part quantities (1688 ``orderEntryCountList``): (entry id, count) of the lines refunded
+    # only in part; a line not named is refunded whole
+    quantities: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -471,6 +474,7 @@ class MarketRefund:
     seller_agree_describe: str | None = None
     return_description: str = ""  # what the buyer wrote when sending the goods back
     return_vouchers: tuple[str, ...] = ()  # and the pictures it sent with them (the waybill)
+    quantities: tuple[tuple[str, int], ...] = ()  # part quantities, as the draft asked them
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ def refund_view(s: Session, row: RefundRecord, r: P.MarketRefund) -> dict[str, A
         "refundId": row.refund_id,
         "orderId": row.order_id,
         "orderEntryIds": list(r.entry_ids),
+        "orderEntryCountList": [{"id": e, "count": c} for e, c in r.quantities],
         "refundStatus": row.status,
         "disputeRequest": r.dispute_request,
         "goodsStatus": r.goods_status,

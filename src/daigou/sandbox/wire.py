@@ -44,7 +44,9 @@ class TaobaoMarketOrder(BaseModel):
     parcels: list[LogisticsItem1688]
 
 
-class Refund1688(BaseModel):
+class MarketRefund1688(BaseModel):
+    """A 1688 refund as the marketplace holds it (the gateway's record: Refund1688, 7.5)."""
+
     refundId: str
     orderId: str
     orderEntryIds: list[str]
@@ -91,4 +93,4 @@ class TaobaoRefundOut(BaseModel):
 
 
 SandboxOrder = MarketOrder1688 | TaobaoMarketOrder
-SandboxRefund = Refund1688 | TaobaoRefundOut
+SandboxRefund = MarketRefund1688 | TaobaoRefundOut

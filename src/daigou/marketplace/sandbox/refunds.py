@@ -108,8 +108,15 @@ class RefundDesk(NoteDesk):
             reason = next((r for r in REFUND_REASONS if r.reason_id == draft.reason_id), None)
             if reason is None:
                 raise refused("REASON_INVALID", f"no refund reason {draft.reason_id}")
+            quantities = self._quantities(lines, entry_ids, draft.quantities)
             self._check_amounts(
-                s, order, entry_ids, draft.apply_payment_fen, draft.apply_carriage_fen, None
+                s,
+                order,
+                entry_ids,
+                draft.apply_payment_fen,
+                draft.apply_carriage_fen,
+                None,
+                quantities,
             )
             n = self._next(s, "refund")
             refund_id = "TQ" + make_id(n, "", 17)
@@ -131,6 +138,7 @@ class RefundDesk(NoteDesk):
                 "reason": reason.name,
                 "description": draft.description,
                 "vouchers": list(draft.vouchers),
+                "quantities": quantities,
                 "created_ms": now,
                 "modified_ms": now,
                 "timeout_ms": now + self.settings.sandbox_refund_answer_seconds * 1000,
@@ -166,6 +174,26 @@ class RefundDesk(NoteDesk):
                 self._record_write(s, key, "refund", {"refund_id": refund_id}, now)
             return self.refund_dto(refund)
 
+    @staticmethod
+    def _quantities(
+        lines: dict[str, dict[str, Any]],
+        entry_ids: list[str],
+        asked: tuple[tuple[str, int], ...],
+    ) -> dict[str, int]:
+        """The part quantities of a refund (1688 ``orderEntryCountList``): each of its lines, at
+        most once, 1 to the line's quantity."""
+        out: dict[str, int] = {}
+        for entry_id, count in asked:
+            if entry_id not in entry_ids or entry_id in out:
+                raise refused("REFUND_COUNT_INVALID", f"orderEntryCountList: line {entry_id}")
+            if not 0 < count <= lines[entry_id]["quantity"]:
+                raise refused(
+                    "REFUND_COUNT_INVALID",
+                    f"line {entry_id}: count must be 1 to {lines[entry_id]['quantity']}",
+                )
+            out[entry_id] = count
+        return out
+
     def _check_amounts(
         self,
         s: Session,
@@ -174,12 +202,18 @@ class RefundDesk(NoteDesk):
         payment: int,
         carriage: int,
         except_refund: str | None,
+        quantities: dict[str, int] | None = None,
     ) -> None:
-        """A refund asks at most what its lines cost, at most the freight not yet asked back,
-        and, with every other open or successful refund of the order, at most what was paid
-        (a shop discount or a lowered price makes that less than the lines' sum)."""
+        """A refund asks at most what its lines cost (a line refunded in part: its unit price
+        times the count), at most the freight not yet asked back, and, with every other open or
+        successful refund of the order, at most what was paid (a shop discount or a lowered
+        price makes that less than the lines' sum)."""
         lines = {ln["entry_id"]: ln for ln in order["lines"]}
-        line_left = sum(lines[e]["amount_fen"] - lines[e]["refunded_fen"] for e in entry_ids)
+        line_left = 0
+        for e in entry_ids:
+            left = lines[e]["amount_fen"] - lines[e]["refunded_fen"]
+            count = (quantities or {}).get(e)
+            line_left += left if count is None else min(left, lines[e]["unit_price_fen"] * count)
         asked = asked_carriage = 0
         for body in s.execute(
             select(SandboxRefund.body).where(
@@ -474,6 +508,7 @@ class RefundDesk(NoteDesk):
                     apply_payment_fen,
                     refund["apply_carriage_fen"],
                     refund["refund_id"],
+                    refund.get("quantities"),
                 )
                 reason = next((r for r in REFUND_REASONS if r.reason_id == reason_id), None)
                 if reason is None:

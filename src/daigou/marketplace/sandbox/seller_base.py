@@ -259,6 +259,7 @@ class SellerBase:
             seller_agree_describe=refund.get("seller_agree_describe"),
             return_description=refund.get("return_description", ""),
             return_vouchers=tuple(refund.get("return_vouchers", ())),
+            quantities=tuple((e, int(c)) for e, c in refund.get("quantities", {}).items()),
         )
 
     def _dedupe(self, s: Session, key: str) -> Any:
