@@ -161,6 +161,7 @@ def create_app(
     from daigou.orderstaobao.router import public as taobao_public_router
     from daigou.orderstaobao.router import router as taobao_router
     from daigou.reconcile.router import router as reconcile_router
+    from daigou.refundstaobao.router import router as refundstaobao_router
     from daigou.sandbox.router import router as sandbox_router
 
     for router in (
@@ -172,6 +173,7 @@ def create_app(
         taobao_router,
         taobao_public_router,
         taobao_admin_router,
+        refundstaobao_router,
         reconcile_router,
         messages_router,
         messages_admin_router,

@@ -53,6 +53,8 @@ def own(db: Database, profile: RefundProfile, buyer: Buyer, refund_id: str) -> R
         if row is None:
             raise NotFound("no such refund")
         s.expunge(row)
+    if row.developer_id != buyer.developer_id:  # never reveal that it exists (CONTRACT 4)
+        raise NotFound("no such refund")
     check_visible(row.developer_id, row.user_id, buyer.developer_id, buyer.user_id)
     return row
 
@@ -246,8 +248,10 @@ def return_goods(
     bill_no: str,
     description: str = "",
     vouchers: tuple[str, ...] = (),
+    buyer_phone: str | None = None,
 ) -> RefundRecord:
-    """Report the goods sent back (the seller agreed a return): carrier and waybill."""
+    """Report the goods sent back (the seller agreed a return): carrier and waybill (and the
+    buyer's phone for the seller, kept with the write: the port does not carry it)."""
 
     def send(op_id: str) -> P.MarketRefund:
         return market.return_goods(
@@ -264,6 +268,7 @@ def return_goods(
         "billNo": bill_no,
         "remark": f"{company_no} {bill_no}" + (f": {description}" if description else ""),
         "vouchers": list(vouchers),
+        "buyerPhone": buyer_phone,
     }
     settled = _write(db, market, profile, buyer, refund_id, RETURN, params, send, now_ms)
     assert settled.row is not None
