@@ -26,11 +26,11 @@ CANCEL_PATH = "/open/order/refund/cancel/{refundId}"
 
 @router.post_(
     "/open/order/refund/render",
-    data=W.RefundRenderOut,
+    data=W.TaobaoRefundRender,
     errors=[*MINE, 40901, *MARKET],
     summary="3.1 The form to open a reverse order on a sub-order: reasons, fee allowed",
 )
-async def render(body: S.RenderRequest, ctx: Signed) -> Response:
+async def render(body: S.TaobaoRefundRenderRequest, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: forms.render(
             ctx.db,
@@ -45,11 +45,11 @@ async def render(body: S.RenderRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/open/order/refund/submit",
-    data=W.TaobaoRefundOut,
+    data=W.RefundOrderAggregate,
     errors=[*MINE, 40901, *MARKET],
     summary="3.2 Open a reverse order (refund, or return and refund) on a sub-order",
 )
-async def submit(body: S.SubmitRequest, ctx: Signed) -> Response:
+async def submit(body: S.TaobaoRefundSubmit, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: service.submit(
             ctx.db,
@@ -69,11 +69,11 @@ async def submit(body: S.SubmitRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/open/order/refund/modify",
-    data=W.TaobaoRefundOut,
+    data=W.RefundOrderAggregate,
     errors=[*MINE, 40901, *MARKET],
     summary="3.3 Change a reverse order waiting for the seller or refused",
 )
-async def modify(body: S.ModifyRequest, ctx: Signed) -> Response:
+async def modify(body: S.TaobaoRefundModify, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: service.modify(
             ctx.db,
@@ -101,7 +101,7 @@ RefundIdPath = Annotated[S.RefundId, Path()]
 
 @router.get_(
     CANCEL_PATH,
-    data=W.RefundCancelOut,
+    data=W.TaobaoRefundCancelled,
     errors=[*MINE, 40901, *MARKET],
     summary="3.4 Withdraw a reverse order (10, 20 or -10)",
 )
@@ -111,7 +111,7 @@ async def cancel(refundId: RefundIdPath, ctx: Signed) -> Response:  # noqa: N803
 
 @router.post_(
     CANCEL_PATH,
-    data=W.RefundCancelOut,
+    data=W.TaobaoRefundCancelled,
     errors=[*MINE, 40901, *MARKET],
     summary="3.4 Withdraw a reverse order (POST, to carry an Idempotency-Key)",
     operation_id="cancel_refund_post",
@@ -122,20 +122,20 @@ async def cancel_post(refundId: RefundIdPath, ctx: Signed) -> Response:  # noqa:
 
 @router.get_(
     "/open/order/refund/query",
-    data=W.RefundDetailOut,
+    data=W.TaobaoRefundDetail,
     errors=MINE,
     summary="3.5 One reverse order",
 )
-async def query(q: Annotated[S.RefundIdQuery, Query()], ctx: Signed) -> Response:
+async def query(q: Annotated[S.TaobaoRefundIdQuery, Query()], ctx: Signed) -> Response:
     return await ctx.run(lambda c: service.detail(ctx.db, Buyer.of(c), q.refundId))
 
 
 @router.post_(
     "/open/order/refund/queryList",
-    data=W.TaobaoRefundPage,
+    data=W.RefundOrderAggregatePage,
     summary="3.6 Reverse orders, newest first (pageNo or cursor)",
 )
-async def query_list(body: S.ListRequest, ctx: Signed) -> Response:
+async def query_list(body: S.TaobaoRefundListRequest, ctx: Signed) -> Response:
     req = page_request(body.pageNo, body.pageSize, body.cursor)
     flt = RefundFilter(
         refund_id=body.refundId,
@@ -150,11 +150,11 @@ async def query_list(body: S.ListRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/open/order/refund/submit/message",
-    data=W.RefundMessageOut,
+    data=W.TaobaoRefundMessageOut,
     errors=[*MINE, 40901, *MARKET],
     summary="3.7 Leave a message for the seller on a reverse order",
 )
-async def submit_message(body: S.MessageRequest, ctx: Signed) -> Response:
+async def submit_message(body: S.TaobaoRefundMessageRequest, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: service.add_message(
             ctx.db,
@@ -170,11 +170,11 @@ async def submit_message(body: S.MessageRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/open/order/refund/message/list",
-    data=W.RefundNotePage,
+    data=W.TaobaoRefundNotePage,
     errors=[*MINE, *MARKET],
     summary="3.8 The messages of a reverse order, oldest first",
 )
-async def message_list(body: S.MessageListRequest, ctx: Signed) -> Response:
+async def message_list(body: S.TaobaoRefundMessageList, ctx: Signed) -> Response:
     req = page_request(body.pageNo, body.pageSize, None)
     return await ctx.run(
         lambda c: service.messages(ctx.db, ctx.marketplace, Buyer.of(c), body.refundId, req)
@@ -183,21 +183,21 @@ async def message_list(body: S.MessageListRequest, ctx: Signed) -> Response:
 
 @router.get_(
     "/open/order/refund/logistics/render",
-    data=W.ReturnLogisticsOut,
+    data=W.TaobaoReturnLogistics,
     errors=[*MINE, 40901],
     summary="3.9 Where and how to send the goods back (status 20)",
 )
-async def logistics_render(q: Annotated[S.RefundIdQuery, Query()], ctx: Signed) -> Response:
+async def logistics_render(q: Annotated[S.TaobaoRefundIdQuery, Query()], ctx: Signed) -> Response:
     return await ctx.run(lambda c: service.return_logistics(ctx.db, Buyer.of(c), q.refundId))
 
 
 @router.post_(
     "/open/order/refund/logistics/submit",
-    data=W.TaobaoRefundOut,
+    data=W.RefundOrderAggregate,
     errors=[*MINE, 40901, *MARKET],
     summary="3.10 Report the goods sent back (20 -> 30)",
 )
-async def logistics_submit(body: S.LogisticsSubmit, ctx: Signed) -> Response:
+async def logistics_submit(body: S.TaobaoReturnSubmit, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: service.return_goods(
             ctx.db,

@@ -94,7 +94,7 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class RenderRequest(RequestBody):
+class TaobaoRefundRenderRequest(RequestBody):
     """3.1"""
 
     subOrderId: DecimalId
@@ -102,7 +102,7 @@ class RenderRequest(RequestBody):
     goodsStatus: GoodsStatus
 
 
-class SubmitRequest(RenderRequest):
+class TaobaoRefundSubmit(TaobaoRefundRenderRequest):
     """3.2"""
 
     reasonId: ReasonId
@@ -111,7 +111,7 @@ class SubmitRequest(RenderRequest):
     refundImages: Images | None = None
 
 
-class ModifyRequest(RequestBody):
+class TaobaoRefundModify(RequestBody):
     """3.3: what is left out keeps its current value."""
 
     refundId: RefundId
@@ -122,13 +122,13 @@ class ModifyRequest(RequestBody):
     refundImages: Images | None = None
 
 
-class RefundIdQuery(RequestBody):
+class TaobaoRefundIdQuery(RequestBody):
     """3.5, 3.9"""
 
     refundId: RefundId
 
 
-class ListRequest(RequestBody):
+class TaobaoRefundListRequest(RequestBody):
     """3.6"""
 
     refundId: RefundId | None = None
@@ -149,7 +149,7 @@ class ListRequest(RequestBody):
         return value
 
 
-class MessageRequest(RequestBody):
+class TaobaoRefundMessageRequest(RequestBody):
     """3.7"""
 
     refundId: RefundId
@@ -157,7 +157,7 @@ class MessageRequest(RequestBody):
     refundImages: Images | None = None
 
 
-class MessageListRequest(RequestBody):
+class TaobaoRefundMessageList(RequestBody):
     """3.8"""
 
     refundId: RefundId
@@ -165,7 +165,7 @@ class MessageListRequest(RequestBody):
     pageSize: StrictPageSize | None = None
 
 
-class LogisticsSubmit(RequestBody):
+class TaobaoReturnSubmit(RequestBody):
     """3.10"""
 
     refundId: RefundId

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from daigou.core.pagination import PageOut
 
 
-class RefundOrderOut(BaseModel):
+class TaobaoRefundOrder(BaseModel):
     """TaobaoRefund ``refundOrder``."""
 
     refundId: str = Field(description="TQ...")
@@ -47,7 +47,7 @@ class RefundOrderOut(BaseModel):
     )
 
 
-class PurchaseOrderLineOut(BaseModel):
+class TaobaoRefundLine(BaseModel):
     """TaobaoRefund ``purchaseOrderLine``: the sub-order."""
 
     purchaseOrderId: str | None = None
@@ -69,56 +69,56 @@ class PurchaseOrderLineOut(BaseModel):
     createTime: int
 
 
-class LogisticsCompanyOut(BaseModel):
+class TaobaoLogisticsCompany(BaseModel):
     logisticsCompanyCode: str
     logisticsCompanyName: str | None = None
 
 
-class ReturnAddressOut(BaseModel):
+class TaobaoReturnAddress(BaseModel):
     receiver: str
     phone: str
     detailAddress: str
 
 
-class RefundLogisticsOut(BaseModel):
+class TaobaoRefundLogistics(BaseModel):
     """TaobaoRefund ``logistics``: a return agreed, and what the buyer sent."""
 
     buyerPhone: str | None = None
-    logisticsCompany: LogisticsCompanyOut | None = None
+    logisticsCompany: TaobaoLogisticsCompany | None = None
     logisticsNo: str | None = None
-    receiverAddress: ReturnAddressOut | None = None
+    receiverAddress: TaobaoReturnAddress | None = None
     returnGoodsDesc: str | None = None
     sellerAgreeReturnDescribe: str | None = None
 
 
-class TaobaoRefundOut(BaseModel):
+class RefundOrderAggregate(BaseModel):
     """TaobaoRefund (ENDPOINTS S6, PandaPon's ``RefundOrderAggregate``)."""
 
-    refundOrder: RefundOrderOut
-    purchaseOrderLine: PurchaseOrderLineOut | None = None
-    logistics: RefundLogisticsOut | None = None
+    refundOrder: TaobaoRefundOrder
+    purchaseOrderLine: TaobaoRefundLine | None = None
+    logistics: TaobaoRefundLogistics | None = None
     sequence: int = Field(description="the refund's last message sequence")
 
 
-class TaobaoRefundPage(PageOut[TaobaoRefundOut]):
+class RefundOrderAggregatePage(PageOut[RefundOrderAggregate]):
     pass
 
 
-class RefundReasonOut(BaseModel):
+class TaobaoRefundReason(BaseModel):
     reasonId: int
     reasonDesc: str
     tips: str
     needVoucher: bool = Field(description="ours: pictures are expected with this reason")
 
 
-class MaxRefundFeeOut(BaseModel):
+class TaobaoMaxRefundFee(BaseModel):
     refundFee: int = Field(description="the most that may be asked, fen")
     minRefundFee: int
     feeTips: str
     canEditRefundFee: bool
 
 
-class RefundPrefillOut(BaseModel):
+class TaobaoRefundPrefill(BaseModel):
     """3.1 ``refundOrder``: the form filled in as 3.2 would take it."""
 
     payOrderId: str
@@ -136,37 +136,37 @@ class RefundPrefillOut(BaseModel):
     currency: str
 
 
-class RefundTemplateOut(BaseModel):
-    refundReasons: list[RefundReasonOut]
+class TaobaoRefundTemplate(BaseModel):
+    refundReasons: list[TaobaoRefundReason]
     goodsStatusList: list[int] = Field(description="the goodsStatus values this line allows")
-    maxRefundFee: MaxRefundFeeOut
-    refundOrder: RefundPrefillOut
+    maxRefundFee: TaobaoMaxRefundFee
+    refundOrder: TaobaoRefundPrefill
 
 
-class RefundRenderOut(BaseModel):
+class TaobaoRefundRender(BaseModel):
     """3.1"""
 
-    refundOrderTemplate: RefundTemplateOut
+    refundOrderTemplate: TaobaoRefundTemplate
     distributorId: str = Field(description="the caller: its sub-account, or its developId")
     currency: str
     saleFlag: bool = Field(description="a reverse order of this kind may be opened now")
 
 
-class RefundDetailOut(BaseModel):
+class TaobaoRefundDetail(BaseModel):
     """3.5"""
 
     distributorId: str
     currency: str
-    refundOrderAggregate: TaobaoRefundOut
+    refundOrderAggregate: RefundOrderAggregate
 
 
-class RefundCancelOut(RefundDetailOut):
+class TaobaoRefundCancelled(TaobaoRefundDetail):
     """3.4"""
 
     cancelSuccess: bool
 
 
-class RefundMessageOut(BaseModel):
+class TaobaoRefundMessageOut(BaseModel):
     """3.7"""
 
     refundId: str
@@ -175,7 +175,7 @@ class RefundMessageOut(BaseModel):
     createTime: int
 
 
-class RefundNoteOut(BaseModel):
+class TaobaoRefundNote(BaseModel):
     id: str
     owner: str = Field(description="buyer, seller or platform")
     content: str
@@ -183,14 +183,14 @@ class RefundNoteOut(BaseModel):
     createTime: int
 
 
-class RefundNotePage(PageOut[RefundNoteOut]):
+class TaobaoRefundNotePage(PageOut[TaobaoRefundNote]):
     pass
 
 
-class ReturnLogisticsOut(BaseModel):
+class TaobaoReturnLogistics(BaseModel):
     """3.9"""
 
     refundId: str
-    receiverAddress: ReturnAddressOut | None = None
+    receiverAddress: TaobaoReturnAddress | None = None
     sellerAgreeReturnDescribe: str | None = None
-    logisticsCompanies: list[LogisticsCompanyOut]
+    logisticsCompanies: list[TaobaoLogisticsCompany]
