@@ -114,7 +114,6 @@ async def cancel(refundId: RefundIdPath, ctx: Signed) -> Response:  # noqa: N803
     data=W.TaobaoRefundCancelled,
     errors=[*MINE, 40901, *MARKET],
     summary="3.4 Withdraw a reverse order (POST, to carry an Idempotency-Key)",
-    operation_id="cancel_refund_post",
 )
 async def cancel_post(refundId: RefundIdPath, ctx: Signed) -> Response:  # noqa: N803
     return await _cancel(refundId, ctx)

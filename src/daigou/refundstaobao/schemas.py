@@ -134,7 +134,9 @@ class TaobaoRefundListRequest(RequestBody):
     refundId: RefundId | None = None
     purchaseOrderId: DecimalId | None = None
     salesOrderId: DecimalId | None = None
-    refundStatus: Annotated[StrictInt, Field(description=f"one of {REFUND_STATUSES}")] | None = None
+    refundStatus: (
+        Annotated[StrictInt, Field(ge=-20, le=100, description=f"one of {REFUND_STATUSES}")] | None
+    ) = None
     refundStartTime: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)] | None = None
     refundEndTime: Annotated[StrictInt, Field(ge=0, le=INT64_MAX)] | None = None
     pageNo: StrictPageNo | None = None

@@ -28,7 +28,7 @@ from daigou.refundstaobao import carriers, forms
 from daigou.refundstaobao.forms import distributor_id
 from daigou.refundstaobao.lookup import SubOrder
 from daigou.refundstaobao.profile import PROFILE
-from daigou.refundstaobao.views import CURRENCY, DISPUTE_REQUEST, address_view
+from daigou.refundstaobao.views import CURRENCY, DISPUTE_REQUEST, address_view, goods_status_of
 
 T = P.Platform.TAOBAO
 
@@ -96,8 +96,11 @@ def _sub_order_of(db: Database, row: RefundRecord) -> SubOrder:
         if order is None:  # a record always belongs to an order
             raise NotFound("no such sub-order")
         s.expunge(order)
-    entry_id = records.entry_ids_of(row)[0]
-    line = next(ln for ln in snapshot_of(order).lines if ln.entry_id == entry_id)
+    entry_ids = records.entry_ids_of(row)
+    lines = snapshot_of(order).lines
+    line = next((ln for ln in lines if entry_ids and ln.entry_id == entry_ids[0]), None)
+    if line is None:  # a reverse order always names a line of its shop order
+        raise NotFound("no such sub-order")
     return SubOrder(order, line)
 
 
@@ -121,7 +124,7 @@ def modify(
         raise Conflict(f"the reverse order is {row.status}: only 10 or -10 may be modified")
     current = records.snapshot_of(row)
     sub = _sub_order_of(db, row)
-    status = goods_status if goods_status is not None else int(current.goods_status or 1)
+    status = goods_status if goods_status is not None else goods_status_of(current)
     if goods_status is not None:
         forms.check_goods_status(sub, goods_status)
     fee = refund_fee if refund_fee is not None else current.apply_payment_fen

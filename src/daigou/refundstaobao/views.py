@@ -38,6 +38,11 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
+def goods_status_of(r: P.MarketRefund) -> int:
+    """1 not received, 2 received (the marketplace's "1" / "2")."""
+    return 2 if _int(r.goods_status, 1) == 2 else 1
+
+
 def address_view(a: P.Address | None) -> dict[str, Any] | None:
     """Where returned goods go, as 3.9 and ``logistics`` show it."""
     if a is None:
@@ -129,7 +134,7 @@ def refund_view(s: Session, row: RefundRecord, r: P.MarketRefund) -> dict[str, A
             "subOrderId": entry_id,
             "refundStatus": status,
             "refundType": REFUND_TYPE.get(r.dispute_request, 1),
-            "goodsStatus": _int(r.goods_status, 1),
+            "goodsStatus": goods_status_of(r),
             "refundFee": r.apply_payment_fen + r.apply_carriage_fen,
             "refundedFee": r.refund_payment_fen + r.refund_carriage_fen,
             "canEditFee": editable,
