@@ -163,6 +163,7 @@ def create_app(
     from daigou.reconcile.router import router as reconcile_router
     from daigou.refunds1688.router import public as refunds1688_public_router
     from daigou.refunds1688.router import router as refunds1688_router
+    from daigou.refundstaobao.router import router as refundstaobao_router
     from daigou.sandbox.router import router as sandbox_router
 
     for router in (
@@ -176,6 +177,7 @@ def create_app(
         taobao_router,
         taobao_public_router,
         taobao_admin_router,
+        refundstaobao_router,
         reconcile_router,
         messages_router,
         messages_admin_router,

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
+from urllib.parse import quote
 
 import httpx
 
@@ -355,6 +356,101 @@ class Client(BaseClient):
     def taobao_receive(self, order_id: str) -> S.TaobaoOrderOut:
         body = {"orderId": order_id}
         return cast(S.TaobaoOrderOut, self.post_json("/open/order/receivegoods", body))
+
+    # --- Taobao after-sales: reverse orders (3.1-3.10) ------------------------------------------
+    def taobao_refund_render(
+        self, sub_order_id: str, refund_type: int = 1, goods_status: int = 1
+    ) -> S.TaobaoRefundRender:
+        """3.1: the reasons, goods statuses and fee a reverse order of the sub-order may ask."""
+        body = {"subOrderId": sub_order_id, "refundType": refund_type, "goodsStatus": goods_status}
+        return cast(S.TaobaoRefundRender, self.post_json("/open/order/refund/render", body))
+
+    def taobao_refund_submit(
+        self,
+        sub_order_id: str,
+        refund_fee: int,
+        reason_id: int,
+        refund_type: int = 1,
+        goods_status: int = 1,
+        **fields: Any,
+    ) -> S.RefundOrderAggregate:
+        """3.2: ``fields``: refundDesc, refundImages (up to 5 URLs)."""
+        body = {
+            "subOrderId": sub_order_id,
+            "refundType": refund_type,
+            "goodsStatus": goods_status,
+            "reasonId": reason_id,
+            "refundFee": refund_fee,
+            **fields,
+        }
+        return cast(S.RefundOrderAggregate, self.post_json("/open/order/refund/submit", body))
+
+    def taobao_refund_modify(self, refund_id: str, **fields: Any) -> S.RefundOrderAggregate:
+        """3.3: ``fields``: goodsStatus, reasonId, refundFee, refundDesc, refundImages (what is
+        left out keeps its value)."""
+        body = {"refundId": refund_id, **fields}
+        return cast(S.RefundOrderAggregate, self.post_json("/open/order/refund/modify", body))
+
+    def taobao_refund_cancel(self, refund_id: str) -> S.TaobaoRefundCancelled:
+        """3.4, by POST: retried with the same Idempotency-Key."""
+        path = "/open/order/refund/cancel/{refundId}".format(refundId=quote(refund_id, safe=""))
+        return cast(S.TaobaoRefundCancelled, self.post_json(path))
+
+    def taobao_refund(self, refund_id: str) -> S.TaobaoRefundDetail:
+        query = {"refundId": refund_id}
+        return cast(S.TaobaoRefundDetail, self.get_json("/open/order/refund/query", query))
+
+    def taobao_refunds(
+        self, page_size: int = 100, **filters: Any
+    ) -> Iterator[S.RefundOrderAggregate]:
+        """3.6, every page (filters: purchaseOrderId, salesOrderId, refundStatus, ...)."""
+        return self.paginate("POST", "/open/order/refund/queryList", filters, page_size)
+
+    def taobao_refunds_page(self, **body: Any) -> S.RefundOrderAggregatePage:
+        return cast(
+            S.RefundOrderAggregatePage, self.post_json("/open/order/refund/queryList", body)
+        )
+
+    def taobao_refund_message(
+        self, refund_id: str, message: str, images: Sequence[str] | None = None
+    ) -> S.TaobaoRefundMessageOut:
+        """3.7: a message for the seller."""
+        body = {
+            "refundId": refund_id,
+            "refundMessage": message,
+            **drop_none(refundImages=list(images) if images is not None else None),
+        }
+        return cast(
+            S.TaobaoRefundMessageOut, self.post_json("/open/order/refund/submit/message", body)
+        )
+
+    def taobao_refund_messages(
+        self, refund_id: str, page_no: int = 1, page_size: int = 20
+    ) -> S.TaobaoRefundNotePage:
+        """3.8: one page of the negotiation, oldest first."""
+        body = {"refundId": refund_id, "pageNo": page_no, "pageSize": page_size}
+        return cast(S.TaobaoRefundNotePage, self.post_json("/open/order/refund/message/list", body))
+
+    def taobao_refund_return_render(self, refund_id: str) -> S.TaobaoReturnLogistics:
+        """3.9: where and how to send the goods back, and the carriers to choose from."""
+        query = {"refundId": refund_id}
+        return cast(
+            S.TaobaoReturnLogistics, self.get_json("/open/order/refund/logistics/render", query)
+        )
+
+    def taobao_refund_return(
+        self, refund_id: str, company_code: str, logistics_no: str, **fields: Any
+    ) -> S.RefundOrderAggregate:
+        """3.10: the goods are sent back; ``fields``: buyerPhone, returnGoodsDesc."""
+        body = {
+            "refundId": refund_id,
+            "logisticsCompanyCode": company_code,
+            "logisticsNo": logistics_no,
+            **fields,
+        }
+        return cast(
+            S.RefundOrderAggregate, self.post_json("/open/order/refund/logistics/submit", body)
+        )
 
     # --- 1688 orders (6.1-6.11, 9.1) ------------------------------------------------------------
     def preview_order(

@@ -1363,6 +1363,18 @@ class TaobaoCartRenderOut(TypedDict):
     purchaseAmount: int
 
 
+class TaobaoLogisticsCompany(TypedDict):
+    logisticsCompanyCode: str
+    logisticsCompanyName: NotRequired[str | None]
+
+
+class TaobaoMaxRefundFee(TypedDict):
+    canEditRefundFee: bool
+    feeTips: str
+    minRefundFee: int
+    refundFee: int
+
+
 class TaobaoProperty(TypedDict):
     propId: str
     propName: str
@@ -1394,8 +1406,186 @@ class TaobaoRefund(TypedDict):
     timeoutDate: NotRequired[int | None]
 
 
+class TaobaoRefundLine(TypedDict):
+    createTime: int
+    currency: str
+    itemId: str
+    itemImageUrl: str
+    itemTitle: str
+    postFee: int
+    price: int
+    productFee: int
+    purchaseOrderId: NotRequired[str | None]
+    purchaseOrderLineId: str
+    quantity: int
+    salesMarket: str
+    salesOrderId: str
+    skuId: NotRequired[str | None]
+    supplierId: str
+    supplierName: NotRequired[str | None]
+    totalPrice: int
+
+
+class TaobaoRefundListRequest(TypedDict):
+    cursor: NotRequired[str | None]
+    pageNo: NotRequired[int | None]
+    pageSize: NotRequired[int | None]
+    purchaseOrderId: NotRequired[str | None]
+    refundEndTime: NotRequired[int | None]
+    refundId: NotRequired[str | None]
+    refundStartTime: NotRequired[int | None]
+    refundStatus: NotRequired[int | None]
+    salesOrderId: NotRequired[str | None]
+
+
+class TaobaoRefundMessageList(TypedDict):
+    pageNo: NotRequired[int | None]
+    pageSize: NotRequired[int | None]
+    refundId: str
+
+
+class TaobaoRefundMessageOut(TypedDict):
+    createTime: int
+    id: str
+    refundId: str
+    refundStatus: int
+
+
+RefundImage: TypeAlias = str
+
+
+class TaobaoRefundMessageRequest(TypedDict):
+    refundId: str
+    refundImages: NotRequired[list[RefundImage] | None]
+    refundMessage: str
+
+
+class TaobaoRefundModify(TypedDict):
+    goodsStatus: NotRequired[Literal[1, 2] | None]
+    reasonId: NotRequired[int | None]
+    refundDesc: NotRequired[str | None]
+    refundFee: NotRequired[int | None]
+    refundId: str
+    refundImages: NotRequired[list[RefundImage] | None]
+
+
+class TaobaoRefundNote(TypedDict):
+    content: str
+    createTime: int
+    id: str
+    images: list[str]
+    owner: str
+
+
+class TaobaoRefundNotePage(TypedDict):
+    currentPage: int | None
+    data: list[TaobaoRefundNote]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class TaobaoRefundOrder(TypedDict):
+    canEditFee: bool
+    completeTime: NotRequired[int | None]
+    createTime: int
+    creditedAmount: int
+    currency: str
+    feeTips: NotRequired[str | None]
+    goodsStatus: int
+    modifyTime: int
+    payOrderId: str
+    pendingOperation: NotRequired[str | None]
+    platformRefundId: str
+    purchaseOrderId: NotRequired[str | None]
+    reasonDesc: str
+    reasonId: int
+    refundDesc: str
+    refundFee: int
+    refundId: str
+    refundImages: list[str]
+    refundStatus: int
+    refundType: int
+    refundedFee: int
+    remainingTime: NotRequired[int | None]
+    sellerRefuseReason: NotRequired[str | None]
+    sellerRefuseReasonDescribe: NotRequired[str | None]
+    subOrderId: NotRequired[str | None]
+    timeoutDate: NotRequired[int | None]
+    timeoutType: NotRequired[str | None]
+    userId: NotRequired[str | None]
+
+
 class TaobaoRefundOut(TypedDict):
     refundOrder: TaobaoRefund
+
+
+class TaobaoRefundPrefill(TypedDict):
+    canEditFee: bool
+    currency: str
+    goodsStatus: int
+    payOrderId: str
+    purchaseOrderId: NotRequired[str | None]
+    reasonDesc: NotRequired[str | None]
+    reasonId: NotRequired[int | None]
+    refundDesc: str
+    refundFee: int
+    refundImages: list[str]
+    refundStatus: int
+    refundType: int
+    subOrderId: str
+
+
+class TaobaoRefundReason(TypedDict):
+    needVoucher: bool
+    reasonDesc: str
+    reasonId: int
+    tips: str
+
+
+class TaobaoRefundRenderRequest(TypedDict):
+    goodsStatus: Literal[1, 2]
+    refundType: Literal[1, 2]
+    subOrderId: str
+
+
+class TaobaoRefundSubmit(TypedDict):
+    goodsStatus: Literal[1, 2]
+    reasonId: int
+    refundDesc: NotRequired[str | None]
+    refundFee: int
+    refundImages: NotRequired[list[RefundImage] | None]
+    refundType: Literal[1, 2]
+    subOrderId: str
+
+
+class TaobaoRefundTemplate(TypedDict):
+    goodsStatusList: list[int]
+    maxRefundFee: TaobaoMaxRefundFee
+    refundOrder: TaobaoRefundPrefill
+    refundReasons: list[TaobaoRefundReason]
+
+
+class TaobaoReturnAddress(TypedDict):
+    detailAddress: str
+    phone: str
+    receiver: str
+
+
+class TaobaoReturnLogistics(TypedDict):
+    logisticsCompanies: list[TaobaoLogisticsCompany]
+    receiverAddress: NotRequired[TaobaoReturnAddress | None]
+    refundId: str
+    sellerAgreeReturnDescribe: NotRequired[str | None]
+
+
+class TaobaoReturnSubmit(TypedDict):
+    buyerPhone: NotRequired[str | None]
+    logisticsCompanyCode: str
+    logisticsNo: str
+    refundId: str
+    returnGoodsDesc: NotRequired[str | None]
 
 
 class TaobaoSearchItem(TypedDict):
@@ -1863,6 +2053,30 @@ class EnvelopeTaobaoCartRenderOut(TypedDict):
     requestId: str
 
 
+class EnvelopeTaobaoRefundMessageOut(TypedDict):
+    code: int
+    data: TaobaoRefundMessageOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoRefundNotePage(TypedDict):
+    code: int
+    data: TaobaoRefundNotePage
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoReturnLogistics(TypedDict):
+    code: int
+    data: TaobaoReturnLogistics
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeUnionMarketRefund1688TaobaoRefundOut(TypedDict):
     code: int
     data: MarketRefund1688 | TaobaoRefundOut
@@ -2290,6 +2504,22 @@ class TaobaoOrderPage(TypedDict):
     totalRecords: int | None
 
 
+class TaobaoRefundLogistics(TypedDict):
+    buyerPhone: NotRequired[str | None]
+    logisticsCompany: NotRequired[TaobaoLogisticsCompany | None]
+    logisticsNo: NotRequired[str | None]
+    receiverAddress: NotRequired[TaobaoReturnAddress | None]
+    returnGoodsDesc: NotRequired[str | None]
+    sellerAgreeReturnDescribe: NotRequired[str | None]
+
+
+class TaobaoRefundRender(TypedDict):
+    currency: str
+    distributorId: str
+    refundOrderTemplate: TaobaoRefundTemplate
+    saleFlag: bool
+
+
 class TaobaoSourceItem(TypedDict):
     beginAmount: int
     categoryId: str
@@ -2554,6 +2784,14 @@ class EnvelopeTaobaoOrderPage(TypedDict):
     requestId: str
 
 
+class EnvelopeTaobaoRefundRender(TypedDict):
+    code: int
+    data: TaobaoRefundRender
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeTaobaoSourceItem(TypedDict):
     code: int
     data: TaobaoSourceItem
@@ -2664,6 +2902,35 @@ class PreviewOut(TypedDict):
     outOrderId: NotRequired[str | None]
 
 
+class RefundOrderAggregate(TypedDict):
+    logistics: NotRequired[TaobaoRefundLogistics | None]
+    purchaseOrderLine: NotRequired[TaobaoRefundLine | None]
+    refundOrder: TaobaoRefundOrder
+    sequence: int
+
+
+class RefundOrderAggregatePage(TypedDict):
+    currentPage: int | None
+    data: list[RefundOrderAggregate]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class TaobaoRefundCancelled(TypedDict):
+    cancelSuccess: bool
+    currency: str
+    distributorId: str
+    refundOrderAggregate: RefundOrderAggregate
+
+
+class TaobaoRefundDetail(TypedDict):
+    currency: str
+    distributorId: str
+    refundOrderAggregate: RefundOrderAggregate
+
+
 class BatchCreateOut(TypedDict):
     results: list[MerchantCreated]
 
@@ -2715,6 +2982,38 @@ class EnvelopePreviewBatchOut(TypedDict):
 class EnvelopePreviewOut(TypedDict):
     code: int
     data: PreviewOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundOrderAggregatePage(TypedDict):
+    code: int
+    data: RefundOrderAggregatePage
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRefundOrderAggregate(TypedDict):
+    code: int
+    data: RefundOrderAggregate
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoRefundCancelled(TypedDict):
+    code: int
+    data: TaobaoRefundCancelled
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeTaobaoRefundDetail(TypedDict):
+    code: int
+    data: TaobaoRefundDetail
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -332,3 +332,28 @@ def test_1688_refund_create_and_goods_return_take_the_documented_bodies(pp, api,
     bad = pp.send("POST", "/alibaba/refund/goods/return", {"refundId": refund_id})
     assert bad["code"] == 40001
     assert {e["field"] for e in bad["data"]["errors"]} == {"logisticsCompanyNo", "freightBill"}
+
+
+def test_reverse_order_calls_as_the_pages_document_them(pp):
+    """PandaPon's reverse-order pages (pandapon-manual-and-taobao.md 4.8, 4.10, 4.11): the list
+    with the documented body, the cancel with a documented numeric id in the path, the v1 query
+    by refundId; answered in the envelope with HTTP 200."""
+    example = {
+        "refundId": "111",
+        "purchaseOrderId": "111",
+        "salesOrderId": "11111",
+        "refundStartTime": 121312131313,
+        "refundEndTime": 3323232,
+        "pageNo": 1,
+        "pageSize": 1,
+    }
+    page = pp.ok("POST", "/open/order/refund/queryList", example)
+    assert page["data"] == [] and page["pageSize"] == 1 and page["nextCursor"] is None
+    # the pages' refundStatus example (1) is not a status here (CONTRACT section 7 codes)
+    envelope = pp.send("POST", "/open/order/refund/queryList", {**example, "refundStatus": 1})
+    assert envelope["code"] == 40001
+    assert [e["field"] for e in envelope["data"]["errors"]] == ["refundStatus"]
+    # the documented ids are somebody else's: not found, in the envelope
+    assert pp.send("GET", "/open/order/refund/cancel/110000235001")["code"] == 40401
+    envelope = pp.send("GET", "/open/order/refund/query", params={"refundId": "110002685755"})
+    assert envelope["code"] == 40401

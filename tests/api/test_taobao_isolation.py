@@ -11,7 +11,12 @@ ledger entry, hold, voucher or marketplace operation was written, both wallets a
 were, and the others' pages still do not list the orders. The main account sees and acts on its
 sub-accounts' orders; 2.3 shows a sub-account only its own.
 
-To cover a new endpoint, add one row to ORDER_ENDPOINTS.
+The reverse-order endpoints (ENDPOINTS 3) are held to the same rules over the victims' paid
+purchase orders: each has a reverse order open on one sub-order and one sub-order free; after a
+refused call the reverse orders, their history, writes and the marketplace's copies are as they
+were, and the others' lists (3.6) do not show them.
+
+To cover a new endpoint, add one row to ORDER_ENDPOINTS (or REFUND_ENDPOINTS).
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from daigou.aftersales.models import RefundEvent, RefundRecord, RefundWrite
+from daigou.marketplace.sandbox.seller_models import SandboxRefund
 from daigou.messages.models import OutboxMessage
 from daigou.orderstaobao.models import TaobaoOrder, TaobaoVoucher
 from daigou.purchasing.models import PurchaseOrder
 from daigou.reconcile.models import MarketOperation
 from daigou.wallet.models import Hold, LedgerEntry
+from tests.support import taobao_refunds as R
 from tests.support.api import assert_error, assert_ok
 from tests.support.databases import BACKENDS, fresh_database
 from tests.support.gateway import make_settings, running_gateway
@@ -129,6 +137,63 @@ ORDER_ENDPOINTS = [
     # ---- add further order endpoints here --------------------------------------------------
 ]
 
+# the reverse-order endpoints: a target is {refundId (open), subOrderId (a free line)}
+REFUND_ENDPOINTS = [
+    pytest.param(
+        Endpoint(
+            "POST",
+            R.RENDER,
+            lambda r: {"subOrderId": r["subOrderId"], "refundType": 1, "goodsStatus": 1},
+        ),
+        id="3.1-render",
+    ),
+    pytest.param(
+        Endpoint(
+            "POST",
+            R.SUBMIT,
+            lambda r: {
+                "subOrderId": r["subOrderId"],
+                "refundType": 1,
+                "goodsStatus": 1,
+                "reasonId": 1,
+                "refundFee": 100,
+            },
+        ),
+        id="3.2-submit",
+    ),
+    pytest.param(
+        Endpoint("POST", R.MODIFY, lambda r: {"refundId": r["refundId"], "refundFee": 50}),
+        id="3.3-modify",
+    ),
+    pytest.param(Endpoint("GET", R.CANCEL, lambda r: {}), id="3.4-cancel"),
+    pytest.param(Endpoint("POST", R.CANCEL, lambda r: {}), id="3.4-cancel-post"),
+    pytest.param(Endpoint("GET", R.QUERY, lambda r: {"refundId": r["refundId"]}), id="3.5-query"),
+    pytest.param(
+        Endpoint("POST", R.MESSAGE, lambda r: {"refundId": r["refundId"], "refundMessage": "hi"}),
+        id="3.7-message",
+    ),
+    pytest.param(
+        Endpoint("POST", R.MESSAGES, lambda r: {"refundId": r["refundId"]}), id="3.8-messages"
+    ),
+    pytest.param(
+        Endpoint("GET", R.RETURN_RENDER, lambda r: {"refundId": r["refundId"]}),
+        id="3.9-logistics-render",
+    ),
+    pytest.param(
+        Endpoint(
+            "POST",
+            R.RETURN_SUBMIT,
+            lambda r: {
+                "refundId": r["refundId"],
+                "logisticsCompanyCode": "SF",
+                "logisticsNo": "SF12345678",
+            },
+        ),
+        id="3.10-logistics-submit",
+    ),
+    # ---- add further reverse-order endpoints here ------------------------------------------
+]
+
 # who calls: (which developer, user-id header, the code CONTRACT section 4 asks for)
 CALLERS = {
     "another-developer": ("intruder", None, NOT_FOUND),
@@ -157,17 +222,19 @@ class World:
     intruder: Any
     orders: dict[str, dict[str, Any]]  # "alice" / "main" -> {orderId, sellerOrderNumber, amount}
     intruder_order: str
+    # "alice" / "main" -> {refundId (open), subOrderId (a free line), orderId (purchase order)}
+    refunds: dict[str, dict[str, Any]]
+    intruder_paid: str  # the intruder's paid purchase order (with a reverse order of its own)
 
     def dev(self, who: str) -> Any:
         return self.victim if who == "victim" else self.intruder
 
     def call(self, who: str, user_id: str | None, endpoint: Endpoint, target: dict) -> Any:
         payload = endpoint.build(target)
+        path = endpoint.path.format(**target)  # a path parameter (3.4's refundId)
         if endpoint.method == "GET":
-            return self.api.call(
-                self.dev(who), "GET", endpoint.path, params=payload, user_id=user_id
-            )
-        return self.api.call(self.dev(who), "POST", endpoint.path, body=payload, user_id=user_id)
+            return self.api.call(self.dev(who), "GET", path, params=payload, user_id=user_id)
+        return self.api.call(self.dev(who), "POST", path, body=payload, user_id=user_id)
 
     def page_ids(self, who: str, user_id: str | None = None, **query: Any) -> set[str]:
         data = assert_ok(
@@ -177,9 +244,18 @@ class World:
         )
         return {o["orderId"] for o in data["data"]}
 
+    def refund_ids(self, who: str, user_id: str | None = None, **body: Any) -> set[str]:
+        data = assert_ok(
+            self.api.call(
+                self.dev(who), "POST", R.LIST, body={"pageSize": 100, **body}, user_id=user_id
+            )
+        )
+        return {r["refundOrder"]["refundId"] for r in data["data"]}
+
     def snapshot(self) -> dict[str, Any]:
         """Everything a refused call must leave as it was."""
         mine = [o["orderId"] for o in self.orders.values()]
+        refunds = [r["refundId"] for r in self.refunds.values()]
         with self.db.reading() as conn:
             counts = {
                 t.__tablename__: conn.execute(select(func.count()).select_from(t)).scalar_one()
@@ -191,6 +267,32 @@ class World:
                     TaobaoOrder,
                     TaobaoVoucher,
                     OutboxMessage,
+                    RefundRecord,
+                    RefundEvent,
+                    RefundWrite,
+                    SandboxRefund,
+                )
+            }
+            reverse = {
+                tuple(r)
+                for r in conn.execute(
+                    select(
+                        RefundRecord.refund_id,
+                        RefundRecord.status,
+                        RefundRecord.pending_operation,
+                        RefundRecord.apply_payment_fen,
+                        RefundRecord.sequence,
+                        RefundRecord.snapshot,
+                        RefundRecord.modified_at,
+                    ).where(RefundRecord.refund_id.in_(refunds))
+                )
+            }
+            market = {
+                tuple(r)
+                for r in conn.execute(
+                    select(SandboxRefund.refund_id, SandboxRefund.body).where(
+                        SandboxRefund.refund_id.in_(refunds)
+                    )
                 )
             }
             orders = {
@@ -231,7 +333,14 @@ class World:
             who: assert_ok(self.api.call(self.dev(who), "GET", BALANCE))
             for who in ("victim", "intruder")
         }
-        return {"counts": counts, "orders": orders, "shops": shop_orders, "balances": balances}
+        return {
+            "counts": counts,
+            "orders": orders,
+            "shops": shop_orders,
+            "balances": balances,
+            "refunds": reverse,
+            "market_refunds": market,
+        }
 
     def assert_untouched(self, before: dict[str, Any]) -> None:
         assert self.snapshot() == before
@@ -248,6 +357,20 @@ class World:
             assert order["orderId"] not in self.page_ids("intruder")
             assert order["orderId"] not in self.page_ids("intruder", user_id="alice")
         assert {o["orderId"] for o in self.orders.values()} <= self.page_ids("victim")
+        for owner, refund in self.refunds.items():
+            user = None if owner == "main" else owner
+            shown = assert_ok(
+                self.api.call(
+                    self.victim,
+                    "GET",
+                    R.QUERY,
+                    params={"refundId": refund["refundId"]},
+                    user_id=user,
+                )
+            )["refundOrderAggregate"]["refundOrder"]
+            assert shown["refundStatus"] == 10 and shown["pendingOperation"] is None
+            assert refund["refundId"] not in self.refund_ids("intruder")
+            assert refund["refundId"] not in self.refund_ids("intruder", user_id="alice")
 
 
 def _sub_account(api: Any, dev: Any, user_id: str) -> None:
@@ -288,12 +411,33 @@ def _build_world(api: Any, db: Any, settings: Any) -> World:
     }
     # the intruder has an order of its own (its page is not empty)
     mine = _order(api, intruder, lines, "iso-intruder", None)
-    return World(api, db, dev, intruder, orders, mine["orderId"])
+    refunds = {owner: _reverse_order(api, dev, settings, owner) for owner in TARGETS}
+    paid = _reverse_order(api, intruder, settings, "main")  # the intruder's list is not empty
+    return World(api, db, dev, intruder, orders, mine["orderId"], refunds, paid["orderId"])
+
+
+def _reverse_order(api: Any, dev: Any, settings: Any, owner: str) -> dict[str, Any]:
+    """A paid purchase order of two shops: a reverse order open on one sub-order, the other
+    free."""
+    user = None if owner == "main" else owner
+    order = R.paid_order(api, dev, settings, user_id=user)
+    taken, free = R.subs(order)
+    refund = R.opened(api, dev, taken, fee=100, user_id=user)["refundOrder"]
+    return {
+        "refundId": refund["refundId"],
+        "subOrderId": free["subOrderId"],
+        "orderId": order["orderId"],
+    }
 
 
 # --- the refusals -------------------------------------------------------------------------------
 # an id and a key no one has: a refusal of another's order must read exactly like theirs
-NOBODY = {"orderId": "1999999999999999999", "sellerOrderNumber": "iso-nobody"}
+NOBODY = {
+    "orderId": "1999999999999999999",
+    "sellerOrderNumber": "iso-nobody",
+    "refundId": "TQ99999999999999999",
+    "subOrderId": "1999999999999999998",
+}
 
 
 def _answer(r: Any, endpoint: Endpoint, target: dict) -> tuple[int, str]:
@@ -305,8 +449,9 @@ def _answer(r: Any, endpoint: Endpoint, target: dict) -> tuple[int, str]:
         assert body["key"] == target["orderId"], body
         body = {**body, "data": None}
     text = json.dumps([body.get("msg"), body["data"]], ensure_ascii=False)
-    for value in (target["orderId"], target["sellerOrderNumber"]):
-        text = text.replace(str(value), "ID")
+    for key in ("orderId", "sellerOrderNumber", "refundId", "subOrderId"):
+        if key in target:
+            text = text.replace(str(target[key]), "ID")
     return body["code"], text
 
 
@@ -336,14 +481,47 @@ def test_an_order_of_another_developer_or_sub_account_is_refused_and_untouched(
     _refused(world, endpoint, caller, world.orders[target])
 
 
+@pytest.mark.parametrize(("endpoint", "caller", "target"), cases(REFUND_ENDPOINTS))
+def test_a_reverse_order_of_another_developer_or_sub_account_is_refused_and_untouched(
+    world, endpoint, caller, target
+):
+    _refused(world, endpoint, caller, world.refunds[target])
+
+
+def test_the_reverse_order_list_shows_a_sub_account_only_its_own(world):
+    alice, main = world.refunds["alice"], world.refunds["main"]
+    victim_ids = {alice["refundId"], main["refundId"]}
+    assert world.refund_ids("victim") == victim_ids  # the main account: all of the developer's
+    assert world.refund_ids("victim", user_id="alice") == {alice["refundId"]}
+    assert world.refund_ids("victim", user_id="bob") == set()
+    assert len(world.refund_ids("intruder")) == 1
+    assert world.refund_ids("intruder") & victim_ids == set()
+    assert world.refund_ids("intruder", user_id="alice") == set()
+    for refund in (alice, main):
+        for who, user in (("intruder", None), ("intruder", "alice"), ("victim", "bob")):
+            for body in (
+                {"refundId": refund["refundId"]},
+                {"purchaseOrderId": refund["orderId"]},
+                {"refundStatus": 10},
+            ):
+                assert world.refund_ids(who, user, **body) & victim_ids == set()
+    assert world.refund_ids("victim", "alice", purchaseOrderId=main["orderId"]) == set()
+    # a cursor taken from the victim's list positions the others' lists, nothing more
+    first = assert_ok(world.api.call(world.victim, "POST", R.LIST, body={"pageSize": 1}))
+    assert first["nextCursor"]
+    for who, user in (("intruder", None), ("victim", "bob")):
+        assert world.refund_ids(who, user, cursor=first["nextCursor"]) & victim_ids == set()
+
+
 # --- lists never show another's orders ----------------------------------------------------------
 def test_the_page_shows_a_sub_account_only_its_own(world):
-    victim_ids = {o["orderId"] for o in world.orders.values()}
+    paid = {owner: r["orderId"] for owner, r in world.refunds.items()}
+    victim_ids = {o["orderId"] for o in world.orders.values()} | set(paid.values())
     alice, main = world.orders["alice"]["orderId"], world.orders["main"]["orderId"]
     assert world.page_ids("victim") == victim_ids  # the main account: all of the developer's
-    assert world.page_ids("victim", user_id="alice") == {alice}
+    assert world.page_ids("victim", user_id="alice") == {alice, paid["alice"]}
     assert world.page_ids("victim", user_id="bob") == set()
-    assert world.page_ids("intruder") == {world.intruder_order}
+    assert world.page_ids("intruder") == {world.intruder_order, world.intruder_paid}
     assert world.page_ids("intruder", user_id="alice") == set()
     for order in world.orders.values():
         for who, user in (("intruder", None), ("intruder", "alice"), ("victim", "bob")):
@@ -453,3 +631,43 @@ def test_the_main_account_acts_on_its_sub_accounts_orders(api, dev, settings, db
         three["orderId"]: 1,
         four["orderId"]: 4,
     }
+
+
+def test_the_main_account_acts_on_its_sub_accounts_reverse_orders(api, dev, settings, app):
+    """The main account opens, reads, lists, writes to, changes and withdraws reverse orders of
+    its sub-account's purchase order; the sub-account sees each change, and its sibling none."""
+    _sub_account(api, dev, "alice")
+    _sub_account(api, dev, "bob")
+    order = R.paid_order(api, dev, settings, user_id="alice")
+    a, b = R.subs(order)
+    form = assert_ok(R.render(api, dev, a["subOrderId"]))
+    assert form["distributorId"] == dev.develop_id and form["saleFlag"] is True
+    assert assert_ok(R.render(api, dev, a["subOrderId"], user_id="alice"))["distributorId"] == (
+        "alice"
+    )
+    mine = R.opened(api, dev, a, fee=100)["refundOrder"]  # the main account opens it
+    assert mine["userId"] == "alice"
+    theirs = R.opened(api, dev, b, fee=100, user_id="alice")["refundOrder"]
+    for user in (None, "alice"):
+        ids = {r["refundId"] for r in (mine, theirs)}
+        data = assert_ok(api.call(dev, "POST", R.LIST, body={}, user_id=user))
+        assert {r["refundOrder"]["refundId"] for r in data["data"]} == ids
+        assert (
+            R.query(api, dev, theirs["refundId"], user_id=user)["refundOrder"]["userId"] == "alice"
+        )
+    assert assert_ok(api.call(dev, "POST", R.LIST, body={}, user_id="bob"))["data"] == []
+
+    assert_ok(R.post(api, dev, R.MESSAGE, {"refundId": theirs["refundId"], "refundMessage": "hi"}))
+    notes = assert_ok(
+        R.post(api, dev, R.MESSAGES, {"refundId": theirs["refundId"]}, user_id="alice")
+    )
+    assert [n["content"] for n in notes["data"]] == ["hi"]
+    changed = assert_ok(
+        R.post(api, dev, R.MODIFY, {"refundId": theirs["refundId"], "refundFee": 50})
+    )
+    assert changed["refundOrder"]["refundFee"] == 50
+    assert assert_ok(R.cancel(api, dev, theirs["refundId"]))["cancelSuccess"] is True
+    assert (
+        R.query(api, dev, theirs["refundId"], user_id="alice")["refundOrder"]["refundStatus"] == -20
+    )
+    assert_error(R.cancel(api, dev, mine["refundId"], user_id="bob"), OTHER_SUB_ACCOUNT)

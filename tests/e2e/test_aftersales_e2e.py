@@ -92,9 +92,9 @@ class World:
         assert [m["messageBody"]["sequence"] for m in got] == list(range(1, len(got) + 1))
         for m in got:  # the whole refund rides along, showing the message's own sequence
             refund = m["messageBody"]["refund"]
-            assert refund.get("sequence", m["messageBody"]["sequence"]) == m["messageBody"][
-                "sequence"
-            ]
+            assert (
+                refund.get("sequence", m["messageBody"]["sequence"]) == m["messageBody"]["sequence"]
+            )
         return got
 
     def wait_credit(self, refund_id: str) -> dict[str, Any]:
@@ -168,7 +168,12 @@ def _offers_1688(client: Client, wanted: int) -> list[list[dict[str, Any]]]:
 def _paid_1688(w: World, cargo: list[dict[str, Any]], key: str) -> dict[str, Any]:
     made = w.client.post(
         "/alibaba/order/create",
-        {"flow": "general", "addressParam": ADDRESS_1688, "cargoParamList": cargo, "outOrderId": key},
+        {
+            "flow": "general",
+            "addressParam": ADDRESS_1688,
+            "cargoParamList": cargo,
+            "outOrderId": key,
+        },
     )
     oid = made["orderId"]
     order = w.client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
@@ -311,7 +316,11 @@ def _items_taobao(client: Client, wanted: int) -> list[dict[str, Any]]:
             item = client.get("/open/product/get", {"itemId": found["itemId"], "language": "en"})
             need = item["beginAmount"]
             sku = next(
-                (s for s in item["skuList"] if s["status"] == "active" and s["quantity"] >= need * 4),
+                (
+                    s
+                    for s in item["skuList"]
+                    if s["status"] == "active" and s["quantity"] >= need * 4
+                ),
                 None,
             )
             if item["status"] != "active" or sku is None:

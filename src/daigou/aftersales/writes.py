@@ -261,8 +261,10 @@ def return_goods(
     bill_no: str,
     description: str = "",
     vouchers: tuple[str, ...] = (),
+    buyer_phone: str | None = None,
 ) -> RefundRecord:
-    """Report the goods sent back (the seller agreed a return): carrier and waybill."""
+    """Report the goods sent back (the seller agreed a return): carrier and waybill (and the
+    buyer's phone for the seller, kept with the write: the port does not carry it)."""
 
     def send(op_id: str) -> P.MarketRefund:
         return market.return_goods(
@@ -279,6 +281,7 @@ def return_goods(
         "billNo": bill_no,
         "remark": f"{company_no} {bill_no}" + (f": {description}" if description else ""),
         "vouchers": list(vouchers),
+        "buyerPhone": buyer_phone,
     }
     settled = _write(db, market, profile, buyer, refund_id, RETURN, params, send, now_ms)
     assert settled.row is not None

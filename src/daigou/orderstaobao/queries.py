@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from daigou.aftersales.models import RefundRecord
 from daigou.core.errors import NotFound
 from daigou.core.pagination import Page as CorePage
 from daigou.core.pagination import PageRequest
@@ -106,7 +107,14 @@ def page(db: Database, buyer: Buyer, flt: OrderFilter, req: PageRequest) -> dict
                 .order_by(TaobaoVoucher.created_at, TaobaoVoucher.voucher_id)
             ).scalars():
                 vouchers[v.order_id] = v  # the latest wins
-        items = [order_view(o, rows[o.order_id], vouchers.get(o.order_id)) for o in orders]
+        refunds: dict[str, list[RefundRecord]] = {}
+        group = {r.order_id: g for g, mine in rows.items() for r in mine}
+        for refund in state.refunds_of(s, [r for mine in rows.values() for r in mine]):
+            refunds.setdefault(group[refund.order_id], []).append(refund)
+        items = [
+            order_view(o, rows[o.order_id], vouchers.get(o.order_id), refunds.get(o.order_id, []))
+            for o in orders
+        ]
     cursor = next_cursor(orders, more, "created_at", "order_id")
     result = CorePage(items, req.page_size, total, req.page_no if req.cursor is None else None)
     result.next_cursor = cursor

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daigou.aftersales.models import RefundRecord
+from daigou.aftersales.queries import of_order
 from daigou.messages import service as messages
 from daigou.orderstaobao.models import TaobaoOrder, TaobaoVoucher
 from daigou.orderstaobao.views import order_view
@@ -104,13 +106,21 @@ def derive(
     return min(alive, key=lambda st: _ALIVE_RANK.get(st, 0))
 
 
+def refunds_of(s: Session, rows: list[PurchaseOrder]) -> list[RefundRecord]:
+    """The reverse orders of these shop orders, oldest first."""
+    return of_order(s, PLATFORM, [r.order_id for r in rows])
+
+
 def view(s: Session, order: TaobaoOrder) -> dict[str, Any]:
-    return order_view(order, rows_of(s, order.order_id), latest_voucher(s, order.order_id))
+    rows = rows_of(s, order.order_id)
+    voucher = latest_voucher(s, order.order_id)
+    return order_view(order, rows, voucher, refunds_of(s, rows))
 
 
 class Loaded:
-    """Several purchase orders, locked, with their shop orders and latest vouchers: read in
-    three statements, so a change of many (a bulk pay) costs no more statements than one."""
+    """Several purchase orders, locked, with their shop orders, latest vouchers and reverse
+    orders: read in four statements, so a change of many (a bulk pay) costs no more statements
+    than one."""
 
     def __init__(self, s: Session, order_ids: list[str]) -> None:
         ids = sorted(set(order_ids))
@@ -139,10 +149,16 @@ class Loaded:
             .order_by(TaobaoVoucher.created_at, TaobaoVoucher.voucher_id)
         ).scalars():
             self.vouchers[v.order_id] = v  # the latest wins
+        self.refunds: dict[str, list[RefundRecord]] = {}
+        group = {r.order_id: g for g, rows in self.rows.items() for r in rows}
+        for refund in refunds_of(s, [r for rows in self.rows.values() for r in rows]):
+            self.refunds.setdefault(group[refund.order_id], []).append(refund)
 
     def view(self, order: TaobaoOrder) -> dict[str, Any]:
         oid = order.order_id
-        return order_view(order, self.rows.get(oid, []), self.vouchers.get(oid))
+        return order_view(
+            order, self.rows.get(oid, []), self.vouchers.get(oid), self.refunds.get(oid, [])
+        )
 
 
 def _record_many(

@@ -4,8 +4,10 @@ its shop orders (the core's records, each over the marketplace's last view) and 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
+from daigou.aftersales.models import RefundRecord
 from daigou.marketplace import port as P
 from daigou.orderstaobao.models import TaobaoOrder, TaobaoVoucher
 from daigou.orderstaobao.schemas import mp_of
@@ -62,13 +64,28 @@ def match_lines(
     return out
 
 
+def newest_refunds(refunds: Sequence[RefundRecord]) -> dict[str, RefundRecord]:
+    """Each line's newest reverse order (``refunds`` oldest first, as
+    ``aftersales.queries.of_order`` reads them)."""
+    out: dict[str, RefundRecord] = {}
+    for r in refunds:
+        for entry_id in json.loads(r.entry_ids):
+            out[entry_id] = r
+    return out
+
+
 def order_view(
-    order: TaobaoOrder, rows: list[PurchaseOrder], voucher: TaobaoVoucher | None
+    order: TaobaoOrder,
+    rows: list[PurchaseOrder],
+    voucher: TaobaoVoucher | None,
+    refunds: Sequence[RefundRecord] = (),
 ) -> dict[str, Any]:
+    """``refunds``: the reverse orders of its shop orders (a sub-order shows its newest)."""
     lines: list[dict[str, Any]] = json.loads(order.lines)
     shops: list[dict[str, Any]] = json.loads(order.shops)
     rows = sorted(rows, key=lambda r: r.out_order_id or "")
     placed = match_lines(lines, shops, rows)
+    refund_of = newest_refunds(refunds)
     active = [r for r in rows if r.status != "4"] or rows
     sub_orders = []
     for ln in lines:
@@ -108,6 +125,9 @@ def order_view(
                 logisticNumber=parcel.bill_no if parcel else None,
                 salesOrderId=row.order_id,
             )
+            refund = refund_of.get(m.entry_id)
+            if refund is not None:  # the gateway's record is fresher than the order's view
+                sub.update(refundId=refund.refund_id, refundStatus=int(refund.status))
         sub_orders.append(sub)
     pending = next((r.pending_operation for r in rows if r.pending_operation), None)
     if any(sh["state"] == "pending" for sh in shops):
