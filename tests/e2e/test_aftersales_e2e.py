@@ -68,10 +68,13 @@ class World:
         body = {"platform": platform, "refundId": refund_id, "action": action, **extra}
         return self.admin("/admin/sandbox/refund/act", body)
 
-    def ship(self, platform: int, order_id: str, stage: str = "delivered") -> Any:
-        return self.admin(
-            "/admin/sandbox/order/ship", {"platform": platform, "orderId": order_id, "stage": stage}
-        )
+    def ship(self, platform: int, order_id: str) -> None:
+        """The seller ships the whole order and the carrier delivers it."""
+        for stage in ("shipped", "delivered"):
+            self.admin(
+                "/admin/sandbox/order/ship",
+                {"platform": platform, "orderId": order_id, "stage": stage},
+            )
 
     def refund_messages(self, refund_id: str) -> list[dict[str, Any]]:
         return [m for m in self.cb.all() if m["messageBody"].get("refundId") == refund_id]
@@ -183,7 +186,9 @@ def _paid_1688(w: World, cargo: list[dict[str, Any]], key: str) -> dict[str, Any
     return dict(w.client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid}))
 
 
-def _reason(w: World, order: dict[str, Any], goods_status: str) -> tuple[int, dict[str, Any]]:
+def _reason(
+    w: World, order: dict[str, Any], goods_status: str, carriage: bool = True
+) -> tuple[int, dict[str, Any]]:
     entry_ids = [i["subItemID"] for i in order["productItems"]]
     listed = w.client.post(
         "/alibaba/refund/reason/list",
@@ -193,7 +198,12 @@ def _reason(w: World, order: dict[str, Any], goods_status: str) -> tuple[int, di
             "goodsStatus": goods_status,
         },
     )
-    reason = next(r for r in listed["reasons"] if not r["needVoucher"])
+    # a reason that needs no picture (and, when asked, refunds the freight too)
+    reason = next(
+        r
+        for r in listed["reasons"]
+        if not r["needVoucher"] and not (carriage and r["noRefundCarriage"])
+    )
     return reason["id"], listed
 
 
@@ -244,7 +254,7 @@ def test_1688_refunds_returns_and_withdrawals(served):
         w.ship(1, oid)
         w.cb.wait(lambda _: "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS" in w.cb.for_order(oid))
         order = client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
-        reason_id, limits = _reason(w, order, "refundBuyerReceived")
+        reason_id, limits = _reason(w, order, "refundBuyerReceived", carriage=False)
         part = limits["maxApplyPayment"] // 2 or 1
         made = client.post(
             "/alibaba/refund/detail/create",
