@@ -99,7 +99,7 @@ def test_the_core_registers_pay_cancel_and_create_for_each_platform():
     # the after-sales core's refund writes too, each settled by querying (aftersales.writes)
     refund_kinds = [
         (object_type, kind)
-        for object_type in ("refund1688", "refundTaobao")
+        for object_type in ("refund1688", "refundtaobao")
         for kind in ("cancel", "create", "modify", "note", "returnGoods")
     ]
     assert settlers.kinds() == [

@@ -35,7 +35,7 @@ def message_ids(row: RefundRecord, previous: str | None, view: dict[str, Any]) -
 
 PROFILE = core.RefundProfile(
     platform=P.Platform.TAOBAO,
-    object_type="refundTaobao",
+    object_type="refundtaobao",
     key_prefix="taobao",
     states=STATES,
     message_in_sales=TAOBAO_ORDER_REFUND,
