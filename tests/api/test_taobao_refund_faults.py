@@ -228,17 +228,18 @@ def test_the_same_write_again_is_settled_by_querying_never_sent_twice(
     assert len(calls(app, db, write.method)) == sent_before + 1, "a write was sent twice"
 
 
-def test_a_submit_again_while_the_first_is_unsettled_answers_50401(api, dev, settings, db, app):
-    """An open reverse order whose create has no known outcome: the line is not free, and the
-    create is never sent again; the reconciler finds the one made."""
+def test_a_submit_again_settles_the_lost_one_by_querying(api, dev, settings, db, app):
+    """A submit whose answer was lost, asked again once the first call is over: the first is
+    settled by reading the marketplace (never sent again) and the answer names the reverse
+    order it made; the line is not free."""
     write = WRITES["submit"]
     scene = write.scene(api, dev, settings, app)
     inject(api, write.fault, "timeout_after_commit")
     assert_error(write.send(api, dev, scene), 50401)
-    err = assert_error(write.send(api, dev, scene), 50401)
-    assert err["data"]["pendingOperation"] == "create"
+    err = assert_error(write.send(api, dev, scene), 40901)
+    assert err["data"]["refundId"].startswith("TQ")
     assert len(calls(app, db, write.method)) == 1
-    settle_everything(api, db, reconciler_of(app, db))
+    settle_everything(api, db, reconciler_of(app, db))  # nothing left to settle
     write.took(api, dev, db, scene)
     assert_error(write.send(api, dev, scene), 40901)  # one open reverse order per sub-order
     assert len(calls(app, db, write.method)) == 1

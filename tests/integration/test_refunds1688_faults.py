@@ -69,9 +69,6 @@ def test_a_lost_create_is_recorded_once_by_the_reconciler(api, dev, settings, db
     assert (data["pendingOperation"], data["orderId"]) == ("create", order_id)
     (made,) = market_refunds(app, order_id)  # the marketplace made it; the gateway does not know
     assert page_ids(api, dev) == []
-    # asked again while unsettled: still unknown, and nothing is sent
-    assert_error(apply_for(api, dev, body), 50401)
-    assert_error(apply_for(api, dev, refund_body(order_id, [b], 100)), 50401)
     (op,) = open_operations(api)
     assert (op["operation"], op["objectId"], op["state"]) == ("create", order_id, "unknown")
     # the reconciler reads the order's refunds and records the one made
@@ -89,6 +86,28 @@ def test_a_lost_create_is_recorded_once_by_the_reconciler(api, dev, settings, db
     # settled, the order takes a refund of its other line
     applied(api, dev, refund_body(order_id, [b], 100))
     assert len(market_refunds(app, order_id)) == 2
+
+
+def test_a_create_asked_again_settles_the_lost_one_by_reading_never_sends_it(
+    api, dev, settings, db, app
+):
+    view = paid_order(api, dev, settings, lines=2)
+    order_id, (a, b) = view["baseInfo"]["id"], entry_ids(view)
+    body = refund_body(order_id, [a], 100)
+    fault(api, "1688.refund.create")
+    assert_error(apply_for(api, dev, body), 50401)
+    (made,) = market_refunds(app, order_id)
+    # the call is over: asked again, the earlier create is settled by reading the order's
+    # refunds; it was made, and the answer names it
+    err = assert_error(apply_for(api, dev, body), 40901)
+    assert err["data"]["refundId"] == made.refund_id
+    assert open_operations(api) == []
+    assert page_ids(api, dev) == [made.refund_id]
+    assert [m["type"] for m in messages_of(db, made.refund_id)] == [IN_SALES]
+    assert calls(app, db, "create_refund") == 1
+    # nothing pending any more: the other line is refunded at once
+    applied(api, dev, refund_body(order_id, [b], 100))
+    assert calls(app, db, "create_refund") == 2
 
 
 def test_a_create_never_made_is_given_up_and_may_be_asked_again(api, dev, settings, db, app):

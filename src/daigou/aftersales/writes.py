@@ -70,14 +70,34 @@ def _pending(refund_id: str | None, order_id: str, kind: str) -> ApiError:
     )
 
 
-def no_create_pending(db: Database, profile: RefundProfile, order_id: str) -> None:
-    """50401 while a refund create of the order has an unknown outcome: the marketplace may
-    show its refund before the gateway does, and only settling it tells (call first, before
-    anything is judged by the marketplace's view of the order)."""
+def no_create_pending(
+    db: Database, market: P.Marketplace, profile: RefundProfile, order_id: str, now_ms: int
+) -> None:
+    """Before a new create of the order is judged (call it first: the marketplace may show the
+    earlier create's refund before the gateway does): an earlier create whose outcome is
+    unknown is settled now by querying, once the call that sent it is over. Still unknown (or
+    still being sent): 50401. It took effect: 40901 naming the refund it made, so a caller
+    retrying after a 50401 learns its refund. It did not: nothing is pending any more."""
     with db.transaction() as s:
         earlier = _writes(s, profile.platform.value, order_id, CREATE)
-        if any(op.state in OPEN_STATES for _, op in earlier):
+        unsettled = [op for _, op in earlier if op.state in OPEN_STATES]
+        if not unsettled:
+            return
+        (op,) = unsettled
+        if op.lease_until is not None and op.lease_until >= wall_ms():
             raise _pending(None, order_id, CREATE)
+        reconcile.take_over(op)
+        op_id = op.operation_id
+    settled = _query(db, market, op_id, now_ms, None)
+    if settled.outcome == UNKNOWN:
+        raise _pending(None, order_id, CREATE)
+    if settled.outcome == SUCCEEDED and settled.row is not None:
+        raise ApiError(
+            40901,
+            "an earlier refund request of this order, whose answer was lost, was made: "
+            f"refund {settled.row.refund_id}",
+            {"orderId": order_id, "refundId": settled.row.refund_id},
+        )
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,8 @@ def create(
     unknown (the order then shows the create pending until it is settled)."""
     order_profile = order_profiles.of_platform(profile.platform)
     order = order_actions.own(db, order_profile, buyer, draft.order_id)
+    with acting_for(buyer.develop_id):
+        no_create_pending(db, market, profile, order.order_id, now_ms)
     with db.transaction() as s:
         locked = orders.lock(s, order.platform, order.order_id)
         assert locked is not None

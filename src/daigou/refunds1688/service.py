@@ -229,7 +229,8 @@ def create(
 ) -> dict[str, Any]:
     """7.3: check the request against the order as it is now, then apply for the refund."""
     order_actions.own(db, ORDERS, buyer, body.orderId)  # 40401 / 40302 before anything else
-    writes.no_create_pending(db, PROFILE, body.orderId)
+    with acting_for(buyer.develop_id):
+        writes.no_create_pending(db, market, PROFILE, body.orderId, now_ms)
     chosen = _refundable(db, market, buyer, body, now_ms)
     problems = Problems()
     if body.disputeRequest == "returnRefund":

@@ -24,7 +24,7 @@ from daigou.marketplace.context import acting_for
 from daigou.purchasing.buyer import Buyer
 from daigou.purchasing.models import PurchaseOrder
 from daigou.purchasing.records import snapshot_of
-from daigou.refundstaobao import carriers, forms
+from daigou.refundstaobao import carriers, forms, lookup
 from daigou.refundstaobao.forms import distributor_id
 from daigou.refundstaobao.lookup import SubOrder
 from daigou.refundstaobao.profile import PROFILE
@@ -66,7 +66,11 @@ def submit(
     description: str | None,
     images: list[str] | None,
 ) -> dict[str, Any]:
-    """3.2: a reverse order of one sub-order (status 10)."""
+    """3.2: a reverse order of one sub-order (status 10). An earlier submit of its shop order
+    whose answer was lost is settled first (by querying), before anything is judged."""
+    found = lookup.sub_order(db, buyer, sub_order_id)
+    with acting_for(buyer.develop_id):
+        writes.no_create_pending(db, market, PROFILE, found.order.order_id, clock.now_ms())
     form = forms.checked(db, market, buyer, sub_order_id, refund_type, goods_status)
     sub = form.sub
     forms.check_kind(sub, refund_type)
