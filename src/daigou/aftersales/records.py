@@ -178,9 +178,9 @@ def record_new(
         remark=remark if remark is not None else refund.description,
         vouchers=refund.vouchers,
     )
-    message(s, row, None, now_ms)
-    if row.state == SUCCEEDED:
+    if row.state == SUCCEEDED:  # credited first: the message shows what the wallet got
         _credit(s, row, now_ms)
+    message(s, row, None, now_ms)
     return row
 
 
@@ -221,9 +221,9 @@ def apply(
         operate_type, operator = _OBSERVED[row.state]
         note = refund.seller_refuse_reason if row.state == REFUSED else None
         event(s, row, operate_type, operator, previous, now_ms, remark=note)
-    message(s, row, previous if row.status != previous else None, now_ms)
     if row.state == SUCCEEDED and row.credited_at is None:
-        _credit(s, row, now_ms)
+        _credit(s, row, now_ms)  # first: the message's refund shows what the wallet got back
+    message(s, row, previous if row.status != previous else None, now_ms)
     return True
 
 
