@@ -489,6 +489,17 @@ def _query(
         params = json.loads(write.params)
         refund_id, order_id = write.refund_id, write.order_id
         profile = profiles.of_object_type(op.object_type)
+        # the refunds the order's other creates made: never this create's (the buyer may have
+        # applied, withdrawn and applied again for the same lines within the slack)
+        claimed = (
+            {
+                other.refund_id
+                for other, _ in _writes(s, write.platform, order_id, CREATE)
+                if other.operation_id != op_id and other.refund_id is not None
+            }
+            if kind == CREATE
+            else set()
+        )
     give_up = now_ms - started > GIVE_UP_MS
     try:
         if kind == CREATE:
@@ -496,7 +507,9 @@ def _query(
             found = [
                 r
                 for r in market.order_refunds(profile.platform, order_id)
-                if (not wanted or set(r.entry_ids) == wanted) and r.created_ms >= started - SLACK_MS
+                if (not wanted or set(r.entry_ids) == wanted)
+                and r.created_ms >= started - SLACK_MS
+                and r.refund_id not in claimed
             ]
             made = min(found, key=lambda r: (r.created_ms, r.refund_id)) if found else None
             return _settle_create(db, op_id, made, None, now_ms, owner, give_up=give_up)
