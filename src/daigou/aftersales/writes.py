@@ -472,6 +472,7 @@ def _took_effect(
             state == profiles.REQUESTED
             and view.apply_payment_fen == params["applyPayment"]
             and view.reason_id == params["reasonId"]
+            and view.description == params["remark"]  # a modify may change the words only
             and view.modified_ms >= since - SLACK_MS
         )
     raise ValueError(kind)
