@@ -434,6 +434,8 @@ def _settle(
                 vouchers=tuple(params.get("vouchers") or ()),
             )
         if took and write.kind == NOTE:
+            if note is not None:  # which note it added (a later note of the same words is not it)
+                write.params = json.dumps({**params, "noteId": note.note_id}, ensure_ascii=False)
             records.event(
                 s,
                 row,
@@ -490,17 +492,17 @@ def _query(
         params = json.loads(write.params)
         refund_id, order_id = write.refund_id, write.order_id
         profile = profiles.of_object_type(op.object_type)
-        # the refunds the order's other creates made: never this create's (the buyer may have
-        # applied, withdrawn and applied again for the same lines within the slack)
-        claimed = (
-            {
-                other.refund_id
-                for other, _ in _writes(s, write.platform, order_id, CREATE)
-                if other.operation_id != op_id and other.refund_id is not None
-            }
-            if kind == CREATE
-            else set()
-        )
+        # what the other writes of this kind made is never this one's: the refunds the order's
+        # other creates made (the buyer may apply, withdraw and apply again for the same lines
+        # within the slack), the notes the refund's other notes added (the same words twice)
+        claimed: set[str] = set()
+        if kind in (CREATE, NOTE):
+            for other, _ in _writes(s, write.platform, order_id, kind, refund_id):
+                theirs = (
+                    other.refund_id if kind == CREATE else json.loads(other.params).get("noteId")
+                )
+                if other.operation_id != op_id and theirs is not None:
+                    claimed.add(theirs)
     give_up = now_ms - started > GIVE_UP_MS
     try:
         if kind == CREATE:
@@ -525,6 +527,7 @@ def _query(
                     if n.owner == "buyer"
                     and n.content == params["content"]
                     and n.created_ms >= started - SLACK_MS
+                    and n.note_id not in claimed
                 ),
                 None,
             )
