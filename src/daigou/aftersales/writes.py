@@ -423,6 +423,9 @@ def _settle(
             done = s.get(MarketOperation, op_id)
             return Settled(done.state if done else FAILED, _detach(s, row))
         params = json.loads(write.params)
+        settles = took or error is not None or give_up
+        if settles:  # before the view: the message it records shows the write settled
+            row.pending_operation = None
         if view is not None:
             records.apply(
                 s,
@@ -454,8 +457,6 @@ def _settle(
             reconcile.settle(op, FAILED, now_ms, _error_text(error, "the write left no trace"))
         else:
             outcome = reconcile.lost(op, now_ms)
-        if outcome != UNKNOWN:
-            row.pending_operation = None
         return Settled(outcome, _detach(s, row), note, error)
 
 
