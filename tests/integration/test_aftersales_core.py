@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from daigou.aftersales import queries, writes
 from daigou.aftersales import records as refund_records
-from daigou.aftersales import writes
 from daigou.aftersales.profile import CLOSED, REFUSED, REQUESTED, SUCCEEDED
 from daigou.core.errors import ApiError
 from daigou.feed.models import MarketFeed
@@ -875,3 +875,62 @@ def test_a_taobao_reverse_order_agreed_for_return_can_be_withdrawn(w):
     msgs = assert_sequenced(w, row.refund_id)
     assert [m["refundStatus"] for m in msgs] == [10, 20, -20]
     assert refund_entries(w.db) == []
+
+
+# --- what a refund may still ask --------------------------------------------------------------
+def limits_of(w: World, order_id: str, entry_ids: list[str] | None = None) -> queries.Limits:
+    with w.db.transaction() as s:
+        row = refund_records.orders.lock(s, "1688", order_id)
+        assert row is not None
+        return queries.limits(s, row, entry_ids or [])
+
+
+def discounted_1688(w: World) -> str:
+    """A paid 1688 order of two lines whose shop gave a discount."""
+    for seller in range(8):
+        order_id = paid_1688(w, lines=2, seller=seller)
+        if market_order(w, A, order_id).discount_fen > 0:
+            return order_id
+    raise AssertionError("no discounted order in the test catalogue")
+
+
+def test_the_limits_can_be_asked_together_and_follow_the_refunds(w):
+    order_id = discounted_1688(w)
+    order = market_order(w, A, order_id)
+    paid = order_row(w.db, A, order_id).paid_fen
+    goods = paid - order.shipping_fen  # what was paid for the goods, after the discount
+    whole = limits_of(w, order_id)
+    assert (whole.paid, whole.refunded, whole.in_progress) == (paid, 0, 0)
+    assert (whole.max_payment, whole.max_carriage) == (goods, order.shipping_fen)
+    # both maxima at once: the marketplace takes them
+    everything = create(w, order_id, payment=whole.max_payment, carriage=whole.max_carriage)
+    busy = limits_of(w, order_id)
+    assert (busy.in_progress, busy.max_payment, busy.max_carriage) == (paid, 0, 0)
+    writes.cancel(w.db, w.market, REFUNDS_1688, w.buyer(), everything.refund_id, w.now())
+    assert limits_of(w, order_id) == whole  # a closed refund asks nothing
+
+    # one line: at most what it cost; refunded in part, the rest of the order still open
+    first, second = order.lines
+    one = limits_of(w, order_id, [first.entry_id])
+    assert one.max_payment == min(first.amount_fen, goods)
+    part = create(
+        w, order_id, entry_ids=(first.entry_id,), payment=one.max_payment // 2, carriage=0
+    )
+    seller(w, part.refund_id, "agree")
+    after = limits_of(w, order_id, [second.entry_id])
+    refunded = one.max_payment // 2
+    assert (after.refunded, after.in_progress) == (refunded, 0)
+    assert after.max_carriage == order.shipping_fen
+    assert after.max_payment == min(second.amount_fen, paid - refunded - order.shipping_fen)
+    rest = create(
+        w,
+        order_id,
+        entry_ids=(second.entry_id,),
+        payment=after.max_payment,
+        carriage=after.max_carriage,
+    )
+    seller(w, rest.refund_id, "agree")
+    back = order_row(w.db, A, order_id).refunded_fen
+    assert back == refunded + after.max_payment + after.max_carriage <= paid
+    final = limits_of(w, order_id)
+    assert (final.refunded, final.max_carriage, final.max_payment) == (back, 0, paid - back)
