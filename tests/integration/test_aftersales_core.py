@@ -20,6 +20,7 @@ from daigou.aftersales.profile import CLOSED, REFUSED, REQUESTED, SUCCEEDED
 from daigou.core.errors import ApiError
 from daigou.feed.models import MarketFeed
 from daigou.marketplace import port as P
+from daigou.purchasing import records as purchase_records
 from daigou.reconcile.models import SUCCEEDED as OP_SUCCEEDED
 from daigou.refunds1688.profile import REFUND_IN_SALES
 from daigou.refundstaobao.profile import TAOBAO_ORDER_REFUND
@@ -880,7 +881,7 @@ def test_a_taobao_reverse_order_agreed_for_return_can_be_withdrawn(w):
 # --- what a refund may still ask --------------------------------------------------------------
 def limits_of(w: World, order_id: str, entry_ids: list[str] | None = None) -> queries.Limits:
     with w.db.transaction() as s:
-        row = refund_records.orders.lock(s, "1688", order_id)
+        row = purchase_records.lock(s, "1688", order_id)
         assert row is not None
         return queries.limits(s, row, entry_ids or [])
 

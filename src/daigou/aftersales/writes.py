@@ -90,7 +90,8 @@ def create(
     now_ms: int,
 ) -> RefundRecord:
     """Apply for a refund of a paid order's lines; the new record. 50401 when the outcome is
-    unknown (the order then shows the create pending until it is settled)."""
+    unknown (nothing is recorded until it is settled, and another create of the order answers
+    50401 meanwhile: the order's own view does not show it)."""
     order_profile = order_profiles.of_platform(profile.platform)
     order = order_actions.own(db, order_profile, buyer, draft.order_id)
     with db.transaction() as s:
