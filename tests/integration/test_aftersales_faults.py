@@ -337,7 +337,7 @@ def test_a_second_create_while_the_first_is_unknown_answers_50401_and_sends_noth
 @pytest.mark.parametrize("kind", KINDS)
 def test_asking_again_while_the_first_request_is_still_waiting_answers_50401(w, kind):
     case = prepare(w, kind)
-    case.fault(w, "latency", latency_ms=1500)
+    case.fault(w, "latency", latency_ms=1000)
     first: dict[str, Any] = {}
 
     def ask() -> None:

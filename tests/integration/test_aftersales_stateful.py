@@ -64,7 +64,7 @@ from tests.support.gateway import make_settings
 from tests.support.wallet_helpers import books, check_books
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=20,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
