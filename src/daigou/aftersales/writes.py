@@ -471,10 +471,9 @@ def _took_effect(
         return state == CLOSED
     if kind == RETURN:
         return bool(view.return_bill_no == params["billNo"])
-    if kind == MODIFY:
+    if kind == MODIFY:  # in any status: the seller may have answered the modified request
         return (
-            state == profiles.REQUESTED
-            and view.apply_payment_fen == params["applyPayment"]
+            view.apply_payment_fen == params["applyPayment"]
             and view.reason_id == params["reasonId"]
             and view.description == params["remark"]  # a modify may change the words only
             and view.modified_ms >= since - SLACK_MS
