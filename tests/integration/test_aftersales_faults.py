@@ -486,3 +486,24 @@ def test_a_lost_modify_of_the_words_only_is_told_by_the_words(w):
     reword()  # asked again: made, and told made
     assert w.market.refund(A, case.refund_id).description == "better words"
     assert buyer_moves(w, case) == ["modify"]
+
+
+@pytest.mark.parametrize("answer", ["refuse", "agree"])
+def test_a_lost_modify_the_seller_answered_since_is_told_made(w, answer):
+    """The modify was made, its answer lost, and the seller answered it before the reconciler
+    looked: the refund carries what the modify asked, so the modify was made; the buyer is not
+    kept waiting for an hour (a pending modify blocks every other write)."""
+    case = prepare(w, "modify")
+    case.fault(w, "timeout_after_commit")
+    lost(w, case)
+    w.sandbox.refund_act(A, case.refund_id, answer, reason="no" if answer == "refuse" else None)
+    w.feed()
+    reconcile_later(w)
+    assert op_of(w, case).state == SUCCEEDED
+    row = record(w.db, A, case.refund_id)
+    assert row.pending_operation is None
+    assert row.status == ("waitbuyermodify" if answer == "refuse" else "refundsuccess")
+    assert calls(w, "modify_refund") == 1
+    if answer == "refuse":  # and the buyer may write again at once
+        writes.cancel(w.db, w.market, REFUNDS_1688, w.buyer(), case.refund_id, w.now())
+        assert record(w.db, A, case.refund_id).status == "refundclose"
