@@ -24,6 +24,7 @@ from daigou.purchasing import records as purchase_records
 from daigou.reconcile.models import SUCCEEDED as OP_SUCCEEDED
 from daigou.refunds1688.profile import REFUND_IN_SALES
 from daigou.refundstaobao.profile import TAOBAO_ORDER_REFUND
+from tests.support import orders1688 as o1688
 from tests.support.aftersales import (
     RECEIVED,
     REFUNDS_1688,
@@ -183,8 +184,6 @@ def test_only_a_paid_order_of_the_caller_can_be_refunded(w):
         create(w, order_id, user_id="sub-a")  # the main account's order, asked by a sub-account
     assert raised.value.code == 40302
     # an unpaid order: refused by the gateway, the marketplace is not asked
-    from tests.support import orders1688 as o1688
-
     lines = o1688.merchants(w.settings, 1, 1)[0][1]
     unpaid = str(o1688.create(w.api, w.dev, lines).json()["data"]["orderId"])
     with pytest.raises(ApiError) as raised:
