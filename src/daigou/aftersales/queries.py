@@ -109,7 +109,9 @@ def of_order(s: Session, platform: str, order_ids: list[str]) -> list[RefundReco
 class Limits:
     """What a new refund of some lines may still ask (fen): at most what the lines cost less
     what refunds of them asked, and with every other refund of the order at most what was
-    paid; the freight at most once."""
+    paid; the freight at most once. Both maxima can be asked together: the goods money is
+    what was paid less the freight still refundable (a shop discount lowers what was paid for
+    the goods, never the freight)."""
 
     paid: int  # what the gateway paid for the order
     refunded: int  # credited back so far
@@ -148,11 +150,12 @@ def limits(
         count = (quantities or {}).get(e)
         cost += ln.amount_fen if count is None else min(ln.amount_fen, ln.unit_price_fen * count)
     paid_left = max(0, order.paid_fen - asked)
+    max_carriage = max(0, min(order.shipping_fen - asked_carriage, paid_left))
     return Limits(
         paid=order.paid_fen,
         refunded=order.refunded_fen,
         in_progress=in_progress,
-        max_payment=max(0, min(cost - lines_asked, paid_left)),
-        max_carriage=max(0, min(order.shipping_fen - asked_carriage, paid_left)),
+        max_payment=max(0, min(cost - lines_asked, paid_left - max_carriage)),
+        max_carriage=max_carriage,
         max_total=paid_left,
     )

@@ -125,7 +125,8 @@ def create(
     now_ms: int,
 ) -> RefundRecord:
     """Apply for a refund of a paid order's lines; the new record. 50401 when the outcome is
-    unknown (the order then shows the create pending until it is settled)."""
+    unknown (nothing is recorded until it is settled, and another create of the order answers
+    50401 meanwhile: the order's own view does not show it)."""
     order_profile = order_profiles.of_platform(profile.platform)
     order = order_actions.own(db, order_profile, buyer, draft.order_id)
     with acting_for(buyer.develop_id):
@@ -463,6 +464,9 @@ def _settle(
             done = s.get(MarketOperation, op_id)
             return Settled(done.state if done else FAILED, _detach(s, row))
         params = json.loads(write.params)
+        settles = took or error is not None or give_up
+        if settles:  # before the view: the message it records shows the write settled
+            row.pending_operation = None
         if view is not None:
             records.apply(
                 s,
@@ -474,6 +478,8 @@ def _settle(
                 vouchers=tuple(params.get("vouchers") or ()),
             )
         if took and write.kind == NOTE:
+            if note is not None:  # which note it added (a later note of the same words is not it)
+                write.params = json.dumps({**params, "noteId": note.note_id}, ensure_ascii=False)
             records.event(
                 s,
                 row,
@@ -492,8 +498,6 @@ def _settle(
             reconcile.settle(op, FAILED, now_ms, _error_text(error, "the write left no trace"))
         else:
             outcome = reconcile.lost(op, now_ms)
-        if outcome != UNKNOWN:
-            row.pending_operation = None
         return Settled(outcome, _detach(s, row), note, error)
 
 
@@ -507,11 +511,11 @@ def _took_effect(
         return state == CLOSED
     if kind == RETURN:
         return bool(view.return_bill_no == params["billNo"])
-    if kind == MODIFY:
+    if kind == MODIFY:  # in any status: the seller may have answered the modified request
         return (
-            state == profiles.REQUESTED
-            and view.apply_payment_fen == params["applyPayment"]
+            view.apply_payment_fen == params["applyPayment"]
             and view.reason_id == params["reasonId"]
+            and view.description == params["remark"]  # a modify may change the words only
             and view.modified_ms >= since - SLACK_MS
         )
     raise ValueError(kind)
@@ -529,6 +533,17 @@ def _query(
         params = json.loads(write.params)
         refund_id, order_id = write.refund_id, write.order_id
         profile = profiles.of_object_type(op.object_type)
+        # what the other writes of this kind made is never this one's: the refunds the order's
+        # other creates made (the buyer may apply, withdraw and apply again for the same lines
+        # within the slack), the notes the refund's other notes added (the same words twice)
+        claimed: set[str] = set()
+        if kind in (CREATE, NOTE):
+            for other, _ in _writes(s, write.platform, order_id, kind, refund_id):
+                theirs = (
+                    other.refund_id if kind == CREATE else json.loads(other.params).get("noteId")
+                )
+                if other.operation_id != op_id and theirs is not None:
+                    claimed.add(theirs)
     give_up = now_ms - started > GIVE_UP_MS
     try:
         if kind == CREATE:
@@ -536,7 +551,9 @@ def _query(
             found = [
                 r
                 for r in market.order_refunds(profile.platform, order_id)
-                if (not wanted or set(r.entry_ids) == wanted) and r.created_ms >= started - SLACK_MS
+                if (not wanted or set(r.entry_ids) == wanted)
+                and r.created_ms >= started - SLACK_MS
+                and r.refund_id not in claimed
             ]
             made = min(found, key=lambda r: (r.created_ms, r.refund_id)) if found else None
             return _settle_create(db, op_id, made, None, now_ms, owner, give_up=give_up)
@@ -551,6 +568,7 @@ def _query(
                     if n.owner == "buyer"
                     and n.content == params["content"]
                     and n.created_ms >= started - SLACK_MS
+                    and n.note_id not in claimed
                 ),
                 None,
             )
