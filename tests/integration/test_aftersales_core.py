@@ -807,7 +807,7 @@ def test_a_taobao_reverse_order_reports_taobao_order_refund_with_the_purchase_or
     row = writes.create(w.db, w.market, REFUNDS_TAOBAO, w.buyer(), d, w.now())
     assert (row.platform, row.order_id, row.group_id) == ("taobao", shop_order, purchase_id)
     assert (row.status, row.state) == ("10", REQUESTED)
-    (op,) = operations(w.db, "refundTaobao")
+    (op,) = operations(w.db, "refundtaobao")
     assert op.state == OP_SUCCEEDED
 
     w.sandbox.refund_act(T, row.refund_id, "refuse", reason="no")
