@@ -15,6 +15,7 @@ from typing import Any
 
 from daigou_sdk import Client, DaigouError
 from tests.support.callbacks import Callbacks, admin_post
+from tests.support.e2e_goods import taobao_lines
 from tests.support.receiver import Receiver
 
 ADDRESS_1688 = {
@@ -315,43 +316,9 @@ def test_1688_refunds_returns_and_withdrawals(served):
 
 # --- Taobao ----------------------------------------------------------------------------------
 def _items_taobao(client: Client, wanted: int) -> list[dict[str, Any]]:
-    lines: dict[str, dict[str, Any]] = {}
-    for keyword in ("shirt", "bag", "shoes", "cup", "phone", "lamp"):
-        page = client.post(
-            "/open/product/item/search", {"keyword": keyword, "language": "en", "pageSize": 40}
-        )
-        for found in page["data"]:
-            if found["shopId"] in lines:
-                continue
-            item = client.get("/open/product/get", {"itemId": found["itemId"], "language": "en"})
-            need = item["beginAmount"]
-            sku = next(
-                (
-                    s
-                    for s in item["skuList"]
-                    if s["status"] == "active" and s["quantity"] >= need * 4
-                ),
-                None,
-            )
-            if item["status"] != "active" or sku is None:
-                continue
-            line = {
-                "itemId": item["itemId"],
-                "skuId": sku["skuId"],
-                "quantity": need,
-                "orderLineNo": "L1",
-            }
-            try:
-                priced = client.post(
-                    "/open/order/render", {"receiver": RECEIVER_TAOBAO, "orderLineList": [line]}
-                )
-            except DaigouError:
-                continue
-            if priced["lines"][0]["available"]:
-                lines[found["shopId"]] = line
-            if len(lines) == wanted:
-                return list(lines.values())
-    raise AssertionError(f"only {len(lines)} orderable items")
+    """Lines of distinct shops, each to be ordered alone (its line number ``L1``)."""
+    found = taobao_lines(client, RECEIVER_TAOBAO, wanted, stock_factor=4)
+    return [{**line, "orderLineNo": "L1"} for line in found]
 
 
 def _paid_taobao(w: World, line: dict[str, Any], number: str) -> dict[str, Any]:

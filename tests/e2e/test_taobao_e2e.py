@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from daigou_sdk import Client, DaigouError
+from daigou_sdk import Client
 from tests.support.callbacks import Callbacks, admin_post
+from tests.support.e2e_goods import taobao_lines
 from tests.support.receiver import Receiver
 
 RECEIVER = {
@@ -32,43 +33,7 @@ STATUS = "TAOBAO_ORDER_STATUS_CHANGE"
 
 def _items(client: Client, shops_wanted: int) -> list[dict[str, Any]]:
     """Lines of distinct shops, found by keyword search and opened with 1.1, each rendered."""
-    lines: dict[str, dict[str, Any]] = {}
-    for keyword in ("shirt", "bag", "shoes", "cup", "phone", "lamp"):
-        page = client.post(
-            "/open/product/item/search", {"keyword": keyword, "language": "en", "pageSize": 40}
-        )
-        for found in page["data"]:
-            if found["shopId"] in lines:
-                continue
-            item = client.get("/open/product/get", {"itemId": found["itemId"], "language": "en"})
-            need = item["beginAmount"]
-            sku = next(
-                (
-                    s
-                    for s in item["skuList"]
-                    if s["status"] == "active" and s["quantity"] >= need * 3
-                ),
-                None,
-            )
-            if item["status"] != "active" or sku is None:
-                continue
-            line = {
-                "itemId": item["itemId"],
-                "skuId": sku["skuId"],
-                "quantity": need,
-                "orderLineNo": f"L{len(lines) + 1}",
-            }
-            try:
-                priced = client.post(
-                    "/open/order/render", {"receiver": RECEIVER, "orderLineList": [line]}
-                )
-            except DaigouError:
-                continue
-            if priced["lines"][0]["available"]:
-                lines[found["shopId"]] = line
-            if len(lines) == shops_wanted:
-                return list(lines.values())
-    raise AssertionError(f"only {len(lines)} shops with an orderable item")
+    return taobao_lines(client, RECEIVER, shops_wanted)
 
 
 def _statuses(cb: Callbacks, order_id: str) -> list[tuple[int, int]]:
