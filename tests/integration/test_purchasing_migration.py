@@ -17,7 +17,12 @@ from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.orders1688.views import order_view
 from daigou.platforms import register_platforms
-from daigou.purchasing.models import PayBatchItem, PurchaseOrder, PurchaseRequest
+from daigou.purchasing.models import (
+    PayBatchItem,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseRequest,
+)
 from daigou.purchasing.records import order_out
 from tests.support.databases import empty_database
 
@@ -165,6 +170,18 @@ def test_orders_keys_and_batches_move_into_the_core_and_back(backend, empty_url)
                 .order_by(PayBatchItem.position)
             ).all()
             assert [{"orderId": o, "status": st} for o, st in batch] == items
+            # migration 0017 indexed the moved orders' lines by their marketplace ids
+            lines = s.execute(
+                sa.select(
+                    PurchaseOrderLine.platform,
+                    PurchaseOrderLine.entry_id,
+                    PurchaseOrderLine.order_id,
+                    PurchaseOrderLine.developer_id,
+                ).order_by(PurchaseOrderLine.entry_id)
+            ).all()
+            assert [tuple(r) for r in lines] == [
+                ("1688", f"{old['order_id']}01", old["order_id"], developer_id) for old in old_rows
+            ]
     finally:
         db.dispose()
 

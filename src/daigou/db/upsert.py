@@ -69,6 +69,18 @@ def insert_ignore(
     return insert_ignore_returning(executor, table, values, keys, keys[0]) is not None
 
 
+def insert_ignore_many(
+    executor: Session | Connection,
+    table: FromClause,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+) -> None:
+    """Insert the rows, in one statement, leaving out any whose `keys` exist already."""
+    if rows:
+        stmt = _insert(_dialect(executor), table).values(rows)
+        executor.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+
+
 def increment(
     executor: Session | Connection,
     table: FromClause,

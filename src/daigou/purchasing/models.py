@@ -71,6 +71,18 @@ class PurchaseOrder(Base):
     )
 
 
+class PurchaseOrderLine(Base):
+    """Which order holds a marketplace line (1688 ``subItemID``, Taobao ``subOrderId``): an
+    index of the lines in the orders' snapshots, so a call naming only a line (a Taobao reverse
+    order) finds its order by key, not by reading every snapshot."""
+
+    __tablename__ = "purchase_order_line"
+    platform: Mapped[str] = mapped_column(String(8), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(32))
+    developer_id: Mapped[int] = mapped_column(ForeignKey("developer.id"))
+
+
 class PurchaseRequest(Base):
     """A create's business key (1688 ``outOrderId``, Taobao ``sellerOrderNumber``): one per
     developer, platform and key (CONTRACT section 3). ``state`` is ``pending`` while the

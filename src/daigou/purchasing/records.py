@@ -17,10 +17,11 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daigou.db.upsert import insert_ignore_many
 from daigou.marketplace import port as P
 from daigou.messages import service as messages
 from daigou.purchasing import profile as profiles
-from daigou.purchasing.models import NONE, PAID, PurchaseOrder
+from daigou.purchasing.models import NONE, PAID, PurchaseOrder, PurchaseOrderLine
 from daigou.purchasing.profile import Profile
 from daigou.wallet import service as wallet
 from daigou.wallet.models import Hold
@@ -199,8 +200,27 @@ def record_created(
     )
     _take_view(profile, row, order)
     s.add(row)
+    _index_lines(s, row, order.lines)
     message(s, row, profile.message_on_create, None, now_ms)
     return row
+
+
+def _index_lines(s: Session, row: PurchaseOrder, lines: tuple[P.OrderLine, ...]) -> None:
+    """Index the order's lines by their marketplace ids (``purchase_order_line``)."""
+    insert_ignore_many(
+        s,
+        PurchaseOrderLine.__table__,
+        [
+            {
+                "platform": row.platform,
+                "entry_id": ln.entry_id,
+                "order_id": row.order_id,
+                "developer_id": row.developer_id,
+            }
+            for ln in lines
+        ],
+        ["platform", "entry_id"],
+    )
 
 
 def _steps(
@@ -231,7 +251,9 @@ def apply(s: Session, row: PurchaseOrder, order: P.MarketOrder, now_ms: int) -> 
     if new == row.snapshot and row.status == order.status:
         return True  # the same view again
     current = row.status
+    known = {ln.entry_id for ln in snapshot_of(row).lines}
     _take_view(profile, row, order)
+    _index_lines(s, row, tuple(ln for ln in order.lines if ln.entry_id not in known))
     row.modified_at = now_ms
     for st in found:
         before = None

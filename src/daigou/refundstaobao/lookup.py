@@ -2,10 +2,8 @@
 (``subOrderId``, the marketplace's line id), and the after-sales core works on the shop order
 (the purchasing core's record) that line belongs to.
 
-The line ids live in each record's snapshot (the marketplace's view of the shop order), so the
-lookup reads the caller's developer's Taobao records whose snapshot names the line, and checks
-the line in the parsed snapshot. (A table of line ids would make it an index lookup; the
-developer's records are scanned for now.)
+The purchasing core indexes each order's line ids (``purchase_order_line``), so the lookup is
+one keyed read of the line's order, then the line in its parsed snapshot.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from daigou.core.errors import NotFound
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.purchasing.buyer import Buyer, check_visible
-from daigou.purchasing.models import PurchaseOrder
+from daigou.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from daigou.purchasing.records import snapshot_of
 
 PLATFORM = P.Platform.TAOBAO.value
@@ -44,23 +42,26 @@ def sub_order(db: Database, buyer: Buyer, sub_order_id: str) -> SubOrder:
     """The sub-order, if the caller may see it: 40401 when no order of the caller's developer
     has it (another developer's line reads exactly like a line no one has), 40302 when it is
     another sub-account's."""
-    # ids are digits (the schema says so): nothing in the pattern is a LIKE wildcard
-    pattern = f'%"entry_id":"{sub_order_id}"%'
     found: SubOrder | None = None
     with db.transaction() as s:
-        rows = s.execute(
-            select(PurchaseOrder).where(
-                PurchaseOrder.platform == PLATFORM,
-                PurchaseOrder.developer_id == buyer.developer_id,
-                PurchaseOrder.snapshot.like(pattern),
+        row = s.execute(
+            select(PurchaseOrder)
+            .join(
+                PurchaseOrderLine,
+                (PurchaseOrderLine.platform == PurchaseOrder.platform)
+                & (PurchaseOrderLine.order_id == PurchaseOrder.order_id),
             )
-        ).scalars()
-        for row in rows:
+            .where(
+                PurchaseOrderLine.platform == PLATFORM,
+                PurchaseOrderLine.entry_id == sub_order_id,
+                PurchaseOrderLine.developer_id == buyer.developer_id,
+            )
+        ).scalar_one_or_none()
+        if row is not None:
             line = next((ln for ln in snapshot_of(row).lines if ln.entry_id == sub_order_id), None)
             if line is not None:
                 s.expunge(row)
                 found = SubOrder(row, line)
-                break
     if found is None:
         raise NotFound("no such sub-order")
     check_visible(found.order.developer_id, found.order.user_id, buyer.developer_id, buyer.user_id)
