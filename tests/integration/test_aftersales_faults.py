@@ -297,6 +297,25 @@ def test_an_applied_create_found_by_the_feed_first_is_recorded_once(w):
     assert calls(w, "create_refund") == 1
 
 
+def test_a_lost_cancel_the_feed_took_first_keeps_the_buyer_in_the_history(w):
+    """The push of the closed refund reaches the gateway before the reconciler: the feed can
+    only tell a close; settling the cancel adds that the buyer asked it, once."""
+    case = prepare(w, "cancel")
+    case.fault(w, "timeout_after_commit")
+    lost(w, case)
+    w.feed()  # the marketplace's push of the closed refund comes first
+    assert record(w.db, A, case.refund_id).status == "refundclose"
+    assert buyer_moves(w, case) == []
+    reconcile_later(w)
+    assert op_of(w, case).state == SUCCEEDED
+    assert record(w.db, A, case.refund_id).pending_operation is None
+    assert moves(w.db, A, case.refund_id)[-1][:2] == ("cancel", "buyer")
+    reconcile_later(w)
+    w.feed()
+    assert buyer_moves(w, case) == ["cancel"]
+    assert calls(w, "cancel_refund") == 1
+
+
 # --- the same write asked again while the first is unknown ------------------------------------
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("kind", [k for k in KINDS if k != "create"])

@@ -467,15 +467,16 @@ def _settle(
         settles = took or error is not None or give_up
         if settles:  # before the view: the message it records shows the write settled
             row.pending_operation = None
-        if view is not None:
-            records.apply(
-                s,
-                row,
-                view,
-                now_ms,
-                by_buyer=write.kind if took and write.kind != NOTE else None,
-                remark=params.get("remark"),
-                vouchers=tuple(params.get("vouchers") or ()),
+        by_buyer = write.kind if took and write.kind != NOTE else None
+        remark, vouchers = params.get("remark"), tuple(params.get("vouchers") or ())
+        taken = view is not None and records.apply(
+            s, row, view, now_ms, by_buyer=by_buyer, remark=remark, vouchers=vouchers
+        )
+        if by_buyer is not None and not taken:
+            # the feed took the write's result first (told as the seller's or the system's
+            # move): the history still says the buyer wrote it
+            records.event(
+                s, row, by_buyer, "buyer", row.status, now_ms, remark=remark, vouchers=vouchers
             )
         if took and write.kind == NOTE:
             if note is not None:  # which note it added (a later note of the same words is not it)
