@@ -40,15 +40,15 @@ def address_view(a: P.Address | None) -> dict[str, Any] | None:
     }
 
 
-def refund_view(s: Session, row: RefundRecord, r: P.MarketRefund) -> dict[str, Any]:
-    """Refund1688: the marketplace's view, with what the gateway adds (who, what the wallet
-    got back, a write whose outcome is unknown, the message sequence)."""
+def market_view(r: P.MarketRefund) -> dict[str, Any]:
+    """A 1688 refund as the marketplace holds it, in Refund1688's names (also the sandbox
+    operator's view of its refunds)."""
     return {
-        "refundId": row.refund_id,
-        "orderId": row.order_id,
+        "refundId": r.refund_id,
+        "orderId": r.order_id,
         "orderEntryIds": list(r.entry_ids),
         "orderEntryCountList": [{"id": e, "count": c} for e, c in r.quantities],
-        "refundStatus": row.status,
+        "refundStatus": r.status,
         "disputeRequest": r.dispute_request,
         "goodsStatus": r.goods_status,
         "afterSale": r.after_sale,
@@ -69,6 +69,14 @@ def refund_view(s: Session, row: RefundRecord, r: P.MarketRefund) -> dict[str, A
         "gmtApply": r.created_ms,
         "gmtModified": r.modified_ms,
         "gmtCompleted": r.completed_ms,
+    }
+
+
+def refund_view(s: Session, row: RefundRecord, r: P.MarketRefund) -> dict[str, Any]:
+    """Refund1688: the marketplace's view (the record's snapshot), with what the gateway adds
+    (who, what the wallet got back, a write whose outcome is unknown, the message sequence)."""
+    return {
+        **market_view(r),
         "userId": row.user_id,
         "creditedAmount": row.credited_fen,
         "pendingOperation": row.pending_operation,

@@ -9,6 +9,8 @@ from typing import Any
 from daigou.marketplace import port as P
 from daigou.orders1688.views import order_view as order1688_view
 from daigou.orders1688.views import parcel_view
+from daigou.refunds1688.profile import market_view
+from daigou.sandbox.wire import MarketRefund1688
 
 
 def order_view(o: P.MarketOrder) -> dict[str, Any]:
@@ -79,27 +81,5 @@ def refund_view(r: P.MarketRefund) -> dict[str, Any]:
                 "subOrderIds": list(r.entry_ids),
             }
         }
-    return {
-        "refundId": r.refund_id,
-        "orderId": r.order_id,
-        "orderEntryIds": list(r.entry_ids),
-        "refundStatus": r.status,
-        "disputeRequest": r.dispute_request,
-        "goodsStatus": r.goods_status,
-        "afterSale": r.after_sale,
-        "applyPayment": r.apply_payment_fen,
-        "applyCarriage": r.apply_carriage_fen,
-        "refundPayment": r.refund_payment_fen,
-        "refundCarriage": r.refund_carriage_fen,
-        "currency": "CNY",
-        "applyReasonId": r.reason_id,
-        "applyReason": r.reason,
-        "description": r.description,
-        "logisticsCompanyNo": r.return_company_no,
-        "freightBill": r.return_bill_no,
-        "sellerRefuseReason": r.seller_refuse_reason,
-        "timeoutTime": r.timeout_ms,
-        "gmtApply": r.created_ms,
-        "gmtModified": r.modified_ms,
-        "gmtCompleted": r.completed_ms,
-    }
+    # the fields of MarketRefund1688 (what the sandbox shows of its own refunds)
+    return {k: v for k, v in market_view(r).items() if k in MarketRefund1688.model_fields}
