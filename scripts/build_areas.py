@@ -34,11 +34,26 @@ MUNICIPALITIES = {"11", "12", "31", "50"}
 SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
 
-KINDS = ("特别行政区", "自治区", "自治州", "自治县", "街道", "地区", "省", "市", "区", "县", "镇", "乡", "盟", "旗")
+KINDS = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "街道",
+    "地区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "镇",
+    "乡",
+    "盟",
+    "旗",
+)
 
 
 def english(name: str) -> str:
-    """"东城区" -> "Dongcheng Qu": the proper name's syllables joined, then the kind of area."""
+    """ "东城区" -> "Dongcheng Qu": the proper name's syllables joined, then the kind of area."""
     for kind in KINDS:
         if name.endswith(kind) and len(name) > len(kind) + 1:
             base, tail = name[: -len(kind)], kind
