@@ -24,5 +24,6 @@ def import_all_models() -> MetaData:
     import daigou.purchasing.models  # noqa: F401
     import daigou.reconcile.models  # noqa: F401
     import daigou.wallet.models  # noqa: F401
+    import daigou.warehouse.models  # noqa: F401
 
     return Base.metadata

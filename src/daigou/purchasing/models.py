@@ -83,6 +83,18 @@ class PurchaseOrderLine(Base):
     developer_id: Mapped[int] = mapped_column(ForeignKey("developer.id"))
 
 
+class PurchaseOrderWaybill(Base):
+    """Which orders a domestic waybill (a parcel's ``bill_no``) carries goods of: an index of
+    the parcels in the orders' snapshots, so the warehouse matches a parcel it scans to the
+    orders that ship into a logistics order by key (ENDPOINTS 12.9)."""
+
+    __tablename__ = "purchase_order_waybill"
+    bill_no: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(8), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    developer_id: Mapped[int] = mapped_column(ForeignKey("developer.id"))
+
+
 class PurchaseRequest(Base):
     """A create's business key (1688 ``outOrderId``, Taobao ``sellerOrderNumber``): one per
     developer, platform and key (CONTRACT section 3). ``state`` is ``pending`` while the

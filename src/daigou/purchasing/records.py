@@ -21,7 +21,13 @@ from daigou.db.upsert import insert_ignore_many
 from daigou.marketplace import port as P
 from daigou.messages import service as messages
 from daigou.purchasing import profile as profiles
-from daigou.purchasing.models import NONE, PAID, PurchaseOrder, PurchaseOrderLine
+from daigou.purchasing.models import (
+    NONE,
+    PAID,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderWaybill,
+)
 from daigou.purchasing.profile import Profile
 from daigou.wallet import service as wallet
 from daigou.wallet.models import Hold
@@ -201,6 +207,7 @@ def record_created(
     _take_view(profile, row, order)
     s.add(row)
     _index_lines(s, row, order.lines)
+    _index_waybills(s, row, order.parcels)
     message(s, row, profile.message_on_create, None, now_ms)
     return row
 
@@ -221,6 +228,36 @@ def _index_lines(s: Session, row: PurchaseOrder, lines: tuple[P.OrderLine, ...])
         ],
         ["platform", "entry_id"],
     )
+
+
+def _index_waybills(s: Session, row: PurchaseOrder, parcels: tuple[P.Parcel, ...]) -> None:
+    """Index the order's parcels by their waybills (``purchase_order_waybill``)."""
+    insert_ignore_many(
+        s,
+        PurchaseOrderWaybill.__table__,
+        [
+            {
+                "bill_no": p.bill_no,
+                "platform": row.platform,
+                "order_id": row.order_id,
+                "developer_id": row.developer_id,
+            }
+            for p in {p.bill_no: p for p in parcels if p.bill_no}.values()
+        ],
+        ["bill_no", "platform", "order_id"],
+    )
+
+
+def orders_with_waybill(s: Session, bill_no: str) -> list[tuple[str, str, int]]:
+    """The orders (platform, order id, developer) whose parcels carry this waybill."""
+    found = s.execute(
+        select(
+            PurchaseOrderWaybill.platform,
+            PurchaseOrderWaybill.order_id,
+            PurchaseOrderWaybill.developer_id,
+        ).where(PurchaseOrderWaybill.bill_no == bill_no)
+    )
+    return [(p, o, d) for p, o, d in found]
 
 
 def _steps(
@@ -251,9 +288,12 @@ def apply(s: Session, row: PurchaseOrder, order: P.MarketOrder, now_ms: int) -> 
     if new == row.snapshot and row.status == order.status:
         return True  # the same view again
     current = row.status
-    known = {ln.entry_id for ln in snapshot_of(row).lines}
+    stored = snapshot_of(row)
+    known = {ln.entry_id for ln in stored.lines}
+    bills = {p.bill_no for p in stored.parcels}
     _take_view(profile, row, order)
     _index_lines(s, row, tuple(ln for ln in order.lines if ln.entry_id not in known))
+    _index_waybills(s, row, tuple(p for p in order.parcels if p.bill_no not in bills))
     row.modified_at = now_ms
     for st in found:
         before = None
