@@ -524,3 +524,17 @@ def test_categories_of_finds_nothing_in_ordinary_goods(title: str) -> None:
 
 def test_an_ignored_phrase_does_not_hide_a_real_keyword() -> None:
     assert freight.categories_of("粉色罐 婴儿奶粉") == frozenset({"powder"})
+
+
+def test_the_example_in_the_operators_doc_loads_and_prices_as_it_says(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "warehouse-freight.md"
+    text = doc.read_text(encoding="utf-8")
+    example = text.split("### Example", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    tables = freight.load(write(tmp_path, example))
+    air = tables.channel("AIR-STD")
+    assert air is not None
+    got = freight.quote(air, "US", Package(1200, 300, 200, 150))
+    assert (got.chargeable_weight_g, got.freight) == (1500, 17_100)
+    assert "17,100 fen" in text
+    assert air.zone_for("IE") is None
+    assert air.zone_for("GB") is not None
