@@ -369,29 +369,33 @@ def _ceil_cbrt(n: int) -> int:
 # --- the tables' file ------------------------------------------------------------------------
 
 
-def shipped_path() -> Path:
-    """The table shipped with the gateway (`daigou/warehouse/data/freight.toml`)."""
-    return Path(str(resources.files("daigou.warehouse").joinpath("data/freight.toml")))
+SHIPPED = "daigou/warehouse/data/freight.toml"
 
 
 def load(path: Path | None = None) -> FreightTables:
     """The freight tables in `path` (None: the shipped `data/freight.toml`), validated.
 
     Raises ValueError naming the file, the channel or zone, and the key that is wrong. Read
-    once per path and process (the file is not watched).
+    once per path and process (the file is not watched: restart after editing it).
     """
-    return _load(Path(path) if path is not None else shipped_path())
+    return _load(Path(path) if path is not None else None)
 
 
 @cache
-def _load(path: Path) -> FreightTables:
+def _load(path: Path | None) -> FreightTables:
+    source = str(path) if path is not None else SHIPPED
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path is None:
+            resource = resources.files("daigou.warehouse").joinpath("data/freight.toml")
+            text = resource.read_text(encoding="utf-8")
+        else:
+            text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from exc
+        raise ValueError(f"{source}: not valid TOML: {exc}") from exc
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read: {exc}") from exc
-    return parse(raw, source=str(path))
+        raise ValueError(f"{source}: cannot be read: {exc}") from exc
+    return parse(raw, source=source)
 
 
 def categories_of(
