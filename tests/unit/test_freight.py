@@ -516,7 +516,15 @@ def test_categories_of_reads_the_marketplace_category_name_too() -> None:
 
 
 @pytest.mark.parametrize(
-    "title", ["粉色连衣裙 夏季", "纯棉T恤 男", "Pink cotton dress", "Wireless mouse", "酒店拖鞋"]
+    "title",
+    [
+        "粉色连衣裙 夏季",
+        "纯棉T恤 男",
+        "Pink cotton dress",
+        "Wireless mouse",
+        "酒店拖鞋",
+        "高腰喇叭裤",
+    ],
 )
 def test_categories_of_finds_nothing_in_ordinary_goods(title: str) -> None:
     assert freight.categories_of(title) == frozenset()
