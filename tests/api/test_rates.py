@@ -158,3 +158,27 @@ def test_sets_are_audit_logged_and_replayed_by_idempotency_key(api, db):
         ("admin", "CNY/EUR", first.json()["requestId"])
     ]
     assert '"rate": "0.1195"' in rows[0].details and '"remark": "monthly"' in rows[0].details
+
+
+def test_the_sdk_reads_and_sets_rates_and_carriers(live_server):
+    import httpx
+
+    from daigou_sdk import AdminClient, Client
+    from tests.support.gateway import ADMIN_TOKEN, Api
+
+    with httpx.Client(base_url=live_server) as http:
+        dev = Api(http).create_developer()
+    with (
+        Client(live_server, dev.access_key, dev.secret) as sdk,
+        AdminClient(live_server, ADMIN_TOKEN) as admin,
+    ):
+        made = admin.set_exchange_rate("CNY", "USD", "0.1402", remark="sdk")
+        assert made["rate"] == "0.1402" and made["setBy"] == "admin"
+        assert [r["id"] for r in admin.exchange_rate_history(**{"from": "CNY"})] == [made["id"]]
+        usd = sdk.exchange_rates(to_ccy="USD")["data"]
+        assert [(r["from"], r["to"], r["rate"], r["source"]) for r in usd] == [
+            ("CNY", "USD", "0.1402", "operator")
+        ]
+        assert sdk.exchange_rates(pageSize=3)["totalRecords"] == len(daily.BASE)
+        tb = sdk.logistics_companies(platform=0, keyword="yunda")["data"]
+        assert [r["companyNo"] for r in tb] == ["YUNDA", "YDKY"]
