@@ -151,6 +151,7 @@ def create_app(
     ):
         app.include_router(router)
 
+    from daigou.carriers.router import router as carriers_router
     from daigou.cart1688.router import router as cart1688_router
     from daigou.carttaobao.router import router as carttaobao_router
     from daigou.messages.admin_router import router as messages_admin_router
@@ -160,6 +161,8 @@ def create_app(
     from daigou.orderstaobao.router import admin as taobao_admin_router
     from daigou.orderstaobao.router import public as taobao_public_router
     from daigou.orderstaobao.router import router as taobao_router
+    from daigou.rates.admin_router import router as rates_admin_router
+    from daigou.rates.router import router as rates_router
     from daigou.reconcile.router import router as reconcile_router
     from daigou.refunds1688.router import public as refunds1688_public_router
     from daigou.refunds1688.router import router as refunds1688_router
@@ -181,6 +184,9 @@ def create_app(
         reconcile_router,
         messages_router,
         messages_admin_router,
+        carriers_router,
+        rates_router,
+        rates_admin_router,
     ):
         app.include_router(router)
     install_openapi(app)

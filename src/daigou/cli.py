@@ -18,7 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 admin = typer.Typer(
-    help="Operator commands (developers, keys, wallet, vouchers).", no_args_is_help=True
+    help="Operator commands (developers, keys, wallet, vouchers, exchange rates).",
+    no_args_is_help=True,
 )
 developer_cmd = typer.Typer(help="Developers.", no_args_is_help=True)
 key_cmd = typer.Typer(help="Access keys.", no_args_is_help=True)
@@ -28,10 +29,16 @@ voucher_cmd = typer.Typer(
     "(the admin API's 12.7 and 12.8).",
     no_args_is_help=True,
 )
+rate_cmd = typer.Typer(
+    help="Display exchange rates (10.7): set a pair's rate, list the current rates or the "
+    "history. The wallet stays in CNY.",
+    no_args_is_help=True,
+)
 admin.add_typer(developer_cmd, name="developer")
 admin.add_typer(key_cmd, name="key")
 admin.add_typer(wallet_cmd, name="wallet")
 admin.add_typer(voucher_cmd, name="voucher")
+admin.add_typer(rate_cmd, name="rate")
 app.add_typer(admin, name="admin")
 app.add_typer(voucher_cmd, name="voucher")  # `daigou voucher ...`, the same as `admin voucher`
 
@@ -601,6 +608,96 @@ def voucher_review(
             markup=False,
             highlight=False,
         )
+
+
+# --- exchange rates (display only; the wallet stays in CNY) ---------------------------------
+def _gateway_clock_ms(settings: Settings, db: Any) -> int:
+    """Now on the gateway's clock (the sandbox clock with the sandbox marketplace), as the
+    admin API sets and reads rates: a rate set here orders against the API's."""
+    from daigou.bootstrap import bootstrap
+
+    gateway = bootstrap(settings, db)
+    try:
+        return gateway.clock.now_ms()
+    finally:
+        gateway.close()
+
+
+@rate_cmd.command("set")
+def rate_set(
+    from_ccy: Annotated[str, typer.Argument(metavar="FROM", help="ISO 4217 code, e.g. CNY")],
+    to_ccy: Annotated[str, typer.Argument(metavar="TO", help="ISO 4217 code, e.g. USD")],
+    rate: Annotated[
+        str,
+        typer.Argument(help="units of TO per unit of FROM, a decimal: 0.1389 (≤ 8 places, > 0)"),
+    ],
+    source: Annotated[str, typer.Option(help="where the rate comes from")] = "operator",
+    remark: Annotated[str | None, typer.Option(help="note, kept in the history")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set a pair's rate: a new row of its history, current from now on."""
+    from daigou.rates import service
+    from daigou.rates.schemas import RateSet
+
+    settings = _settings()
+    try:
+        body = RateSet.model_validate(
+            {"from": from_ccy, "to": to_ccy, "rate": rate, "source": source, "remark": remark}
+        )
+        db = _db(settings)
+        try:
+            out = service.set_rate(
+                db, body, _gateway_clock_ms(settings, db), actor="cli", request_id=None
+            )
+        finally:
+            db.dispose()
+    except Exception as exc:
+        _fail(exc)
+    _print(out.model_dump(by_alias=True), as_json)
+
+
+@rate_cmd.command("list")
+def rate_list(
+    from_ccy: Annotated[
+        str | None, typer.Option("--from", help="source currency (current rates: CNY)")
+    ] = None,
+    to_ccy: Annotated[str | None, typer.Option("--to", help="one target currency")] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="every rate set, newest first, not the current ones")
+    ] = False,
+    page_size: Annotated[int, typer.Option(help="rows (1 to 100)")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """The current rates from a currency (the operator's newest, else the sandbox's rate of the
+    day), or with --history every rate the operator set."""
+    from daigou.core.pagination import Page, page_request
+    from daigou.rates import service
+    from daigou.rates.schemas import RateHistoryQuery, RateOut, RateQuery, RateRecordOut
+
+    settings = _settings()
+    try:
+        page = page_request(1, page_size, None)
+        db = _db(settings)
+        try:
+            out: Page[RateRecordOut] | Page[RateOut]
+            if history:
+                hq = RateHistoryQuery.model_validate({"from": from_ccy, "to": to_ccy})
+                out = service.history(db, hq.from_, hq.to, page)
+            else:
+                q = RateQuery.model_validate({"from": from_ccy or "CNY", "to": to_ccy})
+                out = service.current_rates(
+                    db,
+                    q.from_,
+                    q.to,
+                    page,
+                    now_ms=_gateway_clock_ms(settings, db),
+                    sandbox=settings.marketplace == "sandbox",
+                )
+        finally:
+            db.dispose()
+    except Exception as exc:
+        _fail(exc)
+    _print(out.to_wire([r.model_dump(by_alias=True) for r in out.items]), as_json)
 
 
 app.command()(call)

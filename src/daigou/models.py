@@ -22,6 +22,7 @@ def import_all_models() -> MetaData:
     import daigou.messages.models  # noqa: F401
     import daigou.orderstaobao.models  # noqa: F401
     import daigou.purchasing.models  # noqa: F401
+    import daigou.rates.models  # noqa: F401
     import daigou.reconcile.models  # noqa: F401
     import daigou.wallet.models  # noqa: F401
     import daigou.warehouse.models  # noqa: F401

@@ -113,6 +113,21 @@ class AdminClient(BaseClient):
     def callbacks(self, page_size: int = 100, **filters: Any) -> Iterator[S.AdminCallbackOut]:
         return self.paginate("GET", "/admin/callback/list", filters, page_size)
 
+    # --- exchange rates (ours) ------------------------------------------------------------------
+    def set_exchange_rate(
+        self, from_ccy: str, to_ccy: str, rate: str, **fields: Any
+    ) -> S.RateRecordOut:
+        """A pair's display rate, as a decimal string ("0.1389"; ``fields``: source, remark)."""
+        body = {"from": from_ccy, "to": to_ccy, "rate": rate, **fields}
+        return cast(S.RateRecordOut, self.post_json("/admin/exchange/rate/set", body))
+
+    def exchange_rate_history(
+        self, page_size: int = 100, **filters: Any
+    ) -> Iterator[S.RateRecordOut]:
+        """Every rate set, newest first (filters: ``from``, ``to``; pass them as
+        ``**{"from": "CNY"}``)."""
+        return self.paginate("GET", "/admin/exchange/rate/history", filters, page_size)
+
     # --- the sandbox marketplace (12.15-12.22) --------------------------------------------------
     def sandbox_advance_clock(
         self, seconds: int | None = None, to: int | None = None

@@ -646,6 +646,23 @@ class Client(BaseClient):
         body = {"refundId": refund_id, **drop_none(remark=remark)}
         return cast(S.RefundMoved, self.post_json("/alibaba/refund/cancel", body))
 
+    # --- foundations (10.6, 10.7) ---------------------------------------------------------------
+    def logistics_companies(
+        self, platform: int = 1, keyword: str | None = None, **query: Any
+    ) -> S.PageOutCompanyOut:
+        """10.6: one page of carriers for return shipments: ``companyNo`` is the 1688
+        logisticsCompanyNo (platform 1) or the Taobao logisticsCompanyCode (platform 0)."""
+        params = {"platform": platform, **drop_none(keyword=keyword), **query}
+        return cast(S.PageOutCompanyOut, self.get_json("/open/logistics/company/list", params))
+
+    def exchange_rates(
+        self, from_ccy: str = "CNY", to_ccy: str | None = None, **query: Any
+    ) -> S.PageOutRateOut:
+        """10.7: one page of display rates from ``from_ccy`` (``rate`` is a decimal string: read
+        it with ``decimal.Decimal``, never ``float``)."""
+        params = {"from": from_ccy, **drop_none(to=to_ccy), **query}
+        return cast(S.PageOutRateOut, self.get_json("/open/exchange/rate", params))
+
     # --- messages and callbacks (0.5-0.12) ------------------------------------------------------
     def messages(self, page_size: int = 100, **filters: Any) -> Iterator[S.MessageOut]:
         """Every message of the last 30 days, oldest first (the pull API)."""

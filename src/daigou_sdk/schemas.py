@@ -298,6 +298,14 @@ class ClockAdvance(TypedDict):
     to: NotRequired[int | None]
 
 
+class CompanyOut(TypedDict):
+    companyName: str
+    companyNo: str
+    companyPhone: str | None
+    platform: int
+    spelling: str
+
+
 class CreatedOrder(TypedDict):
     orderId: str
     postFee: int
@@ -825,6 +833,15 @@ class PageOutCallOut(TypedDict):
     totalRecords: int | None
 
 
+class PageOutCompanyOut(TypedDict):
+    currentPage: int | None
+    data: list[CompanyOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
 class PageOutLedgerEntryOut(TypedDict):
     currentPage: int | None
     data: list[LedgerEntryOut]
@@ -989,6 +1006,46 @@ class ProductUpdate(TypedDict):
 class PromotionQuery(TypedDict):
     addressParam: NotRequired[AddressParam | None]
     cargoParamList: list[Cargo]
+
+
+RateOut = TypedDict(
+    "RateOut",
+    {
+        "from": str,
+        "rate": str,
+        "source": str,
+        "to": str,
+        "updateTime": int,
+    },
+)
+
+
+RateRecordOut = TypedDict(
+    "RateRecordOut",
+    {
+        "createTime": int,
+        "from": str,
+        "id": int,
+        "rate": str,
+        "remark": str | None,
+        "setBy": str,
+        "source": str,
+        "to": str,
+        "updateTime": int,
+    },
+)
+
+
+RateSet = TypedDict(
+    "RateSet",
+    {
+        "from": str,
+        "rate": str,
+        "remark": NotRequired[str | None],
+        "source": NotRequired[str],
+        "to": str,
+    },
+)
 
 
 class ReceiveOut(TypedDict):
@@ -1941,6 +1998,14 @@ class EnvelopePageOutCallOut(TypedDict):
     requestId: str
 
 
+class EnvelopePageOutCompanyOut(TypedDict):
+    code: int
+    data: PageOutCompanyOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopePageOutLedgerEntryOut(TypedDict):
     code: int
     data: PageOutLedgerEntryOut
@@ -1968,6 +2033,14 @@ class EnvelopePayOut(TypedDict):
 class EnvelopePayUrlOut(TypedDict):
     code: int
     data: PayUrlOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeRateRecordOut(TypedDict):
+    code: int
+    data: RateRecordOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -2186,6 +2259,24 @@ class PageOutDeveloperOut(TypedDict):
 class PageOutOfferListItem1688(TypedDict):
     currentPage: int | None
     data: list[OfferListItem1688]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class PageOutRateOut(TypedDict):
+    currentPage: int | None
+    data: list[RateOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class PageOutRateRecordOut(TypedDict):
+    currentPage: int | None
+    data: list[RateRecordOut]
     nextCursor: str | None
     pageSize: int
     totalPage: int | None
@@ -2699,6 +2790,22 @@ class EnvelopePageOutDeveloperOut(TypedDict):
 class EnvelopePageOutOfferListItem1688(TypedDict):
     code: int
     data: PageOutOfferListItem1688
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopePageOutRateOut(TypedDict):
+    code: int
+    data: PageOutRateOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopePageOutRateRecordOut(TypedDict):
+    code: int
+    data: PageOutRateRecordOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StringConstraints
 
+from daigou.carriers import service as carriers
 from daigou.core.wire import DecimalId, StrictPageNo, StrictPageSize
 from daigou.orders1688.schemas import RequestBody
 
@@ -32,9 +33,22 @@ RefundId = Annotated[str, StringConstraints(pattern=r"^TQ[0-9A-Za-z]{1,38}$")]
 VoucherUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=1000, pattern=r"^https?://[^\s]+$")
 ]
-# ENDPOINTS 10.6 (the carriers' list) is not built yet: a carrier code is 2-32 letters and
-# digits (1688 companyNo, e.g. YTO, SF, ZTO); the list of known codes comes with 10.6
-CompanyNo = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,32}$")]
+
+
+def _known_company(value: str) -> str:
+    """A 1688 companyNo of ENDPOINTS 10.6 (platform 1), recorded as 10.6 lists it."""
+    code = carriers.canonical(carriers.ALIBABA, value)
+    if code is None:
+        raise ValueError("a companyNo from 10.6 (GET /open/logistics/company/list)")
+    return code
+
+
+# a carrier's 1688 companyNo (e.g. YTO, SF, ZTO): 2-32 letters and digits, one 10.6 lists
+CompanyNo = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{2,32}$"),
+    AfterValidator(_known_company),
+]
 FreightBill = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{4,40}$")
 ]

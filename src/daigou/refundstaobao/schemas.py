@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from daigou.core.wire import INT64_MAX, DecimalId, StrictPageNo, StrictPageSize
 from daigou.goods.schemas import MAX_FEN
-from daigou.refundstaobao.carriers import CARRIERS
+from daigou.refundstaobao import carriers
 
 MAX_IMAGES = 5
 MAX_URL = 1000
@@ -171,7 +171,9 @@ class TaobaoReturnSubmit(RequestBody):
     """3.10"""
 
     refundId: RefundId
-    logisticsCompanyCode: str = Field(min_length=1, max_length=16)
+    logisticsCompanyCode: str = Field(
+        min_length=1, max_length=16, description="a logisticsCompanyCode of 3.9 (10.6 platform 0)"
+    )
     logisticsNo: str = Field(pattern=r"^[A-Za-z0-9-]{4,40}$")
     buyerPhone: str | None = Field(
         default=None, min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$"
@@ -181,6 +183,7 @@ class TaobaoReturnSubmit(RequestBody):
     @field_validator("logisticsCompanyCode")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in CARRIERS:
-            raise ValueError(f"a carrier code from 3.9: one of {', '.join(CARRIERS)}")
-        return value
+        code = carriers.canonical(value)
+        if code is None:
+            raise ValueError("a logisticsCompanyCode from 3.9 or 10.6 (platform 0)")
+        return code
