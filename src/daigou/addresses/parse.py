@@ -97,6 +97,7 @@ _LABEL_AT_END = re.compile("(?:" + "|".join(_LABELS) + ")+$")
 _ADDRESS_MARKS = set("路街巷弄道号栋楼室座层村镇乡区苑厦幢单元组社里院湾庄")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _NAME = re.compile(rf"^[{_CJK}·]{{2,6}}$")
+_NAME_AFTER_NUMBER = re.compile(rf"[0-9]+(号|室|栋|楼|座|层|单元|幢)([{_CJK}]{{2,3}}收?)$")
 _LATIN_WORD = re.compile(r"^[A-Za-z][A-Za-z.'-]{0,30}$")
 _MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])")
 _FIXED = re.compile(
@@ -218,12 +219,14 @@ def _pseudo_city(area: Area) -> bool:
 def _index() -> _Index:
     aliases: dict[str, list[tuple[Area, bool]]] = {}
     for found in areas.all_areas():
-        if found.level > DISTRICT or _pseudo_city(found):
+        if found.level > DISTRICT:
             continue
         aliases.setdefault(found.name, []).append((found, True))
-        short = short_name(found.name)
+        short = None if _pseudo_city(found) else short_name(found.name)
         if short is not None:
             aliases.setdefault(short, []).append((found, False))
+            if found.name.endswith("自治州"):  # 延边朝鲜族自治州 is written 延边州 too
+                aliases.setdefault(short + "州", []).append((found, True))
     frozen = {k: tuple(v) for k, v in aliases.items()}
     return _Index(frozen, max(len(k) for k in frozen))
 
@@ -553,6 +556,12 @@ def _split_around(
             out.full_name = name
         else:
             street.append(segment)
+    if out.full_name is None and street:
+        # 新港中路397号张三: a name written straight after the house number
+        tail = _NAME_AFTER_NUMBER.search(street[-1])
+        if tail is not None and _as_name(tail.group(2)) is not None:
+            out.full_name = _as_name(tail.group(2))
+            street[-1] = street[-1][: tail.start(2)]
     out.address = " ".join(street)
 
 
