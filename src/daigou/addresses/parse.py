@@ -39,10 +39,62 @@ MAX_TEXT = 500
 # The 56 ethnic groups (their Chinese names), which autonomous areas carry in their names. A
 # single-character name is stripped only with its 族 (回族), a longer one also without (蒙古).
 _ETHNIC_GROUPS = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 "
-    "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 "
-    "乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+)
 # Administrative suffixes, longest first: what a short name leaves out.
 _SUFFIXES = (
     "特别行政区",
@@ -485,7 +537,9 @@ def parse(text: str) -> ParsedAddress:
     last = max(h.end for h in used)
     if ambiguous:
         last = first  # the ambiguous names stay in the street address
-        out.unmatched.append(joined[min(h.start for h in tied_hits) : max(h.end for h in tied_hits)])
+        out.unmatched.append(
+            joined[min(h.start for h in tied_hits) : max(h.end for h in tied_hits)]
+        )
     _split_around(out, joined, first, last, chain if not ambiguous else None)
     out.confidence = _confidence(out, chain)
     return out
