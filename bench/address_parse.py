@@ -1,6 +1,6 @@
 """Address parsing (ENDPOINTS 10.4) measured on a labelled set of real-format addresses.
 
-    PYTHONPATH=src .venv/bin/python bench/address_parse.py [--data bench/data/addresses_labelled.tsv]
+    PYTHONPATH=src .venv/bin/python bench/address_parse.py [--data FILE.tsv]
 
 Prints the exact match rate of province, city and district together (all three codes right)
 and of each level alone, the parse time per address, and every miss with what was found.

@@ -76,8 +76,8 @@ class AddressParsed(BaseModel):
                 {
                     "fullName": "张三",
                     "mobile": "13812345678",
-                    "phone": None,
-                    "postCode": None,
+                    "phone": "0755-86013388",
+                    "postCode": "518057",
                     "provinceText": "广东省",
                     "cityText": "深圳市",
                     "areaText": "南山区",

@@ -115,6 +115,7 @@ _SUFFIXES = (
     "盟",
 )
 _TOWN_SUFFIX = "街道办事处"
+_MENTIONS = 3  # mentions of one area weighed when choosing (bounds the work on odd text)
 # A short name followed by one of these names a different kind of area (朝阳 + 市 is not 朝阳区).
 _KIND_CHARS = "省市区县"
 # Words that label a part of the text rather than being part of it.
@@ -357,7 +358,8 @@ def _best_support(
     """The hits that best support `chain`, in reading order; the last level must be named."""
     options: list[list[Hit | None]] = []
     for level, member in enumerate(chain):
-        found: list[Hit | None] = list(by_code.get(member.code, []))
+        # an address names an area once or twice: the first mentions bound the search
+        found: list[Hit | None] = list(by_code.get(member.code, [])[:_MENTIONS])
         if level < len(chain) - 1:
             found.append(None)
         if not found:
@@ -585,12 +587,13 @@ def _split_around(
     """Before the areas: a name or not understood; between their names: not understood; after
     them: the street address, and a name standing alone."""
     before: list[str] = [s for s in joined[:first].split(" ") if s]
+    gaps: list[str] = []
     if chain is not None:
         spans = sorted({(h.start, h.end) for h in chain.used})
         for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
             gap = joined[end:start].strip()
             if gap:
-                out.unmatched.append(gap)
+                gaps.append(gap)
     after = [s for s in joined[last:].split(" ") if s]
     glued_tail = not joined[last : last + 1].isspace() and last > 0 and last < len(joined)
     latin = _latin_name(before)
@@ -603,6 +606,7 @@ def _split_around(
             out.full_name = name
         else:
             out.unmatched.append(segment)
+    out.unmatched.extend(gaps)
     street: list[str] = []
     for i, segment in enumerate(after):
         name = None if (i == 0 and glued_tail) else _as_name(segment)
