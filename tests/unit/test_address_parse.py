@@ -152,8 +152,14 @@ def test_an_ambiguous_district_alone_is_left_unmatched_with_lower_confidence():
     assert sure["districtCode"] == "110105"
     assert 0 < int(alone["confidence"]) < int(sure["confidence"])
     # two Chongqing cities share the name: the province is kept, the city is not guessed
-    chongqing = wire("重庆市")
-    assert (chongqing["provinceText"], chongqing["districtCode"]) == ("重庆市", None)
+    chongqing = wire("重庆市解放碑 张三")
+    assert (chongqing["provinceText"], chongqing["cityText"], chongqing["districtCode"]) == (
+        "重庆市",
+        None,
+        None,
+    )
+    assert (chongqing["address"], chongqing["fullName"]) == ("解放碑", "张三")
+    assert 0 < int(chongqing["confidence"]) < int(sure["confidence"])
 
 
 def test_fixed_lines_extensions_and_international_mobiles():

@@ -433,7 +433,9 @@ def _choose(text: str) -> tuple[_Chain | None, bool, list[Hit]]:
     tied_hits = [h for c in tied for h in c.used]
     if shared == 0:
         return None, True, tied_hits
-    kept = _Chain(best.areas[:shared], tuple(None for _ in range(shared)), best.key)
+    named = {h.area.code: h for h in tied_hits}
+    kept_areas = best.areas[:shared]
+    kept = _Chain(kept_areas, tuple(named.get(a.code) for a in kept_areas), best.key)
     return kept, True, tied_hits
 
 
@@ -534,15 +536,17 @@ def parse(text: str) -> ParsedAddress:
         _no_area(out, kept, tied_hits, joined)
         return out
     _fill_areas(out, chain)
-    used = chain.used or tied_hits
+    used = chain.used + tied_hits
     first = min(h.start for h in used)
     last = max(h.end for h in used)
     if ambiguous:
-        last = first  # the ambiguous names stay in the street address
-        out.unmatched.append(
-            joined[min(h.start for h in tied_hits) : max(h.end for h in tied_hits)]
-        )
-    _split_around(out, joined, first, last, chain if not ambiguous else None)
+        # what the tied chains name differently stays in the street address, and is reported
+        last = max((h.end for h in chain.used), default=first)
+        kept = {(h.start, h.end) for h in chain.used}
+        differ = [h for h in tied_hits if (h.start, h.end) not in kept]
+        if differ:
+            out.unmatched.append(joined[min(h.start for h in differ) : max(h.end for h in differ)])
+    _split_around(out, joined, first, last, chain if not ambiguous else None, ambiguous)
     out.confidence = _confidence(out, chain)
     return out
 
@@ -582,7 +586,12 @@ def _fill_areas(out: ParsedAddress, chain: _Chain) -> None:
 
 
 def _split_around(
-    out: ParsedAddress, joined: str, first: int, last: int, chain: _Chain | None
+    out: ParsedAddress,
+    joined: str,
+    first: int,
+    last: int,
+    chain: _Chain | None,
+    street_only: bool = False,
 ) -> None:
     """Before the areas: a name or not understood; between their names: not understood; after
     them: the street address, and a name standing alone."""
@@ -595,7 +604,8 @@ def _split_around(
             if gap:
                 gaps.append(gap)
     after = [s for s in joined[last:].split(" ") if s]
-    glued_tail = not joined[last : last + 1].isspace() and last > 0 and last < len(joined)
+    # street_only: what follows holds names the parser would not choose between
+    glued_tail = street_only or (not joined[last : last + 1].isspace() and 0 < last < len(joined))
     latin = _latin_name(before)
     if latin is not None:
         out.full_name = latin
@@ -644,7 +654,7 @@ def _confidence(out: ParsedAddress, chain: _Chain) -> int:
     if out.full_name or out.mobile or out.phone:
         score += 5
     if out.ambiguous:
-        score -= 25
+        score -= 15
     if out.unmatched:
         score -= 10
     return max(1, min(100, score))
