@@ -542,8 +542,8 @@ def parse(text: str) -> ParsedAddress:
     if ambiguous:
         # what the tied chains name differently stays in the street address, and is reported
         last = max((h.end for h in chain.used), default=first)
-        kept = {(h.start, h.end) for h in chain.used}
-        differ = [h for h in tied_hits if (h.start, h.end) not in kept]
+        spans = {(h.start, h.end) for h in chain.used}
+        differ = [h for h in tied_hits if (h.start, h.end) not in spans]
         if differ:
             out.unmatched.append(joined[min(h.start for h in differ) : max(h.end for h in differ)])
     _split_around(out, joined, first, last, chain if not ambiguous else None, ambiguous)
