@@ -708,3 +708,17 @@ class Client(BaseClient):
 
     def test_callback(self) -> S.CallbackTestOut:
         return cast(S.CallbackTestOut, self.post_json("/open/callback/test"))
+
+    # --- areas and address parsing (10.4, 10.5) -------------------------------------------------
+    def parse_address(self, text: str) -> S.AddressParsed:
+        """10.4: split free text (name, phone, Chinese address in any order) into the S3 fields
+        of an ``addressParam``, with the district and town codes; ``confidence`` 0 when no
+        address was found."""
+        return cast(S.AddressParsed, self.post_json("/open/address/parse", {"text": text}))
+
+    def areas(
+        self, parent_code: str | None = None, page_no: int = 1, page_size: int = 100
+    ) -> S.PageOutAreaOut:
+        """10.5: one page of one level of the area tree (no ``parent_code``: the provinces)."""
+        query = {"pageNo": page_no, "pageSize": page_size, **drop_none(parentCode=parent_code)}
+        return cast(S.PageOutAreaOut, self.get_json("/open/area/list", query))

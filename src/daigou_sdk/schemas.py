@@ -30,6 +30,26 @@ class AddressParam(TypedDict):
     townText: NotRequired[str | None]
 
 
+class AddressParseIn(TypedDict):
+    text: str
+
+
+class AddressParsed(TypedDict):
+    address: str
+    areaText: str | None
+    cityText: str | None
+    confidence: int
+    districtCode: str | None
+    fullName: str | None
+    mobile: str | None
+    phone: str | None
+    postCode: str | None
+    provinceText: str | None
+    townCode: str | None
+    townText: str | None
+    unmatched: str
+
+
 class AdminCallbackOut(TypedDict):
     callbackUrl: str
     developId: str
@@ -76,6 +96,15 @@ class AdminMessageOut(TypedDict):
     orderKey: str
     timestamp: int
     userId: str | None
+
+
+class AreaOut(TypedDict):
+    code: str
+    leaf: bool
+    level: int
+    name: str
+    nameEn: str
+    parentCode: str | None
 
 
 class AttemptOut(TypedDict):
@@ -352,6 +381,14 @@ class DeveloperUpdate(TypedDict):
     rateLimitPerMinute: NotRequired[int | None]
     remark: NotRequired[str | None]
     status: NotRequired[Literal["enabled", "disabled"] | None]
+
+
+class EnvelopeAddressParsed(TypedDict):
+    code: int
+    data: AddressParsed
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
 
 
 class EnvelopeBalance(TypedDict):
@@ -818,6 +855,15 @@ class PageOutAdminLedgerEntryOut(TypedDict):
 class PageOutAdminMessageOut(TypedDict):
     currentPage: int | None
     data: list[AdminMessageOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
+class PageOutAreaOut(TypedDict):
+    currentPage: int | None
+    data: list[AreaOut]
     nextCursor: str | None
     pageSize: int
     totalPage: int | None
@@ -1985,6 +2031,14 @@ class EnvelopePageOutAdminLedgerEntryOut(TypedDict):
 class EnvelopePageOutAdminMessageOut(TypedDict):
     code: int
     data: PageOutAdminMessageOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopePageOutAreaOut(TypedDict):
+    code: int
+    data: PageOutAreaOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
