@@ -130,6 +130,7 @@ def create_app(
         log.error("unhandled error", exc_info=exc)
         return _render(request, ApiError(50001))
 
+    from daigou.addresses.router import router as addresses_router
     from daigou.admin.market_calls import router as market_calls_router
     from daigou.admin.router import router as admin_router
     from daigou.developers.router import router as developers_router
@@ -148,6 +149,7 @@ def create_app(
         goods_pictures_router,
         goods_admin_router,
         market_calls_router,
+        addresses_router,
     ):
         app.include_router(router)
 
