@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from daigou.core.pagination import PageOut
 from daigou.core.wire import INT64_MAX, PageNo, PageSize
@@ -68,3 +71,42 @@ class AddressDelete(Strict):
 
 
 AddressPage = PageOut[AddressOut]
+
+
+# --- addressId in orders (S3 addressParam, S4 receiver / orderAddress) --------------------------
+ADDRESS_OR_ID = "give addressId or the address, not both"
+
+
+def field_errors(title: str, errors: list[tuple[str, str, str, Any]]) -> ValidationError:
+    """A validation error naming fields of a model from one of its model validators: each
+    (field, type, message, input) keeps its own path (``addressParam.fullName``), where a plain
+    ValueError would name the model only."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type=PydanticCustomError(kind, message), loc=(name,), input=value)
+            for name, kind, message, value in errors
+        ],
+    )
+
+
+def address_or_id(
+    model: BaseModel, address_fields: tuple[str, ...], required: tuple[str, ...]
+) -> None:
+    """An order's address is a saved one (``addressId``, ours) or given in full, never both:
+    PandaPon has no saved addresses, so no client of its sends both, and a saved address with
+    some fields given over it would leave the caller unsure which won. With ``addressId`` the
+    other fields are left out (40001 on ``addressId`` otherwise); without it, ``required`` are
+    required."""
+    title = type(model).__name__
+    address_id = getattr(model, "addressId", None)
+    if address_id is not None:
+        if any(getattr(model, name) not in (None, "") for name in address_fields):
+            raise field_errors(title, [("addressId", "address_or_id", ADDRESS_OR_ID, address_id)])
+        return
+    missing = [name for name in required if not getattr(model, name)]
+    if missing:
+        raise field_errors(
+            title,
+            [(name, "missing", "Field required (or give addressId)", None) for name in missing],
+        )
