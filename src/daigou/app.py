@@ -130,6 +130,7 @@ def create_app(
         log.error("unhandled error", exc_info=exc)
         return _render(request, ApiError(50001))
 
+    from daigou.addresses.router import router as addresses_router
     from daigou.addresses.area_router import router as areas_router
     from daigou.admin.market_calls import router as market_calls_router
     from daigou.admin.router import router as admin_router
@@ -149,6 +150,7 @@ def create_app(
         goods_pictures_router,
         goods_admin_router,
         market_calls_router,
+        addresses_router,
         areas_router,
     ):
         app.include_router(router)

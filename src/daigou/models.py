@@ -9,6 +9,7 @@ from daigou.db.base import Base
 
 def import_all_models() -> MetaData:
     """Import every module that declares tables; return the complete metadata."""
+    import daigou.addresses.models  # noqa: F401
     import daigou.aftersales.models  # noqa: F401
     import daigou.cart1688.models  # noqa: F401
     import daigou.carttaobao.models  # noqa: F401

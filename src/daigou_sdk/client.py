@@ -136,6 +136,21 @@ class Client(BaseClient):
         """One page of sub-accounts (query: status, userId, pageNo, pageSize)."""
         return cast(S.SubAccountPage, self.get_json("/open/subaccount/list", query))
 
+    # --- saved addresses (10.1-10.3) -------------------------------------------------------------
+    def save_address(self, address_id: int | None = None, **fields: Any) -> S.AddressOut:
+        """Create a saved address (no ``address_id``) or change the fields given of one (10.1):
+        name, phone, province, city, district, address, town, postCode, districtCode, label,
+        isDefault. Its ``id`` is what orders take as ``addressId``."""
+        body = {**fields, **drop_none(id=address_id)}
+        return cast(S.AddressOut, self.post_json("/open/address/addOrUpdate", body))
+
+    def addresses(self, **query: Any) -> S.PageOutAddressOut:
+        """One page of the acting account's saved addresses, the default first (10.2)."""
+        return cast(S.PageOutAddressOut, self.get_json("/open/address/list", query))
+
+    def delete_address(self, address_id: int) -> bool:
+        return bool(self.post("/open/address/delete", {"id": address_id}))
+
     # --- Taobao goods (1.1-1.6) -----------------------------------------------------------------
     def taobao_item(self, item_id: str, language: str = "en") -> S.TaobaoItem:
         return cast(

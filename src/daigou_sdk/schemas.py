@@ -16,13 +16,52 @@ class ActivityQuery(TypedDict):
     offerId: str
 
 
-class AddressParam(TypedDict):
+class AddressDelete(TypedDict):
+    id: int
+
+
+class AddressIn(TypedDict):
+    address: NotRequired[str | None]
+    city: NotRequired[str | None]
+    district: NotRequired[str | None]
+    districtCode: NotRequired[str | None]
+    id: NotRequired[int | None]
+    isDefault: NotRequired[bool | None]
+    label: NotRequired[str | None]
+    name: NotRequired[str | None]
+    phone: NotRequired[str | None]
+    postCode: NotRequired[str | None]
+    province: NotRequired[str | None]
+    tel: NotRequired[str | None]
+    town: NotRequired[str | None]
+
+
+class AddressOut(TypedDict):
     address: str
+    city: str
+    createTime: int
+    district: str
+    districtCode: str
+    id: int
+    isDefault: bool
+    label: str | None
+    modifyTime: int
+    name: str
+    phone: str
+    postCode: str | None
+    province: str
+    tel: str | None
+    town: str | None
+    townCode: str | None
+
+
+class AddressParam(TypedDict):
+    address: NotRequired[str | None]
     addressId: NotRequired[int | None]
     areaText: NotRequired[str | None]
     cityText: NotRequired[str | None]
     districtCode: NotRequired[str | None]
-    fullName: str
+    fullName: NotRequired[str | None]
     mobile: NotRequired[str | None]
     phone: NotRequired[str | None]
     postCode: NotRequired[str | None]
@@ -381,6 +420,14 @@ class DeveloperUpdate(TypedDict):
     rateLimitPerMinute: NotRequired[int | None]
     remark: NotRequired[str | None]
     status: NotRequired[Literal["enabled", "disabled"] | None]
+
+
+class EnvelopeAddressOut(TypedDict):
+    code: int
+    data: AddressOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
 
 
 class EnvelopeAddressParsed(TypedDict):
@@ -834,6 +881,15 @@ class PackageStepOut(TypedDict):
     time: int
 
 
+class PageOutAddressOut(TypedDict):
+    currentPage: int | None
+    data: list[AddressOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
 class PageOutAdminCallbackOut(TypedDict):
     currentPage: int | None
     data: list[AdminCallbackOut]
@@ -1107,13 +1163,13 @@ class ReceiveRequest(TypedDict):
 
 
 class Receiver(TypedDict):
-    address: str
+    address: NotRequired[str | None]
     addressId: NotRequired[int | None]
     city: NotRequired[str | None]
     country: NotRequired[str | None]
     district: NotRequired[str | None]
     mobile_phone: NotRequired[str | None]
-    name: str
+    name: NotRequired[str | None]
     phone: NotRequired[str | None]
     state: NotRequired[str | None]
     zip: NotRequired[str | None]
@@ -2007,6 +2063,14 @@ class EnvelopeOperationPage(TypedDict):
 class EnvelopeOrderCreated(TypedDict):
     code: int
     data: OrderCreated
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopePageOutAddressOut(TypedDict):
+    code: int
+    data: PageOutAddressOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -42,7 +42,8 @@ def preview_cart(
             for ln in lines
         ],
     )
-    data = preview.preview_batch(market, owner.develop_id, request)
+    buyer = OS.Buyer(owner.developer_id, owner.develop_id, owner.user_id or None)
+    data = preview.preview_batch(db, market, buyer, request)
     for result in data["results"]:
         result["cartIds"] = [lines[i].id for i in result["lineIndexes"]]
     return data

@@ -44,7 +44,14 @@ def preview(
     """4.5: as 2.1, each line also naming its cart line (``id``); 40302 / 40401 for an id that
     is not a line of the caller's cart."""
     lines = carts.lines_of(db, CartTaobaoLine, carts.owner_of(buyer), body.ids)
-    data = create.render(db, market, buyer, lines=order_lines(lines), receiver=body.orderAddress)
+    data = create.render(
+        db,
+        market,
+        buyer,
+        lines=order_lines(lines),
+        receiver=body.orderAddress,
+        receiver_field="orderAddress",
+    )
     for line in data["lines"]:
         line["id"] = int(line["orderLineNo"])
     return data
@@ -74,6 +81,7 @@ def create_from_cart(
         seller_order_number=body.sellerOrderNumber,
         order_source=body.orderSource,
         remark=None,
+        receiver_field="orderAddress",
     )
     if not data.get("replayed"):
         placed = {s["orderLineNo"] for s in data["subOrders"] if s["subOrderId"] is not None}

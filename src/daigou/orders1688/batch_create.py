@@ -168,7 +168,7 @@ def create_batch(
     merchant, in order of first appearance; never fails as a whole for one merchant."""
     lines = body.cargoParamList
     groups = merchants(lines)
-    address = body.addressParam.to_port()
+    address = S.address_of(db, buyer, body.addressParam)
 
     def one(seller: str, idx: list[int]) -> create.Created:
         port_lines = S.to_port_lines([lines[i] for i in idx])

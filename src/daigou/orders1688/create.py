@@ -115,7 +115,7 @@ def create(
         buyer,
         seller_open_id=lambda: merchant_of(market, body.cargoParamList),
         lines=S.to_port_lines(body.cargoParamList),
-        address=body.addressParam.to_port(),
+        address=S.address_of(db, buyer, body.addressParam),
         flow=body.flow,
         message=body.message,
         shop_promotion_id=body.shopPromotionId,

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from daigou.core.errors import validation_error
 from daigou.core.wire import DecimalId
+from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_for
 from daigou.orders1688 import schemas as S
@@ -29,8 +30,10 @@ class PromotionQuery(S.RequestBody):
 
 
 def shop_promotions(
-    market: P.Marketplace, develop_id: str | None, body: PromotionQuery
+    db: Database, market: P.Marketplace, buyer: S.Buyer, body: PromotionQuery
 ) -> dict[str, Any]:
+    develop_id = buyer.develop_id
+    address = S.address_of(db, buyer, body.addressParam) if body.addressParam else NO_ADDRESS
     with acting_for(develop_id):
         seller = merchant_of(market, body.cargoParamList)
         preview = market.preview(
@@ -38,7 +41,7 @@ def shop_promotions(
                 platform=P.Platform.ALIBABA,
                 seller_open_id=seller,
                 lines=S.to_port_lines(body.cargoParamList),
-                address=body.addressParam.to_port() if body.addressParam else NO_ADDRESS,
+                address=address,
                 buyer_ref=develop_id or "",
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from daigou.core.errors import ApiError, validation_error
+from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.context import acting_for
 from daigou.marketplace.fanout import fan_out
@@ -107,16 +108,18 @@ def merchant_of(market: P.Marketplace, lines: list[S.Cargo]) -> str:
 
 
 def preview_one(
-    market: P.Marketplace, develop_id: str | None, body: S.PreviewRequest
+    db: Database, market: P.Marketplace, buyer: S.Buyer, body: S.PreviewRequest
 ) -> dict[str, Any]:
     """6.1"""
+    develop_id = buyer.develop_id
+    address = S.address_of(db, buyer, body.addressParam)
     with acting_for(develop_id):
         seller = merchant_of(market, body.cargoParamList)
         draft = P.OrderDraft(
             platform=P.Platform.ALIBABA,
             seller_open_id=seller,
             lines=S.to_port_lines(body.cargoParamList),
-            address=body.addressParam.to_port(),
+            address=address,
             out_order_id=None,
             flow=body.flow,
             buyer_ref=develop_id or "",
@@ -196,12 +199,13 @@ def merchant_result(
 
 
 def preview_batch(
-    market: P.Marketplace, develop_id: str | None, body: S.PreviewBatchRequest
+    db: Database, market: P.Marketplace, buyer: S.Buyer, body: S.PreviewBatchRequest
 ) -> dict[str, Any]:
     """6.3: one S2 result per merchant, in order of first appearance; never fails as a whole."""
+    develop_id = buyer.develop_id
     lines = body.cargoParamList
     groups = group_by_merchant(lines)
-    address = body.addressParam.to_port()
+    address = S.address_of(db, buyer, body.addressParam)
 
     def draft(seller: str, idx: list[int]) -> P.OrderDraft:
         return P.OrderDraft(

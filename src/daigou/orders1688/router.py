@@ -39,7 +39,9 @@ def _as_buyer(ctx: Ctx, use_case: Callable[..., Any], body: Any) -> Awaitable[Re
     summary="6.1 Price and check a single-merchant order",
 )
 async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: preview.preview_one(ctx.marketplace, develop_id_of(c), body))
+    return await ctx.run(
+        lambda c: preview.preview_one(ctx.db, ctx.marketplace, S.Buyer.of(c), body)
+    )
 
 
 @router.post_(
@@ -49,7 +51,9 @@ async def create_preview(body: S.PreviewRequest, ctx: Signed) -> Response:
     summary="6.3 Preview orders across merchants (one result per merchant)",
 )
 async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Response:
-    return await ctx.run(lambda c: preview.preview_batch(ctx.marketplace, develop_id_of(c), body))
+    return await ctx.run(
+        lambda c: preview.preview_batch(ctx.db, ctx.marketplace, S.Buyer.of(c), body)
+    )
 
 
 @router.post_(
@@ -60,7 +64,7 @@ async def create_preview_batch(body: S.PreviewBatchRequest, ctx: Signed) -> Resp
 )
 async def shop_promotions(body: marketing.PromotionQuery, ctx: Signed) -> Response:
     return await ctx.run(
-        lambda c: marketing.shop_promotions(ctx.marketplace, develop_id_of(c), body)
+        lambda c: marketing.shop_promotions(ctx.db, ctx.marketplace, S.Buyer.of(c), body)
     )
 
 

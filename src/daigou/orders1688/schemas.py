@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from daigou.addresses import service as addresses
+from daigou.addresses.schemas import address_or_id
 from daigou.core.wire import INT64_MAX, DecimalId
+from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.purchasing.buyer import Buyer as _Buyer
 
@@ -24,9 +27,11 @@ class RequestBody(BaseModel):
 
 
 class AddressParam(RequestBody):
-    """S3. One of `mobile` and `phone` is required; `districtCode` is 6 digits."""
+    """S3. One of `mobile` and `phone` is required; `districtCode` is 6 digits. Or (ours)
+    `addressId` alone: a saved address (10.1) of the buyer's, which fills every field
+    (``address_or_id``: both answer 40001 on `addressId`; ``address_of`` reads it)."""
 
-    fullName: str = Field(min_length=1, max_length=50)
+    fullName: str | None = Field(default=None, min_length=1, max_length=50)
     mobile: str | None = Field(default=None, min_length=5, max_length=20, pattern=r"^[0-9+ -]+$")
     phone: str | None = Field(default=None, min_length=5, max_length=30, pattern=r"^[0-9+ ()-]+$")
     postCode: str | None = Field(default=None, max_length=10, pattern=r"^[0-9A-Za-z -]*$")
@@ -34,17 +39,22 @@ class AddressParam(RequestBody):
     cityText: str | None = Field(default=None, max_length=50)
     areaText: str | None = Field(default=None, max_length=50)
     townText: str | None = Field(default=None, max_length=50)
-    address: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, min_length=1, max_length=200)
     districtCode: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
-    addressId: StrictInt | None = Field(default=None, ge=1, le=INT64_MAX)
+    addressId: StrictInt | None = Field(
+        default=None, ge=1, le=INT64_MAX, description="ours: a saved address (10.1), alone"
+    )
 
     @model_validator(mode="after")
     def _a_number(self) -> AddressParam:
-        if not self.mobile and not self.phone:
+        address_or_id(self, ADDRESS_FIELDS, ("fullName", "address"))
+        if self.addressId is None and not self.mobile and not self.phone:
             raise ValueError("give mobile or phone")
         return self
 
     def to_port(self) -> P.Address:
+        """The address given in full (a saved one is read by ``address_of``)."""
+        assert self.addressId is None and self.fullName and self.address
         return P.Address(
             full_name=self.fullName,
             mobile=self.mobile or "",
@@ -57,6 +67,22 @@ class AddressParam(RequestBody):
             address=self.address,
             district_code=self.districtCode or "",
         )
+
+
+ADDRESS_FIELDS = tuple(f for f in AddressParam.model_fields if f != "addressId")
+
+
+def address_of(
+    db: Database, buyer: _Buyer, param: AddressParam, field: str = "addressParam"
+) -> P.Address:
+    """The address an order ships to: as given, or the buyer's saved address ``addressId``
+    (read only; 40001 on ``<field>.addressId`` when it is not one the buyer sees)."""
+    if param.addressId is None:
+        return param.to_port()
+    saved = addresses.for_order(
+        db, buyer.developer_id, buyer.user_id, param.addressId, f"{field}.addressId"
+    )
+    return addresses.to_port(saved)
 
 
 class Cargo(RequestBody):

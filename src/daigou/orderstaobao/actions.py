@@ -126,9 +126,11 @@ def update_warehouse(
     remark: str | None,
     now_ms: int,
 ) -> dict[str, Any]:
-    """2.8: the consignee before shipment (an explicit receiver; a warehouse code names one of
-    the consolidation warehouses of 11.8)."""
+    """2.8: the consignee before shipment (an explicit receiver, or a saved one by its
+    ``addressId``; a warehouse code names one of the consolidation warehouses of 11.8)."""
     find(db, buyer, order_id)
+    if receiver is not None:
+        receiver = receiver.resolved(db, buyer, "receiver")
     if warehouse_code is not None:
         raise NotFound(
             f"no warehouse {warehouse_code!r}: the consolidation warehouses (11.8) are not open "

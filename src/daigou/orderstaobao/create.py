@@ -223,8 +223,10 @@ def render(
     *,
     lines: list[S.OrderLine],
     receiver: S.Receiver,
+    receiver_field: str = "receiver",
 ) -> dict[str, Any]:
-    """2.1"""
+    """2.1 (and the cart's 4.5, whose receiver is ``orderAddress``)."""
+    receiver = receiver.resolved(db, buyer, receiver_field)
     return plan(market, buyer, lines, receiver).wire()
 
 
@@ -334,12 +336,17 @@ def create(
     seller_order_number: str | None,
     order_source: str | None,
     remark: str | None,
+    receiver_field: str = "receiver",
 ) -> dict[str, Any]:
-    """2.2 (and the cart's 4.6): the TaobaoOrder made, with ``replayed``."""
+    """2.2 (and the cart's 4.6, whose receiver is ``orderAddress``): the TaobaoOrder made, with
+    ``replayed``. A receiver given by ``addressId`` is read before the marketplace prices the
+    order (read only: the order is recorded after the marketplace answers) and recorded in
+    full, with its ``addressId``."""
     if seller_order_number:
         replayed = _replay(db, buyer, seller_order_number)
         if replayed is not None:
             return replayed
+    receiver = receiver.resolved(db, buyer, receiver_field)
     p = plan(market, buyer, lines, receiver)
     if p.failed:
         first = p.failed[0]

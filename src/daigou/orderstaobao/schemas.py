@@ -11,14 +11,19 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictInt,
     field_validator,
     model_validator,
 )
 
+from daigou.addresses import service as addresses
+from daigou.addresses.schemas import address_or_id
 from daigou.core.wire import INT64_MAX, DecimalId, json_text
+from daigou.db.session import Database
 from daigou.goods.schemas import MAX_FEN
 from daigou.marketplace import port as P
+from daigou.purchasing.buyer import Buyer
 
 MAX_LINES = 50  # per purchase order (2.1, 2.2, 4.5, 4.6)
 MAX_QUANTITY = 100_000
@@ -40,9 +45,11 @@ class RequestBody(BaseModel):
 
 
 class Receiver(RequestBody):
-    """S4: the consignee (Taobao ``receiver`` / ``orderAddress``)."""
+    """S4: the consignee (Taobao ``receiver`` / ``orderAddress``). Or (ours) ``addressId``
+    alone: a saved address (10.1) of the buyer's, which fills every field (``address_or_id``:
+    both answer 40001 on ``addressId``; ``resolved`` reads it)."""
 
-    name: str = Field(min_length=1, max_length=50)
+    name: str | None = Field(default=None, min_length=1, max_length=50)
     mobile_phone: str | None = Field(  # type: ignore[pydantic-alias]
         default=None,
         min_length=5,
@@ -56,16 +63,47 @@ class Receiver(RequestBody):
     state: str | None = Field(default=None, max_length=50)
     city: str | None = Field(default=None, max_length=50)
     district: str | None = Field(default=None, max_length=50)
-    address: str = Field(min_length=1, max_length=200)
-    addressId: StrictInt | None = Field(default=None, ge=1, le=INT64_MAX)
+    address: str | None = Field(default=None, min_length=1, max_length=200)
+    addressId: StrictInt | None = Field(
+        default=None, ge=1, le=INT64_MAX, description="ours: a saved address (10.1), alone"
+    )
+    # a saved address as the marketplace takes it (with its district code and town)
+    _saved: P.Address | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _a_number(self) -> Receiver:
-        if not self.mobile_phone and not self.phone:
+        address_or_id(self, RECEIVER_FIELDS, ("name", "address"))
+        if self.addressId is None and not self.mobile_phone and not self.phone:
             raise ValueError("give mobile_phone or phone")
         return self
 
+    def resolved(self, db: Database, buyer: Buyer, field: str) -> Receiver:
+        """This receiver, or the buyer's saved address ``addressId`` in full (read only; 40001
+        on ``<field>.addressId`` when it is not one the buyer sees)."""
+        if self.addressId is None:
+            return self
+        saved = addresses.for_order(
+            db, buyer.developer_id, buyer.user_id, self.addressId, f"{field}.addressId"
+        )
+        full = Receiver.model_construct(
+            name=saved.name,
+            mobile_phone=saved.phone,
+            phone=saved.tel,
+            zip=saved.postCode,
+            country=CHINA,
+            state=saved.province,
+            city=saved.city,
+            district=saved.district,
+            address=saved.address,
+            addressId=saved.id,
+        )
+        full._saved = addresses.to_port(saved)
+        return full
+
     def to_port(self) -> P.Address:
+        if self._saved is not None:
+            return self._saved
+        assert self.name and self.address, "a receiver by addressId is resolved first"
         return P.Address(
             full_name=self.name,
             mobile=self.mobile_phone or "",
@@ -133,6 +171,9 @@ def unpaired(value: str, digits: int) -> str:
 def mp_of(value: str | None) -> str | None:
     return None if value is None else MP_PREFIX + value
 
+
+RECEIVER_FIELDS = tuple(f for f in Receiver.model_fields if f != "addressId")
+CHINA = "中国"  # a saved address is in China (its area chain); PandaPon's receivers say 中国
 
 Lines = Annotated[list[OrderLine], BeforeValidator(json_text)]
 ReceiverIn = Annotated[Receiver, BeforeValidator(json_text)]
