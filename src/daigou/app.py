@@ -130,8 +130,8 @@ def create_app(
         log.error("unhandled error", exc_info=exc)
         return _render(request, ApiError(50001))
 
-    from daigou.addresses.router import router as addresses_router
     from daigou.addresses.area_router import router as areas_router
+    from daigou.addresses.router import router as addresses_router
     from daigou.admin.market_calls import router as market_calls_router
     from daigou.admin.router import router as admin_router
     from daigou.developers.router import router as developers_router
