@@ -52,10 +52,10 @@ def adjust_wallet(
                 currency=body.currency,
             )
         balance = moved.balance
-        if moved.applied and body.type == "topup":
-            # 12.5: a top-up pays the freight of the developer's orders awaiting payment
-            if warehouse.pay_awaiting(s, dev_pk, now_ms):
-                balance = wallet.balance(s, dev_pk, body.currency)
+        # 12.5: a top-up pays the freight of the developer's orders awaiting payment
+        paid = moved.applied and body.type == "topup" and warehouse.pay_awaiting(s, dev_pk, now_ms)
+        if paid:
+            balance = wallet.balance(s, dev_pk, body.currency)
         if moved.applied:
             audit(
                 s,

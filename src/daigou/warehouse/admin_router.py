@@ -8,8 +8,8 @@ from fastapi import Depends
 from starlette.responses import Response
 
 from daigou.http.routing import Ctx, Router, admin_ctx
-from daigou.warehouse import freight, operations
 from daigou.warehouse import admin_schemas as S
+from daigou.warehouse import freight, operations
 
 router = Router("admin", tags=["admin", "warehouse"])
 Admin = Annotated[Ctx, Depends(admin_ctx)]
