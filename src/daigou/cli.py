@@ -631,7 +631,7 @@ def _scan_body(warehouse: str, fields: dict[str, Any]) -> Any:
     return InboundScan.model_validate({"warehouseCode": warehouse, **given})
 
 
-def _scan_lines(path: Path) -> list[dict[str, str]]:
+def _scan_lines(path: Path) -> list[dict[str, Any]]:
     """The CSV's rows (a header row names the columns; `trackingNo` is required)."""
     import csv
 
@@ -647,11 +647,21 @@ def _scan_lines(path: Path) -> list[dict[str, str]]:
             unknown = sorted(set(columns) - set(SCAN_COLUMNS))
             if unknown:
                 _die(f"error: {path}: unknown columns {', '.join(unknown)}")
-            return [
-                {(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader
-            ]
+            return [{(k or "").strip(): _csv_value(k, v) for k, v in row.items()} for row in reader]
     except OSError as exc:
         _die(f"error: cannot read {path}: {exc.strerror}")
+
+
+def _csv_value(column: str | None, value: str | None) -> Any:
+    """A cell: the sizes as integers when they are written as integers (else left as text, for
+    the schema to refuse naming the field)."""
+    text = (value or "").strip()
+    if column in ("weight", "length", "width", "height"):
+        try:
+            return int(text) if text else None
+        except ValueError:
+            return text
+    return text
 
 
 def _line_error(exc: Exception) -> str:
