@@ -154,6 +154,14 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(default=60, ge=10)
     message_retention_days: int = Field(default=30, ge=1)
 
+    # The warehouse (ENDPOINTS 11, 12.9-12.12)
+    freight_tables: Path | None = Field(
+        default=None,
+        description="a TOML file of the international channels' freight tables "
+        "(docs/warehouse-freight.md); default the table shipped in "
+        "daigou/warehouse/data/freight.toml",
+    )
+
     # Process
     host: str = "127.0.0.1"
     port: int = 8000
