@@ -149,7 +149,7 @@ def render(
     market: P.Marketplace,
     tables: freight.FreightTables,
     buyer: Buyer,
-    body: S.RenderRequest,
+    body: S.FreightRenderRequest,
     now_ms: int,
 ) -> dict[str, Any]:
     """11.2: price the items together on their one channel and keep the preview 30 minutes."""

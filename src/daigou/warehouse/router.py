@@ -39,11 +39,11 @@ async def item_price(body: S.QuoteRequest, ctx: Signed) -> Response:
 
 @router.post_(
     "/open/pp/logistics/orderRenderFreight",
-    data=S.RenderOut,
+    data=S.FreightRenderOut,
     errors=[40401, *MARKET],
     summary="11.2 Preview a shipment on one channel (renderId valid 30 minutes)",
 )
-async def render(body: S.RenderRequest, ctx: Signed) -> Response:
+async def render(body: S.FreightRenderRequest, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: quotes.render(
             ctx.db,
@@ -95,7 +95,7 @@ async def detail(q: Annotated[S.DetailQuery, Query()], ctx: Signed) -> Response:
     data=S.LogisticsOrderPage,
     summary="11.6 Logistics orders, newest first (pageNo or cursor)",
 )
-async def page(body: S.PageRequestBody, ctx: Signed) -> Response:
+async def page(body: S.LogisticsPageRequest, ctx: Signed) -> Response:
     req = page_request(body.pageNo, body.pageSize, body.cursor)
     flt = queries.OrderFilter(body.status, body.createStartTime, body.createEndTime)
     return await ctx.run(lambda c: queries.page(ctx.db, Buyer.of(c), flt, req))
@@ -107,7 +107,7 @@ async def page(body: S.PageRequestBody, ctx: Signed) -> Response:
     errors=[*MINE, 40901],
     summary="11.7 Cancel before packing: the freight hold is released",
 )
-async def cancel(body: S.CancelRequest, ctx: Signed) -> Response:
+async def cancel(body: S.LogisticsCancelRequest, ctx: Signed) -> Response:
     return await ctx.run(
         lambda c: booking.cancel(
             ctx.db, Buyer.of(c), body.logisticsOrderId, body.reason, ctx.clock.now_ms()

@@ -104,7 +104,7 @@ class QuoteRequest(RequestBody):
     _currency = field_validator("currency")(_currency)
 
 
-class RenderItem(RequestBody):
+class FreightRenderItem(RequestBody):
     itemId: DecimalId
     skuId: DecimalId
     quantity: Quantity
@@ -115,11 +115,11 @@ class RenderItem(RequestBody):
     _currency = field_validator("currency")(_currency)
 
 
-class RenderRequest(RequestBody):
+class FreightRenderRequest(RequestBody):
     """11.2"""
 
     receiverAddress: Annotated[ReceiverAddress, BeforeValidator(json_text)]
-    renderItems: Annotated[list[RenderItem], BeforeValidator(json_text)] = Field(
+    renderItems: Annotated[list[FreightRenderItem], BeforeValidator(json_text)] = Field(
         min_length=1, max_length=MAX_ITEMS
     )
 
@@ -221,7 +221,7 @@ class DetailQuery(RequestBody):
     logisticsOrderId: str = Field(min_length=1, max_length=32)
 
 
-class PageRequestBody(RequestBody):
+class LogisticsPageRequest(RequestBody):
     """11.6"""
 
     status: (
@@ -243,7 +243,7 @@ class PageRequestBody(RequestBody):
     cursor: str | None = Field(default=None, max_length=200)
 
 
-class CancelRequest(RequestBody):
+class LogisticsCancelRequest(RequestBody):
     """11.7"""
 
     logisticsOrderId: str = Field(min_length=1, max_length=32)
@@ -302,7 +302,7 @@ class QuotesOut(BaseModel):
     quotes: list[QuoteOut] = Field(description="empty when no service reaches the country")
 
 
-class RenderItemOut(BaseModel):
+class FreightRenderItemOut(BaseModel):
     index: int
     key: str
     success: bool
@@ -315,7 +315,7 @@ class RenderItemOut(BaseModel):
     defaultWeight: bool = Field(description="ours: the goods have no weight; a default was used")
 
 
-class RenderOut(BaseModel):
+class FreightRenderOut(BaseModel):
     renderId: str
     totalFreight: int = Field(description="fen")
     chargeableWeight: int = Field(description="g")
@@ -324,7 +324,7 @@ class RenderOut(BaseModel):
     freightInfo: FreightInfoOut
     estimatedDaysMin: int
     estimatedDaysMax: int
-    items: list[RenderItemOut]
+    items: list[FreightRenderItemOut]
 
 
 class ReceiverAddressOut(BaseModel):
@@ -378,13 +378,13 @@ class ParcelOut(BaseModel):
     receivedTime: int | None = None
 
 
-class TraceOut(BaseModel):
+class LogisticsTraceOut(BaseModel):
     time: int
     status: str
     remark: str | None = None
 
 
-class PackageOut(BaseModel):
+class LogisticsPackageOut(BaseModel):
     weight: int | None = None
     length: int | None = None
     width: int | None = None
@@ -415,14 +415,14 @@ class LogisticsOrderOut(BaseModel):
     chargedFreight: int
     currency: str
     chargeableWeight: int
-    package: PackageOut | None = None
+    package: LogisticsPackageOut | None = None
     carrierName: str | None = None
     internationalTrackingNo: str | None = None
     warehouseCode: str
     markCode: str
     remark: str | None = None
     cancelReason: str | None = None
-    trace: list[TraceOut]
+    trace: list[LogisticsTraceOut]
     createTime: int
     modifyTime: int
     sequence: int
