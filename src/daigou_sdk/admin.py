@@ -158,6 +158,14 @@ class AdminClient(BaseClient):
             self.post_json("/admin/sandbox/refund/act", body),
         )
 
+    def create_warehouse(
+        self, warehouse_code: str, name: str, **fields: Any
+    ) -> S.WarehouseAdminOut:
+        """A consolidation warehouse (ours): ``fields``: districtCode, address, contact, mobile,
+        phone, postCode, serviceCountries."""
+        body = {"warehouseCode": warehouse_code, "name": name, **fields}
+        return cast(S.WarehouseAdminOut, self.post_json("/admin/warehouse/create", body))
+
     def sandbox_update_product(
         self, item_id: str, platform: int = 1, **fields: Any
     ) -> S.TaobaoItem | S.Offer1688:

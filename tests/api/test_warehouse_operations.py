@@ -13,7 +13,7 @@ import pytest
 from daigou.wallet import service as wallet
 from tests.support.api import assert_error, assert_ok, field_names
 from tests.support.orders1688 import balance
-from tests.support.warehouse import (
+from tests.support.warehouse_ops import (
     book,
     declare,
     ensure_warehouse,

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.support.cli import cli_runner, one_line_error, own_output
-from tests.support.warehouse import book, declare, ensure_warehouse, ledger_of, mark_of
+from tests.support.warehouse_ops import book, declare, ensure_warehouse, ledger_of, mark_of
 
 
 @pytest.fixture
