@@ -681,7 +681,7 @@ def _line_error(exc: Exception) -> str:
     raise exc
 
 
-def _scan_file(db: Any, warehouse: str, path: Path, as_json: bool) -> None:
+def _scan_file(db: Any, houses: Path | None, warehouse: str, path: Path, as_json: bool) -> None:
     """Each line in its own transaction; a bad line is reported and the rest go on."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -702,7 +702,9 @@ def _scan_file(db: Any, warehouse: str, path: Path, as_json: bool) -> None:
         for number, row in enumerate(lines, start=2):  # line 1 is the header
             try:
                 body = _scan_body(row.pop("warehouseCode", "") or warehouse, row)
-                parcel = operations.scan(db, body, _now(), actor="cli", request_id=None)
+                parcel = operations.scan(
+                    db, body, _now(), actor="cli", request_id=None, warehouses_path=houses
+                )
                 kind = "matched" if parcel["matched"] else "unclaimed"
                 results.append({"line": number, "result": kind, "parcel": parcel})
             except Exception as exc:
@@ -770,7 +772,7 @@ def warehouse_scan(
     db = _db(settings)
     if file is not None:
         try:
-            _scan_file(db, warehouse, file, as_json)
+            _scan_file(db, settings.warehouses, warehouse, file, as_json)
         finally:
             db.dispose()
         return
@@ -788,7 +790,9 @@ def warehouse_scan(
                 "photos": photo or None,
             },
         )
-        out = operations.scan(db, body, _now(), actor="cli", request_id=None)
+        out = operations.scan(
+            db, body, _now(), actor="cli", request_id=None, warehouses_path=settings.warehouses
+        )
     except Exception as exc:
         _fail(exc)
     _print(out, as_json)

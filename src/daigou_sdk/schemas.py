@@ -630,6 +630,18 @@ class ImageSearch(TypedDict):
     pageSize: NotRequired[int | None]
 
 
+class InboundScan(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    logisticCompanyName: NotRequired[str | None]
+    markCode: NotRequired[str | None]
+    photos: NotRequired[list[str] | None]
+    trackingNo: str
+    warehouseCode: str
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
+
+
 class ItemSearch(TypedDict):
     country: NotRequired[str | None]
     keyword: str
@@ -926,6 +938,13 @@ class OrderShip(TypedDict):
     orderId: str
     platform: Literal[0, 1]
     stage: NotRequired[Literal["shipped", "delivered"]]
+
+
+class PackageIn(TypedDict):
+    height: int
+    length: int
+    weight: int
+    width: int
 
 
 class PackageStepOut(TypedDict):
@@ -1438,6 +1457,23 @@ class RunRequest(TypedDict):
     operationId: str
 
 
+class ScannedParcel(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    lineItem: NotRequired[dict[str, Any] | None]
+    logisticCompanyName: NotRequired[str | None]
+    logisticsOrderId: NotRequired[str | None]
+    matched: bool
+    matchedBy: NotRequired[str | None]
+    parcelId: str
+    photos: list[str]
+    receivedTime: NotRequired[int | None]
+    status: str
+    trackingNo: str
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
+
+
 class SellerOfferQuery(TypedDict):
     beginPage: NotRequired[int | None]
     categoryId: NotRequired[int | str | None]
@@ -1451,6 +1487,12 @@ class SellerOfferQuery(TypedDict):
     priceStart: NotRequired[int | None]
     sellerOpenId: str
     sort: NotRequired[dict[str, str] | None]
+
+
+class Ship(TypedDict):
+    carrierName: str
+    internationalTrackingNo: str
+    logisticsOrderId: str
 
 
 class ShopPromotion(TypedDict):
@@ -1872,6 +1914,13 @@ class TraceParcel(TypedDict):
     logisticsId: str
     logisticsSteps: list[LogisticsStep1688]
     orderEntryIds: list[str]
+
+
+class Track(TypedDict):
+    logisticsOrderId: str
+    remark: NotRequired[str | None]
+    status: Literal["in_transit", "delivered", "exception", "exception_cleared"]
+    time: NotRequired[int | None]
 
 
 class UnitInfo(TypedDict):
@@ -2394,6 +2443,14 @@ class EnvelopeRotateOut(TypedDict):
     requestId: str
 
 
+class EnvelopeScannedParcel(TypedDict):
+    code: int
+    data: ScannedParcel
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeSubAccountOut(TypedDict):
     code: int
     data: SubAccountOut
@@ -2587,6 +2644,13 @@ class OrderPage1688(TypedDict):
     pageSize: int
     totalPage: int | None
     totalRecords: int | None
+
+
+class Pack(TypedDict):
+    finalFreight: NotRequired[int | None]
+    logisticsOrderId: str
+    package: PackageIn
+    parcelIds: list[str]
 
 
 class PackageOut(TypedDict):

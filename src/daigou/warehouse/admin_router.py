@@ -24,7 +24,12 @@ Admin = Annotated[Ctx, Depends(admin_ctx)]
 async def scan(body: S.InboundScan, ctx: Admin) -> Response:
     return await ctx.run(
         lambda _: operations.scan(
-            ctx.db, body, ctx.clock.now_ms(), actor=ctx.actor, request_id=ctx.request_id
+            ctx.db,
+            body,
+            ctx.clock.now_ms(),
+            actor=ctx.actor,
+            request_id=ctx.request_id,
+            warehouses_path=ctx.settings.warehouses,
         )
     )
 

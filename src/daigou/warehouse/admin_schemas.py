@@ -1,14 +1,16 @@
-"""Wire shapes of the warehouse's operator side (ENDPOINTS 12.9-12.12): requests, and the
-Parcel (S6) a scan answers. The LogisticsOrder answered by pack, ship and track is S6's, as
-:func:`daigou.warehouse.records.order_view` builds it."""
+"""Wire shapes of the warehouse's operator side (ENDPOINTS 12.9-12.12): the requests, and the
+Parcel (S6) a scan answers; pack, ship and track answer the S6 LogisticsOrder of
+:mod:`daigou.warehouse.schemas`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from daigou.core.money import Fen
+from daigou.warehouse.schemas import LogisticsOrderOut as LogisticsOrderOut
+from daigou.warehouse.schemas import ParcelOut
 
 # a parcel's sizes: grams and millimetres, positive when given (a 0 or negative one is 40001)
 Grams = Field(default=None, gt=0, le=10_000_000)  # 10 t: a typo, not a parcel
@@ -71,62 +73,7 @@ class Track(BaseModel):
     time: StrictInt | None = Field(default=None, gt=0, le=2**53)
 
 
-class ParcelOut(BaseModel):
-    """S6 Parcel (plus how it was matched, and the line declared for it)."""
-
-    parcelId: str
-    logisticsOrderId: str | None
-    trackingNo: str
-    logisticCompanyName: str | None
-    status: str
-    weight: int | None
-    length: int | None
-    width: int | None
-    height: int | None
-    photos: list[str]
-    lineItem: dict[str, Any] | None = None
-    matchedBy: str | None = None
-    receivedTime: int | None
-
-
 class ScannedParcel(ParcelOut):
+    """S6 Parcel plus whether it was matched to a logistics order."""
+
     matched: bool = Field(description="false: held unclaimed until a declaration claims it")
-
-
-class TraceStep(BaseModel):
-    time: int
-    status: str
-    remark: str | None
-
-
-class LogisticsOrderOut(BaseModel):
-    """S6 LogisticsOrder, as the operator's writes answer it."""
-
-    logisticsOrderId: str
-    renderId: str
-    status: str
-    exception: bool
-    userId: str | None
-    receiverAddress: dict[str, Any]
-    freightInfo: dict[str, Any]
-    lineItems: list[dict[str, Any]]
-    tmallOrderInfo: dict[str, Any] | None
-    sourceOrders: list[dict[str, Any]]
-    parcels: list[ParcelOut]
-    quotedFreight: int
-    heldFreight: int
-    finalFreight: int | None
-    chargedFreight: int
-    currency: str
-    chargeableWeight: int
-    package: dict[str, Any] | None
-    carrierName: str | None
-    internationalTrackingNo: str | None
-    warehouseCode: str
-    markCode: str
-    remark: str | None
-    cancelReason: str | None
-    trace: list[TraceStep]
-    createTime: int
-    modifyTime: int
-    sequence: int

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -37,7 +38,7 @@ from daigou.db.upsert import insert_ignore
 from daigou.http.guards import audit
 from daigou.purchasing import records as purchasing
 from daigou.wallet import service as wallet
-from daigou.warehouse import freight, ids, records
+from daigou.warehouse import freight, ids, records, warehouses
 from daigou.warehouse.admin_schemas import InboundScan, Pack, Ship, Track
 from daigou.warehouse.models import (
     AWAITING_INBOUND,
@@ -53,7 +54,6 @@ from daigou.warehouse.models import (
     LogisticsOrder,
     LogisticsSource,
     Parcel,
-    Warehouse,
 )
 
 OPEN = (AWAITING_INBOUND, INBOUND)
@@ -66,13 +66,20 @@ def extra_key(logistics_order_id: str) -> str:
 
 # --- 12.9 scan ------------------------------------------------------------------------------
 def scan(
-    db: Database, body: InboundScan, now_ms: int, *, actor: str, request_id: str | None
+    db: Database,
+    body: InboundScan,
+    now_ms: int,
+    *,
+    actor: str,
+    request_id: str | None,
+    warehouses_path: Path | None = None,
 ) -> dict[str, Any]:
     """Receive (and weigh) a parcel: Parcel plus ``matched``. A repeat scan answers the same
-    parcel (sizes updated when given; no second message); a packed or shipped one is 40901."""
+    parcel (sizes updated when given; no second message); a packed or shipped one is 40901.
+    `warehouses_path`: the configured warehouses (synced first, as every warehouse use case)."""
+    warehouses.ensure(db, warehouses_path, now_ms)
     with db.transaction() as s:
-        house = s.get(Warehouse, body.warehouseCode)
-        if house is None or not house.active:
+        if warehouses.active(s, body.warehouseCode) is None:
             raise validation_error("warehouseCode", f"no warehouse {body.warehouseCode!r}")
         parcel = _parcel_row(s, body, now_ms)
         if parcel.status in (PARCEL_PACKED, PARCEL_SHIPPED):
@@ -223,7 +230,7 @@ def _by_mark(s: Session, warehouse_code: str, mark: str) -> str | None:
 
 def _general_mark(order_mark: str) -> str:
     """The caller's general mark inside an order's own mark (the order's mark is the
-    caller's mark, a dash, and a short per-order suffix)."""
+    caller's mark, a dash, and a short per-order suffix: see :mod:`warehouses`)."""
     return order_mark.rsplit("-", 1)[0] if "-" in order_mark else order_mark
 
 
