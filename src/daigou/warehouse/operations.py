@@ -37,6 +37,7 @@ from daigou.db.session import Database
 from daigou.db.upsert import insert_ignore
 from daigou.http.guards import audit
 from daigou.purchasing import records as purchasing
+from daigou.purchasing.models import PurchaseOrder
 from daigou.wallet import service as wallet
 from daigou.warehouse import freight, ids, records, warehouses
 from daigou.warehouse.admin_schemas import InboundScan, Pack, Ship, Track
@@ -183,6 +184,16 @@ def _by_source_waybill(s: Session, warehouse_code: str, bill_no: str) -> list[st
     carry this waybill (each order id once)."""
     found: set[str] = set()
     for platform, order_id, developer_id in purchasing.orders_with_waybill(s, bill_no):
+        # a source order names a 1688 order by its id, a Taobao purchase order by the id its
+        # shop orders carry as their group
+        named = {order_id}
+        group = s.execute(
+            select(PurchaseOrder.group_id).where(
+                PurchaseOrder.platform == platform, PurchaseOrder.order_id == order_id
+            )
+        ).scalar_one_or_none()
+        if group:
+            named.add(group)
         rows = s.execute(
             select(LogisticsOrder.logistics_order_id)
             .join(
@@ -191,7 +202,7 @@ def _by_source_waybill(s: Session, warehouse_code: str, bill_no: str) -> list[st
             )
             .where(
                 LogisticsSource.platform == platform,
-                LogisticsSource.order_id == order_id,
+                LogisticsSource.order_id.in_(named),
                 LogisticsSource.developer_id == developer_id,
                 LogisticsSource.active_key.is_not(None),
                 LogisticsOrder.warehouse_code == warehouse_code,
