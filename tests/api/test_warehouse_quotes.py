@@ -78,9 +78,9 @@ def _light_goods(settings: Any) -> tuple[dict[str, Any], int]:
     _, offers = catalogue(settings.sandbox_seed, "taobao")
     for o in offers:
         small = 0 < max(o.length_mm, o.width_mm, o.height_mm) <= 300
-        if small and 100 <= o.weight_g <= 800 and o.skus:
-            if not tables.categories_of(" ".join(o.titles.values())):
-                return {"itemId": o.offer_id, "skuId": o.skus[0].sku_id, "quantity": 1}, o.weight_g
+        plain = not tables.categories_of(" ".join(o.titles.values()))
+        if small and plain and 100 <= o.weight_g <= 800 and o.skus:
+            return {"itemId": o.offer_id, "skuId": o.skus[0].sku_id, "quantity": 1}, o.weight_g
     raise AssertionError("no light goods in the test catalogue")
 
 
