@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import iso4217
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -279,12 +280,14 @@ class WarehouseCreate(RequestBody):
     postCode: str | None = Field(
         default=None, max_length=10, pattern=r"^[0-9]*$", examples=["518000"]
     )
-    serviceCountries: list[Country] = Field(min_length=1, max_length=250)
+    serviceCountries: list[Annotated[Country, AfterValidator(_country)]] = Field(
+        min_length=1, max_length=250
+    )
 
     @field_validator("serviceCountries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
-        return sorted({_country(v) for v in value})
+        return sorted(set(value))
 
     @model_validator(mode="after")
     def _a_number(self) -> WarehouseCreate:
