@@ -31,7 +31,7 @@ from daigou.warehouse.models import FreightRender
 
 DEFAULT_WEIGHT_G = 500  # a unit of goods whose listing has no weight
 RENDER_TTL_MS = 30 * 60_000
-LANGUAGE = "zh"
+LANGUAGE = "en"  # the title in Chinese and English: both are searched for banned goods
 MP_PREFIX, MP_LENGTH = "2048", 16  # a Taobao item's paired mpId
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import iso4217
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     BeforeValidator,
@@ -48,8 +49,10 @@ def _currency(value: str) -> str:
     return code
 
 
-Country = Annotated[str, Field(min_length=2, max_length=2)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217")]
+Country = Annotated[str, Field(min_length=2, max_length=2, examples=["US"])]
+Currency = Annotated[
+    str, Field(min_length=3, max_length=3, description="ISO 4217", examples=["CNY"])
+]
 
 
 class QuoteAddress(RequestBody):
@@ -171,7 +174,10 @@ class BookRequest(RequestBody):
         return value
 
 
-TrackingNo = Annotated[str, Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+TrackingNo = Annotated[
+    str,
+    Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9-]+$", examples=["SF1234567890"]),
+]
 
 
 class DomesticInfo(RequestBody):
@@ -260,20 +266,28 @@ class WarehouseListQuery(RequestBody):
 class WarehouseCreate(RequestBody):
     """The operator's POST /admin/warehouse/create (ours)."""
 
-    warehouseCode: str = Field(min_length=2, max_length=32, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    warehouseCode: str = Field(
+        min_length=2, max_length=32, pattern=r"^[A-Z0-9][A-Z0-9-]*$", examples=["SZ-LH01"]
+    )
     name: str = Field(min_length=1, max_length=100)
-    districtCode: str = Field(pattern=r"^[0-9]{6}$", description="of the area table (10.5)")
+    districtCode: str = Field(
+        pattern=r"^[0-9]{6}$", description="of the area table (10.5)", examples=["440309"]
+    )
     address: str = Field(min_length=1, max_length=200)
     contact: str = Field(min_length=1, max_length=30, description="the consignee's name")
     mobile: str | None = Field(default=None, max_length=20)
     phone: str | None = Field(default=None, max_length=30)
-    postCode: str | None = Field(default=None, max_length=10, pattern=r"^[0-9]*$")
-    serviceCountries: list[Country] = Field(min_length=1, max_length=250)
+    postCode: str | None = Field(
+        default=None, max_length=10, pattern=r"^[0-9]*$", examples=["518000"]
+    )
+    serviceCountries: list[Annotated[Country, AfterValidator(_country)]] = Field(
+        min_length=1, max_length=250
+    )
 
     @field_validator("serviceCountries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
-        return sorted({_country(v) for v in value})
+        return sorted(set(value))
 
     @model_validator(mode="after")
     def _a_number(self) -> WarehouseCreate:
