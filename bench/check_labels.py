@@ -72,7 +72,9 @@ def check(data: Path, areas_path: Path) -> list[str]:
             problems.append(f"{where}: same text as line {seen[text]}")
         seen[text] = no
 
-        def expect(code: str, level: int, parent: str | None, name: str, what: str) -> bool:
+        def expect(
+            code: str, level: int, parent: str | None, name: str, what: str, where: str = where
+        ) -> bool:
             got = areas.get(code)
             if got is None:
                 problems.append(f"{where}: {what} code {code!r} is not in the table")

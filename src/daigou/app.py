@@ -172,6 +172,9 @@ def create_app(
     from daigou.refunds1688.router import router as refunds1688_router
     from daigou.refundstaobao.router import router as refundstaobao_router
     from daigou.sandbox.router import router as sandbox_router
+    from daigou.warehouse.admin_router import router as warehouse_ops_router
+    from daigou.warehouse.router import admin as warehouse_admin_router
+    from daigou.warehouse.router import router as warehouse_router
 
     for router in (
         sandbox_router,
@@ -191,6 +194,9 @@ def create_app(
         carriers_router,
         rates_router,
         rates_admin_router,
+        warehouse_router,
+        warehouse_admin_router,
+        warehouse_ops_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -18,7 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 admin = typer.Typer(
-    help="Operator commands (developers, keys, wallet, vouchers, exchange rates).",
+    help="Operator commands (developers, keys, wallet, vouchers, exchange rates, warehouse).",
     no_args_is_help=True,
 )
 developer_cmd = typer.Typer(help="Developers.", no_args_is_help=True)
@@ -39,6 +39,12 @@ admin.add_typer(key_cmd, name="key")
 admin.add_typer(wallet_cmd, name="wallet")
 admin.add_typer(voucher_cmd, name="voucher")
 admin.add_typer(rate_cmd, name="rate")
+warehouse_cmd = typer.Typer(
+    help="The consolidation warehouse: receive (scan) domestic parcels, pack an order and "
+    "settle its freight, ship it abroad, record its tracking steps (the admin API's 12.9-12.12).",
+    no_args_is_help=True,
+)
+admin.add_typer(warehouse_cmd, name="warehouse")
 app.add_typer(admin, name="admin")
 app.add_typer(voucher_cmd, name="voucher")  # `daigou voucher ...`, the same as `admin voucher`
 
@@ -698,6 +704,301 @@ def rate_list(
     except Exception as exc:
         _fail(exc)
     _print(out.to_wire([r.model_dump(by_alias=True) for r in out.items]), as_json)
+
+
+# --- warehouse (the operator's side of shipping bought goods abroad) -----------------------
+SCAN_COLUMNS = (
+    "trackingNo",
+    "weight",
+    "length",
+    "width",
+    "height",
+    "markCode",
+    "logisticCompanyName",
+    "warehouseCode",
+)
+ScanSize = Annotated[int | None, typer.Option(help="positive; g for --weight, mm for sides")]
+
+
+def _scan_body(warehouse: str, fields: dict[str, Any]) -> Any:
+    from daigou.warehouse.admin_schemas import InboundScan
+
+    given = {k: v for k, v in fields.items() if v not in (None, "")}
+    return InboundScan.model_validate({"warehouseCode": warehouse, **given})
+
+
+def _scan_lines(path: Path) -> list[dict[str, Any]]:
+    """The CSV's rows (a header row names the columns; `trackingNo` is required)."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            columns = [c.strip() for c in reader.fieldnames or []]
+            if "trackingNo" not in columns:
+                _die(
+                    f"error: {path}: the first line names the columns; trackingNo is required "
+                    f"(known: {', '.join(SCAN_COLUMNS)})"
+                )
+            unknown = sorted(set(columns) - set(SCAN_COLUMNS))
+            if unknown:
+                _die(f"error: {path}: unknown columns {', '.join(unknown)}")
+            return [{(k or "").strip(): _csv_value(k, v) for k, v in row.items()} for row in reader]
+    except OSError as exc:
+        _die(f"error: cannot read {path}: {exc.strerror}")
+
+
+def _csv_value(column: str | None, value: str | None) -> Any:
+    """A cell: the sizes as integers when they are written as integers (else left as text, for
+    the schema to refuse naming the field)."""
+    text = (value or "").strip()
+    if column in ("weight", "length", "width", "height"):
+        try:
+            return int(text) if text else None
+        except ValueError:
+            return text
+    return text
+
+
+def _line_error(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    from daigou.core.errors import ApiError
+
+    if isinstance(exc, ApiError):
+        errors = (exc.data or {}).get("errors") if isinstance(exc.data, dict) else None
+        if errors:
+            return f"{exc.code} {errors[0]['field']}: {errors[0]['message']}"
+        return f"{exc.code} {exc.msg}"
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or "value"
+        return f"40001 {field}: {first.get('msg', 'invalid')}"
+    raise exc
+
+
+def _scan_file(db: Any, houses: Path | None, warehouse: str, path: Path, as_json: bool) -> None:
+    """Each line in its own transaction; a bad line is reported and the rest go on."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from daigou.warehouse import operations
+
+    lines = _scan_lines(path)
+    results: list[dict[str, Any]] = []
+    counts = {"matched": 0, "unclaimed": 0, "failed": 0}
+    with Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[tally]}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("scan", total=len(lines), tally="")
+        for number, row in enumerate(lines, start=2):  # line 1 is the header
+            try:
+                body = _scan_body(row.pop("warehouseCode", "") or warehouse, row)
+                parcel = operations.scan(
+                    db, body, _now(), actor="cli", request_id=None, warehouses_path=houses
+                )
+                kind = "matched" if parcel["matched"] else "unclaimed"
+                results.append({"line": number, "result": kind, "parcel": parcel})
+            except Exception as exc:
+                kind = "failed"
+                results.append(
+                    {
+                        "line": number,
+                        "result": kind,
+                        "trackingNo": row.get("trackingNo"),
+                        "error": _line_error(exc),
+                    }
+                )
+            counts[kind] += 1
+            tally = " ".join(f"{k} {v}" for k, v in counts.items())
+            progress.update(task, advance=1, tally=tally)
+    _print({"summary": {"lines": len(lines), **counts}, "results": results}, as_json)
+    for r in results:
+        if r["result"] == "failed":
+            console.print(
+                f"line {r['line']} ({r['trackingNo']}): error {r['error']}",
+                markup=False,
+                highlight=False,
+            )
+    console.print(
+        f"{len(lines)} lines: {counts['matched']} matched, {counts['unclaimed']} unclaimed, "
+        f"{counts['failed']} failed",
+        markup=False,
+        highlight=False,
+    )
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@warehouse_cmd.command("scan")
+def warehouse_scan(
+    warehouse: Annotated[str, typer.Argument(help="the warehouse code")],
+    tracking_no: Annotated[
+        str | None, typer.Argument(help="the parcel's domestic tracking number")
+    ] = None,
+    weight: ScanSize = None,
+    length: ScanSize = None,
+    width: ScanSize = None,
+    height: ScanSize = None,
+    mark: Annotated[str | None, typer.Option(help="the mark code written on the parcel")] = None,
+    company: Annotated[str | None, typer.Option(help="the domestic carrier")] = None,
+    photo: Annotated[list[str] | None, typer.Option(help="a photo URL (repeatable)")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="a CSV of parcels, one a line, with a header naming the columns: trackingNo "
+            "(required), weight, length, width, height, markCode, logisticCompanyName, "
+            "warehouseCode (default: WAREHOUSE)",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Receive (and weigh) a parcel, or a file of them: each is matched to its logistics order
+    (declared, a source order's waybill, or the mark) or held unclaimed."""
+    from daigou.warehouse import operations
+
+    if (tracking_no is None) == (file is None):
+        _die("error: give a TRACKING_NO or --file scans.csv (one of the two)")
+    settings = _settings()
+    db = _db(settings)
+    if file is not None:
+        try:
+            _scan_file(db, settings.warehouses, warehouse, file, as_json)
+        finally:
+            db.dispose()
+        return
+    try:
+        body = _scan_body(
+            warehouse,
+            {
+                "trackingNo": tracking_no,
+                "weight": weight,
+                "length": length,
+                "width": width,
+                "height": height,
+                "markCode": mark,
+                "logisticCompanyName": company,
+                "photos": photo or None,
+            },
+        )
+        out = operations.scan(
+            db, body, _now(), actor="cli", request_id=None, warehouses_path=settings.warehouses
+        )
+    except Exception as exc:
+        _fail(exc)
+    _print(out, as_json)
+
+
+@warehouse_cmd.command("pack")
+def warehouse_pack(
+    logistics_order_id: Annotated[str, typer.Argument(help="the logistics order (LO...)")],
+    parcel: Annotated[list[str], typer.Option(help="a received parcel of the order (repeatable)")],
+    weight: Annotated[int, typer.Option(help="the package's actual weight, g")],
+    length: Annotated[int, typer.Option(help="mm")],
+    width: Annotated[int, typer.Option(help="mm")],
+    height: Annotated[int, typer.Option(help="mm")],
+    final_freight: Annotated[
+        int | None,
+        typer.Option(help="fen; default: the channel's tariff for the package (freight tables)"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pack the order's parcels and settle its freight: the hold is captured up to the final
+    freight and the rest released; more than the hold is taken from the balance, or the order
+    awaits payment until a top-up covers it."""
+    from daigou.warehouse import freight, operations
+    from daigou.warehouse.admin_schemas import Pack
+
+    settings = _settings()
+    try:
+        body = Pack.model_validate(
+            {
+                "logisticsOrderId": logistics_order_id,
+                "parcelIds": parcel,
+                "package": {"weight": weight, "length": length, "width": width, "height": height},
+                "finalFreight": final_freight,
+            }
+        )
+        out = operations.pack(
+            _db(settings),
+            freight.load(settings.freight_tables),
+            body,
+            _now(),
+            actor="cli",
+            request_id=None,
+        )
+    except Exception as exc:
+        _fail(exc)
+    _print(out, as_json)
+    if out["status"] == "awaiting_payment":
+        owed = out["finalFreight"] - out["chargedFreight"]
+        console.print(
+            f"note: the balance does not cover the freight: {owed}"
+            " fen await a top-up (`daigou admin wallet topup`), which packs the order",
+            markup=False,
+            highlight=False,
+        )
+
+
+@warehouse_cmd.command("ship")
+def warehouse_ship(
+    logistics_order_id: Annotated[str, typer.Argument(help="the packed logistics order")],
+    carrier: Annotated[str, typer.Option(help="the international carrier, e.g. DHL")],
+    tracking_no: Annotated[str, typer.Option(help="the international tracking number")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Hand a packed order to the international carrier."""
+    from daigou.warehouse import operations
+    from daigou.warehouse.admin_schemas import Ship
+
+    settings = _settings()
+    try:
+        body = Ship.model_validate(
+            {
+                "logisticsOrderId": logistics_order_id,
+                "carrierName": carrier,
+                "internationalTrackingNo": tracking_no,
+            }
+        )
+        out = operations.ship(_db(settings), body, _now(), actor="cli", request_id=None)
+    except Exception as exc:
+        _fail(exc)
+    _print(out, as_json)
+
+
+@warehouse_cmd.command("track")
+def warehouse_track(
+    logistics_order_id: Annotated[str, typer.Argument(help="the shipped logistics order")],
+    status: Annotated[
+        str, typer.Argument(help="in_transit, delivered, exception or exception_cleared")
+    ],
+    remark: Annotated[str | None, typer.Option(help="what the carrier says")] = None,
+    time: Annotated[int | None, typer.Option(help="when, epoch ms (default: now)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an international tracking step (delivered ends the order)."""
+    from daigou.warehouse import operations
+    from daigou.warehouse.admin_schemas import Track
+
+    settings = _settings()
+    try:
+        body = Track.model_validate(
+            {
+                "logisticsOrderId": logistics_order_id,
+                "status": status,
+                "remark": remark,
+                "time": time,
+            }
+        )
+        out = operations.track(_db(settings), body, _now(), actor="cli", request_id=None)
+    except Exception as exc:
+        _fail(exc)
+    _print(out, as_json)
 
 
 app.command()(call)

@@ -161,6 +161,13 @@ class Settings(BaseSettings):
         "(docs/warehouse-freight.md); default the table shipped in "
         "daigou/warehouse/data/freight.toml",
     )
+    warehouses: Path | None = Field(
+        default=None,
+        description="a TOML file of the consolidation warehouses (11.8: code, name, consignee, "
+        "service countries; docs/warehouse.md); default the two shipped in "
+        "daigou/warehouse/data/warehouses.toml. Synced into the database on first use; the "
+        "operator adds more with POST /admin/warehouse/create",
+    )
 
     # Process
     host: str = "127.0.0.1"

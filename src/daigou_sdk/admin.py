@@ -173,6 +173,59 @@ class AdminClient(BaseClient):
             self.post_json("/admin/sandbox/refund/act", body),
         )
 
+    def create_warehouse(
+        self, warehouse_code: str, name: str, **fields: Any
+    ) -> S.WarehouseAdminOut:
+        """A consolidation warehouse (ours): ``fields``: districtCode, address, contact, mobile,
+        phone, postCode, serviceCountries."""
+        body = {"warehouseCode": warehouse_code, "name": name, **fields}
+        return cast(S.WarehouseAdminOut, self.post_json("/admin/warehouse/create", body))
+
+    # --- the warehouse's operator side (12.9-12.12) ---------------------------------------------
+    def warehouse_scan(
+        self, warehouse_code: str, tracking_no: str, **fields: Any
+    ) -> S.ScannedParcel:
+        """12.9: receive a parcel; ``fields``: weight (g), length, width, height (mm), markCode,
+        logisticCompanyName, photos. ``matched`` False: held unclaimed."""
+        body = {"warehouseCode": warehouse_code, "trackingNo": tracking_no, **fields}
+        return cast(S.ScannedParcel, self.post_json("/admin/warehouse/inbound/scan", body))
+
+    def warehouse_pack(
+        self,
+        logistics_order_id: str,
+        parcel_ids: Sequence[str],
+        package: dict[str, int],
+        final_freight: int | None = None,
+    ) -> S.LogisticsOrderOut:
+        """12.10: pack and settle the freight; ``package``: weight, length, width, height."""
+        body: dict[str, Any] = {
+            "logisticsOrderId": logistics_order_id,
+            "parcelIds": list(parcel_ids),
+            "package": package,
+        }
+        if final_freight is not None:
+            body["finalFreight"] = final_freight
+        return cast(S.LogisticsOrderOut, self.post_json("/admin/warehouse/pack", body))
+
+    def warehouse_ship(
+        self, logistics_order_id: str, carrier_name: str, international_tracking_no: str
+    ) -> S.LogisticsOrderOut:
+        """12.11: hand a packed order to the international carrier."""
+        body = {
+            "logisticsOrderId": logistics_order_id,
+            "carrierName": carrier_name,
+            "internationalTrackingNo": international_tracking_no,
+        }
+        return cast(S.LogisticsOrderOut, self.post_json("/admin/warehouse/ship", body))
+
+    def warehouse_track(
+        self, logistics_order_id: str, status: str, **fields: Any
+    ) -> S.LogisticsOrderOut:
+        """12.12: a tracking step (in_transit, delivered, exception, exception_cleared);
+        ``fields``: remark, time (ms)."""
+        body = {"logisticsOrderId": logistics_order_id, "status": status, **fields}
+        return cast(S.LogisticsOrderOut, self.post_json("/admin/warehouse/track", body))
+
     def sandbox_update_product(
         self, item_id: str, platform: int = 1, **fields: Any
     ) -> S.TaobaoItem | S.Offer1688:

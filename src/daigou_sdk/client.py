@@ -737,3 +737,73 @@ class Client(BaseClient):
         """10.5: one page of one level of the area tree (no ``parent_code``: the provinces)."""
         query = {"pageNo": page_no, "pageSize": page_size, **drop_none(parentCode=parent_code)}
         return cast(S.PageOutAreaOut, self.get_json("/open/area/list", query))
+
+    # --- warehouse logistics (ENDPOINTS 11) ---------------------------------------------------
+    def logistics_quote(
+        self,
+        item_id: str,
+        sku_id: str,
+        quantity: int,
+        receiver_address: Json,
+        price: int,
+        currency: str = "CNY",
+    ) -> S.QuotesOut:
+        """11.1: every channel reaching ``receiver_address["country"]`` (empty when none)."""
+        body = {
+            "itemId": item_id,
+            "skuId": sku_id,
+            "quantity": quantity,
+            "receiverAddress": receiver_address,
+            "currency": currency,
+            "price": price,
+        }
+        return cast(S.QuotesOut, self.post_json("/open/pp/logistics/itemLogisticsPrice", body))
+
+    def logistics_render(
+        self, receiver_address: Json, render_items: Sequence[Json]
+    ) -> S.FreightRenderOut:
+        """11.2: a preview on one service (``renderId`` valid 30 minutes)."""
+        body = {"receiverAddress": receiver_address, "renderItems": list(render_items)}
+        return cast(
+            S.FreightRenderOut, self.post_json("/open/pp/logistics/orderRenderFreight", body)
+        )
+
+    def logistics_book(
+        self, render_id: str, line_items: Sequence[Json], **fields: Any
+    ) -> S.BookedOut:
+        """11.3: ``fields``: receiverAddress, tmallOrderInfo, sourceOrders, remark."""
+        body = {"renderId": render_id, "lineItems": list(line_items), **fields}
+        return cast(S.BookedOut, self.post_json("/open/pp/logistics/orderBookingFreight", body))
+
+    def logistics_declare(
+        self, logistics_order_id: str, logistic_infos: Sequence[Json], **fields: Any
+    ) -> S.DeclareOut:
+        """11.4: the domestic parcels to expect (``logisticNumer`` each)."""
+        body = {"orderId": logistics_order_id, "logisticInfos": list(logistic_infos), **fields}
+        return cast(S.DeclareOut, self.post_json("/open/pp/logistics/updateLogisticInfo", body))
+
+    def logistics_order(self, logistics_order_id: str) -> S.LogisticsOrderOut:
+        """11.5"""
+        query = {"logisticsOrderId": logistics_order_id}
+        return cast(S.LogisticsOrderOut, self.get_json("/open/pp/logistics/order/detail", query))
+
+    def logistics_orders(
+        self, page_size: int = 100, **filters: Any
+    ) -> Iterator[S.LogisticsOrderOut]:
+        """11.6, every page (filters: status, createStartTime, createEndTime)."""
+        return self.paginate("POST", "/open/pp/logistics/order/page", filters, page_size)
+
+    def logistics_orders_page(self, **fields: Any) -> S.LogisticsOrderPage:
+        """11.6, one page."""
+        return cast(S.LogisticsOrderPage, self.post_json("/open/pp/logistics/order/page", fields))
+
+    def logistics_cancel(
+        self, logistics_order_id: str, reason: str | None = None
+    ) -> S.LogisticsOrderOut:
+        """11.7: before packing; the freight hold is released."""
+        body = {"logisticsOrderId": logistics_order_id, **drop_none(reason=reason)}
+        return cast(S.LogisticsOrderOut, self.post_json("/open/pp/logistics/order/cancel", body))
+
+    def warehouses(self, **query: Any) -> S.WarehousePage:
+        """11.8: the warehouses, with the consignee carrying your mark."""
+        return cast(S.WarehousePage, self.get_json("/open/pp/logistics/warehouse/list", query))

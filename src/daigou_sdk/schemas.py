@@ -69,6 +69,19 @@ class AddressParam(TypedDict):
     townText: NotRequired[str | None]
 
 
+class AddressParamOut(TypedDict):
+    address: str
+    areaText: str
+    cityText: str
+    districtCode: str
+    fullName: str
+    mobile: NotRequired[str | None]
+    phone: NotRequired[str | None]
+    postCode: NotRequired[str | None]
+    provinceText: str
+    townText: NotRequired[str | None]
+
+
 class AddressParseIn(TypedDict):
     text: str
 
@@ -204,6 +217,12 @@ class BatchCheckResult(TypedDict):
 class BatchItem(TypedDict):
     itemId: int | str
     skuIds: NotRequired[list[int | str]]
+
+
+class BookedWarehouseOut(TypedDict):
+    markCode: str
+    receiver: AddressParamOut
+    warehouseCode: str
 
 
 class CallOut(TypedDict):
@@ -381,6 +400,23 @@ class CreatedOrder(TypedDict):
     totalAmount: int
 
 
+class DeclareResultOut(TypedDict):
+    code: int
+    index: int
+    key: str | None
+    msg: str
+    parcelIds: list[str]
+    success: bool
+
+
+class DeclaredLine(TypedDict):
+    imageUrl: NotRequired[str | None]
+    itemId: NotRequired[str | None]
+    quantity: NotRequired[int | None]
+    skuId: NotRequired[str | None]
+    title: NotRequired[str | None]
+
+
 class DeliveriesOut(TypedDict):
     attempts: list[AttemptOut]
     deliveryStatus: str
@@ -420,6 +456,12 @@ class DeveloperUpdate(TypedDict):
     rateLimitPerMinute: NotRequired[int | None]
     remark: NotRequired[str | None]
     status: NotRequired[Literal["enabled", "disabled"] | None]
+
+
+class DomesticInfo(TypedDict):
+    logisticCompanyName: NotRequired[str | None]
+    logisticNumer: NotRequired[str | None]
+    rtsTime: NotRequired[int | None]
 
 
 class EnvelopeAddressOut(TypedDict):
@@ -593,6 +635,52 @@ class Fired(TypedDict):
     time: int
 
 
+class FreightInfoIn(TypedDict):
+    companyName: NotRequired[str | None]
+    serviceCategory: NotRequired[str | None]
+    serviceId: str
+
+
+class FreightInfoOut(TypedDict):
+    companyName: str
+    serviceCategory: str
+    serviceId: str
+
+
+class FreightRenderItem(TypedDict):
+    currency: str
+    freightInfo: FreightInfoIn
+    itemId: str
+    price: int
+    quantity: int
+    skuId: str
+
+
+class FreightRenderItemOut(TypedDict):
+    code: int
+    defaultWeight: bool
+    index: int
+    itemId: str
+    key: str
+    msg: str
+    quantity: int
+    skuId: str
+    success: bool
+    weight: int
+
+
+class FreightRenderOut(TypedDict):
+    chargeableWeight: int
+    currency: str
+    estimatedDaysMax: int
+    estimatedDaysMin: int
+    expireTime: int
+    freightInfo: FreightInfoOut
+    items: list[FreightRenderItemOut]
+    renderId: str
+    totalFreight: int
+
+
 class GatewayInfo(TypedDict):
     heldAmount: int
     outOrderId: NotRequired[str | None]
@@ -632,6 +720,18 @@ class ImageSearch(TypedDict):
     language: NotRequired[str | None]
     pageNo: NotRequired[int | None]
     pageSize: NotRequired[int | None]
+
+
+class InboundScan(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    logisticCompanyName: NotRequired[str | None]
+    markCode: NotRequired[str | None]
+    photos: NotRequired[list[str] | None]
+    trackingNo: str
+    warehouseCode: str
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
 
 
 class ItemSearch(TypedDict):
@@ -709,14 +809,70 @@ class LineErrorOut(TypedDict):
     orderLineNo: NotRequired[str | None]
 
 
+class LineItem(TypedDict):
+    currency: NotRequired[str | None]
+    freightInfo: NotRequired[FreightInfoIn | None]
+    imageUrl: NotRequired[str | None]
+    itemId: str
+    price: NotRequired[int | None]
+    quantity: int
+    skuId: str
+    title: NotRequired[str | None]
+
+
 class LinePrice(TypedDict):
     lineId: str
     price: int
 
 
+class LogisticInfo(TypedDict):
+    domesticLogisticInfo: NotRequired[list[DomesticInfo]]
+    lineItem: NotRequired[DeclaredLine | None]
+    logisticCompanyName: NotRequired[str | None]
+    logisticNumer: NotRequired[str | None]
+
+
+class LogisticsCancelRequest(TypedDict):
+    logisticsOrderId: str
+    reason: NotRequired[str | None]
+
+
+class LogisticsPackageOut(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
+
+
+class LogisticsPageRequest(TypedDict):
+    createEndTime: NotRequired[int | None]
+    createStartTime: NotRequired[int | None]
+    cursor: NotRequired[str | None]
+    pageNo: NotRequired[int | None]
+    pageSize: NotRequired[int | None]
+    status: NotRequired[
+        Literal[
+            "awaiting_inbound",
+            "inbound",
+            "packed",
+            "awaiting_payment",
+            "shipped",
+            "delivered",
+            "cancelled",
+        ]
+        | None
+    ]
+
+
 class LogisticsStep1688(TypedDict):
     acceptTime: int
     remark: str
+
+
+class LogisticsTraceOut(TypedDict):
+    remark: NotRequired[str | None]
+    status: str
+    time: int
 
 
 class MarketRefund1688(TypedDict):
@@ -876,6 +1032,13 @@ class OrderShip(TypedDict):
     stage: NotRequired[Literal["shipped", "delivered"]]
 
 
+class PackageIn(TypedDict):
+    height: int
+    length: int
+    weight: int
+    width: int
+
+
 class PackageStepOut(TypedDict):
     desc: str
     time: int
@@ -979,6 +1142,22 @@ class PageRequestBody(TypedDict):
     refundStatus: NotRequired[str | None]
     sellerOpenId: NotRequired[str | None]
     status: NotRequired[str | None]
+
+
+class ParcelOut(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    lineItem: NotRequired[dict[str, Any] | None]
+    logisticCompanyName: NotRequired[str | None]
+    logisticsOrderId: NotRequired[str | None]
+    matchedBy: NotRequired[str | None]
+    parcelId: str
+    photos: list[str]
+    receivedTime: NotRequired[int | None]
+    status: str
+    trackingNo: str
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
 
 
 class PayFailOrder(TypedDict):
@@ -1110,6 +1289,41 @@ class PromotionQuery(TypedDict):
     cargoParamList: list[Cargo]
 
 
+class QuoteAddress(TypedDict):
+    address: NotRequired[str | None]
+    city: NotRequired[str | None]
+    country: str
+    email: NotRequired[str | None]
+    mobilePhone: NotRequired[str | None]
+    name: NotRequired[str | None]
+    phone: NotRequired[str | None]
+    state: NotRequired[str | None]
+    taxId: NotRequired[str | None]
+    zip: NotRequired[str | None]
+
+
+class QuoteOut(TypedDict):
+    chargeableWeight: int
+    currency: str
+    estimatedDaysMax: int
+    estimatedDaysMin: int
+    freight: int
+    freightInfo: FreightInfoOut
+
+
+class QuoteRequest(TypedDict):
+    currency: str
+    itemId: str
+    price: int
+    quantity: int
+    receiverAddress: QuoteAddress
+    skuId: str
+
+
+class QuotesOut(TypedDict):
+    quotes: list[QuoteOut]
+
+
 RateOut = TypedDict(
     "RateOut",
     {
@@ -1172,6 +1386,32 @@ class Receiver(TypedDict):
     name: NotRequired[str | None]
     phone: NotRequired[str | None]
     state: NotRequired[str | None]
+    zip: NotRequired[str | None]
+
+
+class ReceiverAddress(TypedDict):
+    address: str
+    city: NotRequired[str | None]
+    country: str
+    email: NotRequired[str | None]
+    mobilePhone: NotRequired[str | None]
+    name: str
+    phone: NotRequired[str | None]
+    state: NotRequired[str | None]
+    taxId: NotRequired[str | None]
+    zip: NotRequired[str | None]
+
+
+class ReceiverAddressOut(TypedDict):
+    address: NotRequired[str | None]
+    city: NotRequired[str | None]
+    country: str
+    email: NotRequired[str | None]
+    mobilePhone: NotRequired[str | None]
+    name: NotRequired[str | None]
+    phone: NotRequired[str | None]
+    state: NotRequired[str | None]
+    taxId: NotRequired[str | None]
     zip: NotRequired[str | None]
 
 
@@ -1376,6 +1616,23 @@ class RunRequest(TypedDict):
     operationId: str
 
 
+class ScannedParcel(TypedDict):
+    height: NotRequired[int | None]
+    length: NotRequired[int | None]
+    lineItem: NotRequired[dict[str, Any] | None]
+    logisticCompanyName: NotRequired[str | None]
+    logisticsOrderId: NotRequired[str | None]
+    matched: bool
+    matchedBy: NotRequired[str | None]
+    parcelId: str
+    photos: list[str]
+    receivedTime: NotRequired[int | None]
+    status: str
+    trackingNo: str
+    weight: NotRequired[int | None]
+    width: NotRequired[int | None]
+
+
 class SellerOfferQuery(TypedDict):
     beginPage: NotRequired[int | None]
     categoryId: NotRequired[int | str | None]
@@ -1389,6 +1646,12 @@ class SellerOfferQuery(TypedDict):
     priceStart: NotRequired[int | None]
     sellerOpenId: str
     sort: NotRequired[dict[str, str] | None]
+
+
+class Ship(TypedDict):
+    carrierName: str
+    internationalTrackingNo: str
+    logisticsOrderId: str
 
 
 class ShopPromotion(TypedDict):
@@ -1422,6 +1685,16 @@ class SourceGet(TypedDict):
     country: NotRequired[str | None]
     itemId: int | str
     language: NotRequired[str | None]
+
+
+class SourceOrder(TypedDict):
+    orderId: str
+    platform: Literal[0, 1]
+
+
+class SourceOrderOut(TypedDict):
+    orderId: str
+    platform: int
 
 
 class SubAccountIn(TypedDict):
@@ -1786,12 +2059,27 @@ class TaobaoSubOrder(TypedDict):
     title: str
 
 
+class TmallOrderInfo(TypedDict):
+    tmallOrderId: str
+
+
+class TmallOrderInfoOut(TypedDict):
+    tmallOrderId: str
+
+
 class TraceParcel(TypedDict):
     logisticsBillNo: str
     logisticsCompanyName: str
     logisticsId: str
     logisticsSteps: list[LogisticsStep1688]
     orderEntryIds: list[str]
+
+
+class Track(TypedDict):
+    logisticsOrderId: str
+    remark: NotRequired[str | None]
+    status: Literal["in_transit", "delivered", "exception", "exception_cleared"]
+    time: NotRequired[int | None]
 
 
 class UnitInfo(TypedDict):
@@ -1851,6 +2139,49 @@ class WangwangDecrypt(TypedDict):
     sellerOpenId: NotRequired[str | None]
 
 
+class WarehouseAdminOut(TypedDict):
+    active: bool
+    createTime: int
+    modifyTime: int
+    name: str
+    origin: str
+    receiver: AddressParamOut
+    serviceCountries: list[str]
+    warehouseCode: str
+
+
+ServiceCountry: TypeAlias = str
+
+
+class WarehouseCreate(TypedDict):
+    address: str
+    contact: str
+    districtCode: str
+    mobile: NotRequired[str | None]
+    name: str
+    phone: NotRequired[str | None]
+    postCode: NotRequired[str | None]
+    serviceCountries: list[ServiceCountry]
+    warehouseCode: str
+
+
+class WarehouseOut(TypedDict):
+    markCode: str
+    name: str
+    receiver: AddressParamOut
+    serviceCountries: list[str]
+    warehouseCode: str
+
+
+class WarehousePage(TypedDict):
+    currentPage: int | None
+    data: list[WarehouseOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
+
+
 class DaigouOrders1688ActionsCancelRequest(TypedDict):
     cancelReason: str
     orderId: str
@@ -1907,6 +2238,47 @@ class BatchCreateRequest(TypedDict):
     userId: NotRequired[str | None]
 
 
+class BookRequest(TypedDict):
+    lineItems: list[LineItem]
+    receiverAddress: NotRequired[ReceiverAddress | None]
+    remark: NotRequired[str | None]
+    renderId: str
+    sourceOrders: NotRequired[list[SourceOrder]]
+    tmallOrderInfo: NotRequired[TmallOrderInfo | None]
+
+
+class BookedOut(TypedDict):
+    cancelReason: NotRequired[str | None]
+    carrierName: NotRequired[str | None]
+    chargeableWeight: int
+    chargedFreight: int
+    createTime: int
+    currency: str
+    exception: bool
+    finalFreight: NotRequired[int | None]
+    freightInfo: FreightInfoOut
+    heldFreight: int
+    internationalTrackingNo: NotRequired[str | None]
+    lineItems: list[dict[str, Any]]
+    logisticsOrderId: str
+    markCode: str
+    modifyTime: int
+    package: NotRequired[LogisticsPackageOut | None]
+    parcels: list[ParcelOut]
+    quotedFreight: int
+    receiverAddress: ReceiverAddressOut
+    remark: NotRequired[str | None]
+    renderId: str
+    sequence: int
+    sourceOrders: list[SourceOrderOut]
+    status: str
+    tmallOrderInfo: NotRequired[TmallOrderInfoOut | None]
+    trace: list[LogisticsTraceOut]
+    userId: NotRequired[str | None]
+    warehouse: BookedWarehouseOut
+    warehouseCode: str
+
+
 class BulkPayOut(TypedDict):
     batchId: NotRequired[str | None]
     payFailOrders: list[PayFailOrder]
@@ -1951,6 +2323,16 @@ class ClockAdvanced(TypedDict):
     now: int
 
 
+class DeclareOut(TypedDict):
+    results: list[DeclareResultOut]
+
+
+class DeclareRequest(TypedDict):
+    logisticInfos: list[LogisticInfo]
+    orderId: str
+    tmallOrderId: NotRequired[str | None]
+
+
 class DeveloperOut(TypedDict):
     balance: Balance
     cashierPayAllowed: bool
@@ -1972,6 +2354,14 @@ class EntryAndBalance(TypedDict):
     entry: LedgerEntryOut
 
 
+class EnvelopeBookedOut(TypedDict):
+    code: int
+    data: BookedOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeBulkPayOut(TypedDict):
     code: int
     data: BulkPayOut
@@ -1991,6 +2381,14 @@ class EnvelopeCartDeleteOut(TypedDict):
 class EnvelopeClockAdvanced(TypedDict):
     code: int
     data: ClockAdvanced
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeDeclareOut(TypedDict):
+    code: int
+    data: DeclareOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -2023,6 +2421,14 @@ class EnvelopeFaultCleared(TypedDict):
 class EnvelopeFaultInjected(TypedDict):
     code: int
     data: FaultInjected
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeFreightRenderOut(TypedDict):
+    code: int
+    data: FreightRenderOut
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -2156,6 +2562,14 @@ class EnvelopePayUrlOut(TypedDict):
     requestId: str
 
 
+class EnvelopeQuotesOut(TypedDict):
+    code: int
+    data: QuotesOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
 class EnvelopeRateRecordOut(TypedDict):
     code: int
     data: RateRecordOut
@@ -2215,6 +2629,14 @@ class EnvelopeRenderOut(TypedDict):
 class EnvelopeRotateOut(TypedDict):
     code: int
     data: RotateOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeScannedParcel(TypedDict):
+    code: int
+    data: ScannedParcel
     developId: NotRequired[str | None]
     msg: str
     requestId: str
@@ -2284,6 +2706,27 @@ class EnvelopeWangwang(TypedDict):
     requestId: str
 
 
+class EnvelopeWarehouseAdminOut(TypedDict):
+    code: int
+    data: WarehouseAdminOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeWarehousePage(TypedDict):
+    code: int
+    data: WarehousePage
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class FreightRenderRequest(TypedDict):
+    receiverAddress: ReceiverAddress
+    renderItems: list[FreightRenderItem]
+
+
 class ItemResource(TypedDict):
     description: str
     skuList: list[TaobaoSku]
@@ -2298,6 +2741,46 @@ class LogisticsItem1688(TypedDict):
     signedTime: NotRequired[int | None]
     steps: list[LogisticsStep1688]
     subItemIds: list[str]
+
+
+class LogisticsOrderOut(TypedDict):
+    cancelReason: NotRequired[str | None]
+    carrierName: NotRequired[str | None]
+    chargeableWeight: int
+    chargedFreight: int
+    createTime: int
+    currency: str
+    exception: bool
+    finalFreight: NotRequired[int | None]
+    freightInfo: FreightInfoOut
+    heldFreight: int
+    internationalTrackingNo: NotRequired[str | None]
+    lineItems: list[dict[str, Any]]
+    logisticsOrderId: str
+    markCode: str
+    modifyTime: int
+    package: NotRequired[LogisticsPackageOut | None]
+    parcels: list[ParcelOut]
+    quotedFreight: int
+    receiverAddress: ReceiverAddressOut
+    remark: NotRequired[str | None]
+    renderId: str
+    sequence: int
+    sourceOrders: list[SourceOrderOut]
+    status: str
+    tmallOrderInfo: NotRequired[TmallOrderInfoOut | None]
+    trace: list[LogisticsTraceOut]
+    userId: NotRequired[str | None]
+    warehouseCode: str
+
+
+class LogisticsOrderPage(TypedDict):
+    currentPage: int | None
+    data: list[LogisticsOrderOut]
+    nextCursor: str | None
+    pageSize: int
+    totalPage: int | None
+    totalRecords: int | None
 
 
 class MpProduct(TypedDict):
@@ -2352,6 +2835,13 @@ class OrderPage1688(TypedDict):
     pageSize: int
     totalPage: int | None
     totalRecords: int | None
+
+
+class Pack(TypedDict):
+    finalFreight: NotRequired[int | None]
+    logisticsOrderId: str
+    package: PackageIn
+    parcelIds: list[str]
 
 
 class PackageOut(TypedDict):
@@ -2868,6 +3358,22 @@ class EnvelopeCartPage(TypedDict):
 class EnvelopeCartPreviewOut(TypedDict):
     code: int
     data: CartPreviewOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeLogisticsOrderOut(TypedDict):
+    code: int
+    data: LogisticsOrderOut
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeLogisticsOrderPage(TypedDict):
+    code: int
+    data: LogisticsOrderPage
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -91,12 +91,30 @@ def test_update_warehouse_takes_a_receiver_as_json_text_or_an_object(api, dev, s
     assert detail(api, dev, order["orderId"])["receiver"]["address"] == "文三路 2 号"
 
 
+def test_update_warehouse_to_a_consolidation_warehouse_carries_the_callers_mark(api, dev, settings):
+    """2.8 with a warehouseCode of 11.8: the consignee becomes the warehouse's, the name carrying
+    the caller's mark as 11.8 lists it; an explicit receiver afterwards clears the code."""
+    order = one_shop_order(api, dev, settings)
+    (house, *_) = assert_ok(api.call(dev, "GET", "/open/pp/logistics/warehouse/list"))["data"]
+    out = assert_ok(
+        update_warehouse(api, dev, orderId=order["orderId"], warehouseCode=house["warehouseCode"])
+    )
+    assert out["warehouseCode"] == house["warehouseCode"]
+    assert out["receiver"]["name"] == house["receiver"]["fullName"]
+    assert out["receiver"]["name"].endswith(house["markCode"])
+    assert out["receiver"]["district"] == house["receiver"]["areaText"]
+    assert out["receiver"]["address"] == house["receiver"]["address"]
+    assert detail(api, dev, order["orderId"])["receiver"] == out["receiver"]
+    back = assert_ok(update_warehouse(api, dev, orderId=order["orderId"], receiver=RECEIVER))
+    assert back["warehouseCode"] is None and back["receiver"]["name"] == RECEIVER["name"]
+
+
 def test_update_warehouse_refusals(api, dev, settings, app):
     order = one_shop_order(api, dev, settings)
     oid = order["orderId"]
-    # a warehouse code: no consolidation warehouse is open yet
-    err = assert_error(update_warehouse(api, dev, orderId=oid, warehouseCode="WH-HZ-1"), 40401)
-    assert "warehouse" in err["msg"]
+    # a warehouse code no warehouse has (11.8)
+    err = assert_error(update_warehouse(api, dev, orderId=oid, warehouseCode="WH-HZ-1"), 40001)
+    assert err["data"]["errors"][0]["field"] == "warehouseCode"
     # exactly one of the two
     both = update_warehouse(api, dev, orderId=oid, warehouseCode="WH-HZ-1", receiver=NEW_RECEIVER)
     assert_error(both, 40001)

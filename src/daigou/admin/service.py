@@ -19,13 +19,16 @@ from daigou.developers.schemas import DeveloperCreate
 from daigou.http.guards import audit
 from daigou.wallet import service as wallet
 from daigou.wallet.schemas import AdminLedgerEntryOut, EntryAndBalance, WalletAdjust
+from daigou.warehouse import operations as warehouse
 
 
 def adjust_wallet(
     db: Database, body: WalletAdjust, now_ms: int, *, actor: str, request_id: str | None
 ) -> EntryAndBalance:
     """12.5: a top-up (amount > 0) or a signed correction; a repeated reference returns the
-    first entry, a reference reused with another amount answers 40901."""
+    first entry, a reference reused with another amount answers 40901. A top-up also pays,
+    in its transaction, the freight of the developer's logistics orders awaiting payment
+    (oldest first, while the balance covers each); the balance answered is after those."""
     with db.transaction() as s:
         dev_pk = developers.developer_pk_in(s, body.developId)
         if body.type == "topup":
@@ -48,6 +51,11 @@ def adjust_wallet(
                 now_ms=now_ms,
                 currency=body.currency,
             )
+        balance = moved.balance
+        # 12.5: a top-up pays the freight of the developer's orders awaiting payment
+        paid = moved.applied and body.type == "topup" and warehouse.pay_awaiting(s, dev_pk, now_ms)
+        if paid:
+            balance = wallet.balance(s, dev_pk, body.currency)
         if moved.applied:
             audit(
                 s,
@@ -58,7 +66,7 @@ def adjust_wallet(
                 request_id=request_id,
                 now_ms=now_ms,
             )
-        return EntryAndBalance(entry=wallet.entry_out(moved.entry), balance=moved.balance)
+        return EntryAndBalance(entry=wallet.entry_out(moved.entry), balance=balance)
 
 
 def ledger(

@@ -438,3 +438,13 @@ def list_sub_accounts(
             .limit(page.page_size)
         ).scalars()
         return Page([_sub_out(r) for r in rows], page.page_size, total, page.page_no, None)
+
+
+def sub_account_pk(session: Session, developer_id: int, user_id: str) -> int | None:
+    """The row id of a developer's sub-account (a short stable number: the warehouse derives
+    the caller's parcel mark from it), or None."""
+    return session.execute(
+        select(SubAccount.id).where(
+            SubAccount.developer_id == developer_id, SubAccount.user_id == user_id
+        )
+    ).scalar_one_or_none()

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ from daigou.orderstaobao.views import packages
 from daigou.purchasing import actions as core
 from daigou.purchasing.buyer import Buyer
 from daigou.purchasing.models import NONE, PurchaseOrder
+from daigou.warehouse import warehouses
 
 log = logging.getLogger("daigou.orderstaobao")
 CHAT_LINK_TTL_MS = 600_000
@@ -125,17 +127,18 @@ def update_warehouse(
     receiver: S.Receiver | None,
     remark: str | None,
     now_ms: int,
+    warehouses_path: Path | None = None,
 ) -> dict[str, Any]:
-    """2.8: the consignee before shipment (an explicit receiver, or a saved one by its
-    ``addressId``; a warehouse code names one of the consolidation warehouses of 11.8)."""
+    """2.8: the consignee before shipment: an explicit receiver (or a saved one by its
+    ``addressId``), or a warehouse code naming one of the active consolidation warehouses of
+    11.8 (its consignee, with the caller's mark after the name; 40001 on ``warehouseCode`` for
+    an unknown code)."""
     find(db, buyer, order_id)
     if receiver is not None:
         receiver = receiver.resolved(db, buyer, "receiver")
+    consignee = None
     if warehouse_code is not None:
-        raise NotFound(
-            f"no warehouse {warehouse_code!r}: the consolidation warehouses (11.8) are not open "
-            "on this gateway yet; give an explicit receiver"
-        )
+        consignee = warehouses.consignee_for(db, buyer, warehouse_code, warehouses_path, now_ms)
     with db.transaction() as s:
         order = state.lock(s, order_id)
         assert order is not None
@@ -145,11 +148,31 @@ def update_warehouse(
             )
         if receiver is not None:
             order.receiver = json.dumps(receiver.wire(), ensure_ascii=False)
+            order.warehouse_code = None
+        if consignee is not None:
+            order.receiver = json.dumps(_s4(consignee), ensure_ascii=False)
+            order.warehouse_code = warehouse_code
         if remark is not None:
             order.remark = remark
         order.modified_at = now_ms
         s.flush()
         return state.view(s, order)
+
+
+def _s4(consignee: dict[str, Any]) -> dict[str, Any]:
+    """A warehouse's S3 consignee as the TaobaoOrder's S4 receiver."""
+    return {
+        "name": consignee["fullName"],
+        "mobile_phone": consignee.get("mobile"),
+        "phone": consignee.get("phone"),
+        "zip": consignee.get("postCode"),
+        "country": "CN",
+        "state": consignee["provinceText"],
+        "city": consignee["cityText"],
+        "district": consignee["areaText"],
+        "address": consignee["address"],
+        "addressId": None,
+    }
 
 
 # --- 2.9 chat link ------------------------------------------------------------------------------

@@ -182,6 +182,7 @@ async def update_warehouse(body: S.UpdateWarehouse, ctx: Signed) -> Response:
             receiver=body.receiver,
             remark=body.remark,
             now_ms=ctx.clock.now_ms(),
+            warehouses_path=ctx.settings.warehouses,
         )
     )
 

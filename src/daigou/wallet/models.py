@@ -3,7 +3,8 @@
 Postings of one ledger entry always sum to zero. Accounts are strings:
 `dev:<id>:available`, `dev:<id>:held`, and the gateway's own `sys:funding` (money that came in
 by top-up), `sys:adjustment` (operator corrections), `sys:marketplace` (money paid out to the
-marketplaces, less refunds). CHECK constraints keep balances from ever going negative even if a
+marketplaces, less refunds), `sys:freight` (international freight paid for the warehouse's
+shipments). CHECK constraints keep balances from ever going negative even if a
 code path forgot its condition.
 """
 

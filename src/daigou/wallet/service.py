@@ -39,6 +39,8 @@ from daigou.wallet.schemas import Balance, LedgerEntryOut
 SYS_FUNDING = "sys:funding"
 SYS_ADJUSTMENT = "sys:adjustment"
 SYS_MARKETPLACE = "sys:marketplace"
+# international freight paid to the consolidation warehouse's carriers (not to a marketplace)
+SYS_FREIGHT = "sys:freight"
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -331,10 +333,11 @@ def hold_refs(h: Hold, remark: str | None = None) -> Refs:
     )
 
 
-def capture_move(h: Hold, take: int | None = None) -> Move:
-    """The move that pays `take` (all, by default) of a hold out to the marketplace."""
+def capture_move(h: Hold, take: int | None = None, counter: str = SYS_MARKETPLACE) -> Move:
+    """The move that pays `take` (all, by default) of a hold out to `counter` (the
+    marketplace, unless said otherwise)."""
     take = h.amount if take is None else take
-    return Move("capture", f"capture:{h.hold_key}", 0, -take, SYS_MARKETPLACE, hold_refs(h))
+    return Move("capture", f"capture:{h.hold_key}", 0, -take, counter, hold_refs(h))
 
 
 def release_move(h: Hold, give: int | None = None, remark: str | None = None) -> Move:
@@ -362,8 +365,10 @@ def capture(
     key: str,
     now_ms: int,
     amount: int | None = None,
+    counter: str = SYS_MARKETPLACE,
 ) -> list[Moved]:
-    """Take a hold (all of it, or `amount` of it with the rest released). At most once.
+    """Take a hold (all of it, or `amount` of it with the rest released) and pay it out to
+    `counter` (the marketplace; `SYS_FREIGHT` for international freight). At most once.
 
     Returns the entries it made; an empty list when the hold had already been settled.
     """
@@ -372,7 +377,7 @@ def capture(
     if not 0 < take <= h.amount:
         raise validation_error("amount", "a capture must be > 0 and within the hold")
     rest = h.amount - take
-    moves = [capture_move(h, take)]
+    moves = [capture_move(h, take, counter)]
     if rest:
         moves.append(release_move(h, rest, "rest of a partial capture"))
     out = posting.post(
@@ -387,6 +392,36 @@ def capture(
     )
     # a hold is settled once: keys used before mean it was, and so does a declined guard
     return [m for m in out if m.applied]
+
+
+@_atomic
+def charge(
+    session: Session,
+    *,
+    developer_id: int,
+    key: str,
+    amount: int,
+    now_ms: int,
+    currency: str = DEFAULT_CURRENCY,
+    refs: Refs = Refs(),
+    counter: str = SYS_MARKETPLACE,
+) -> Moved:
+    """Pay `amount` straight from available (no hold before it) out to `counter`: a `capture`
+    entry with no held part, e.g. the freight a packed parcel costs beyond its hold. At most
+    once per `key`; 40201 (nothing moved) when available does not cover it."""
+    if amount <= 0:
+        raise validation_error("amount", "a charge amount must be > 0")
+    (moved,) = posting.post(
+        session,
+        developer_id=developer_id,
+        currency=currency,
+        moves=[Move("capture", f"charge:{key}", -amount, 0, counter, refs)],
+        now_ms=now_ms,
+        insufficient="the available balance does not cover the charge",
+    )
+    if not moved.applied and (moved.entry.amount != -amount or moved.entry.currency != currency):
+        raise Conflict(f"charge {key!r} was already made with another amount")
+    return moved
 
 
 @_atomic

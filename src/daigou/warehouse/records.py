@@ -85,14 +85,16 @@ def move(
     new: str,
     now_ms: int,
     remark: str | None = None,
+    time_ms: int | None = None,
 ) -> None:
-    """Move the order to `new` (40901 against the arrows), trace it and send the message."""
+    """Move the order to `new` (40901 against the arrows), trace it and send the message.
+    `time_ms`: when the step happened (a carrier's scan time), default now."""
     if not can_move(row.status, new):
         raise Conflict(f"the logistics order is {row.status}: it cannot become {new}")
     before = row.status
     row.status = new
     row.modified_at = now_ms
-    add_event(s, row, new, remark, now_ms, now_ms)
+    add_event(s, row, new, remark, now_ms if time_ms is None else time_ms, now_ms)
     emit(s, row, before, now_ms)
 
 
