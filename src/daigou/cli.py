@@ -150,6 +150,7 @@ def serve(
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     upgrade(settings.resolved_database_url)
+    _ensure_warehouses(settings)
     demo = ensure_demo(_db(settings), settings, _now())
     host = host or settings.host
     port = port or settings.port
@@ -196,6 +197,23 @@ def serve(
         )
     finally:
         remove_server_file(address)
+
+
+def _ensure_warehouses(settings: Settings) -> None:
+    """Check the freight tables and sync the configured warehouses before serving: a bad file
+    stops the start with its error, and every warehouse code works from the first call (1688
+    orders name one by its code)."""
+    from daigou.warehouse import freight, warehouses
+
+    try:
+        freight.load(settings.freight_tables)
+        db = _db(settings)
+        try:
+            warehouses.ensure(db, settings.warehouses, _now())
+        finally:
+            db.dispose()
+    except ValueError as exc:
+        _die(f"warehouse configuration: {exc}")
 
 
 def _ensure_sandbox_catalogue(settings: Settings) -> None:

@@ -67,6 +67,7 @@ class AddressParam(TypedDict):
     postCode: NotRequired[str | None]
     provinceText: NotRequired[str | None]
     townText: NotRequired[str | None]
+    warehouseCode: NotRequired[str | None]
 
 
 class AddressParamOut(TypedDict):

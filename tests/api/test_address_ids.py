@@ -147,3 +147,33 @@ def test_unknown_or_foreign_ids_and_both_forms_answer_40001_on_the_address_id(ap
     assert_ok(
         api.call(dev, "POST", PREVIEW_1688, body=_order_1688(lines, {"addressId": alices["id"]}))
     )
+
+
+WAREHOUSES = "/open/pp/logistics/warehouse/list"
+
+
+def test_a_1688_order_by_warehouse_code_ships_to_the_warehouse_with_the_callers_mark(
+    api, dev, settings
+):
+    """ENDPOINTS 11.8: 1688 orders name a consolidation warehouse by its code (ours, in
+    ``addressParam``): its consignee, with the caller's mark after the name, receives them."""
+    ((_, lines),) = O.merchants(settings, 1, 1)
+    house = assert_ok(api.call(dev, "GET", WAREHOUSES))["data"][0]
+    by_code = {"warehouseCode": house["warehouseCode"]}
+    made = assert_ok(api.call(dev, "POST", O.CREATE, body=_order_1688(lines, by_code)))
+    order = assert_ok(api.call(dev, "POST", O.DETAIL, body={"orderId": made["orderId"]}))
+    shipping = order["nativeLogistics"]
+    receiver = house["receiver"]
+    assert shipping["contactPerson"] == receiver["fullName"]
+    assert shipping["contactPerson"].endswith(" " + house["markCode"])
+    assert (shipping["address"], shipping["areaCode"]) == (
+        receiver["address"],
+        receiver["districtCode"],
+    )
+
+    unknown = {"warehouseCode": "NO-SUCH-01"}
+    e = assert_error(api.call(dev, "POST", O.CREATE, body=_order_1688(lines, unknown)), 40001)
+    assert field_names(e) == ["addressParam.warehouseCode"]
+    both = {**by_code, "fullName": "张三", "mobile": "13800138000", "address": "科技园"}
+    e = assert_error(api.call(dev, "POST", PREVIEW_1688, body=_order_1688(lines, both)), 40001)
+    assert field_names(e) == ["addressParam.warehouseCode"]

@@ -7,11 +7,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from daigou.addresses import service as addresses
-from daigou.addresses.schemas import address_or_id
+from daigou.addresses.schemas import address_or_id, field_errors
 from daigou.core.wire import INT64_MAX, DecimalId
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.purchasing.buyer import Buyer as _Buyer
+from daigou.warehouse import warehouses
 
 FLOWS = ("general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa")
 Flow = Literal["general", "saleproxy", "fenxiao", "boutiquefenxiao", "boutiquepifa"]
@@ -29,7 +30,9 @@ class RequestBody(BaseModel):
 class AddressParam(RequestBody):
     """S3. One of `mobile` and `phone` is required; `districtCode` is 6 digits. Or (ours)
     `addressId` alone: a saved address (10.1) of the buyer's, which fills every field
-    (``address_or_id``: both answer 40001 on `addressId`; ``address_of`` reads it)."""
+    (``address_or_id``: both answer 40001 on `addressId`; ``address_of`` reads it). Or (ours)
+    `warehouseCode` alone: a consolidation warehouse (11.8), whose consignee, with the
+    buyer's parcel mark after the name, receives the goods."""
 
     fullName: str | None = Field(default=None, min_length=1, max_length=50)
     mobile: str | None = Field(default=None, min_length=5, max_length=20, pattern=r"^[0-9+ -]+$")
@@ -44,9 +47,24 @@ class AddressParam(RequestBody):
     addressId: StrictInt | None = Field(
         default=None, ge=1, le=INT64_MAX, description="ours: a saved address (10.1), alone"
     )
+    warehouseCode: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="ours: a consolidation warehouse (11.8), alone: its consignee with your mark",
+    )
 
     @model_validator(mode="after")
     def _a_number(self) -> AddressParam:
+        if self.warehouseCode is not None:
+            if self.addressId is not None or any(
+                getattr(self, name) not in (None, "") for name in ADDRESS_FIELDS
+            ):
+                raise field_errors(
+                    type(self).__name__,
+                    [("warehouseCode", "warehouse_alone", WAREHOUSE_ALONE, self.warehouseCode)],
+                )
+            return self
         address_or_id(self, ADDRESS_FIELDS, ("fullName", "address"))
         if self.addressId is None and not self.mobile and not self.phone:
             raise ValueError("give mobile or phone")
@@ -69,14 +87,33 @@ class AddressParam(RequestBody):
         )
 
 
-ADDRESS_FIELDS = tuple(f for f in AddressParam.model_fields if f != "addressId")
+ADDRESS_FIELDS = tuple(
+    f for f in AddressParam.model_fields if f not in ("addressId", "warehouseCode")
+)
+WAREHOUSE_ALONE = "give warehouseCode alone: the warehouse's consignee fills every field"
 
 
 def address_of(
     db: Database, buyer: _Buyer, param: AddressParam, field: str = "addressParam"
 ) -> P.Address:
-    """The address an order ships to: as given, or the buyer's saved address ``addressId``
-    (read only; 40001 on ``<field>.addressId`` when it is not one the buyer sees)."""
+    """The address an order ships to: as given, the buyer's saved address ``addressId`` (read
+    only; 40001 on ``<field>.addressId`` when it is not one the buyer sees), or the consignee
+    of the warehouse ``warehouseCode`` with the buyer's mark (40001 on
+    ``<field>.warehouseCode`` when no active warehouse has that code)."""
+    if param.warehouseCode is not None:
+        c = warehouses.consignee_of(db, buyer, param.warehouseCode, f"{field}.warehouseCode")
+        return P.Address(
+            full_name=str(c["fullName"]),
+            mobile=str(c.get("mobile") or ""),
+            phone=str(c.get("phone") or ""),
+            post_code=str(c.get("postCode") or ""),
+            province=str(c.get("provinceText") or ""),
+            city=str(c.get("cityText") or ""),
+            area=str(c.get("areaText") or ""),
+            town=str(c.get("townText") or ""),
+            address=str(c["address"]),
+            district_code=str(c.get("districtCode") or ""),
+        )
     if param.addressId is None:
         return param.to_port()
     saved = addresses.for_order(

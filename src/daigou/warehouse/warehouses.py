@@ -292,6 +292,17 @@ def consignee_for(
         return marked(receiver_of(row), mark_of(s, buyer))
 
 
+def consignee_of(db: Database, buyer: Buyer, code: str, field: str) -> dict[str, Any]:
+    """The S3 consignee, with the caller's mark, of an active warehouse a 1688 order names
+    (read only: the configured warehouses are synced when the gateway starts); 40001 on
+    ``field`` when there is none of that code."""
+    with db.transaction() as s:
+        row = active(s, code)
+        if row is None:
+            raise validation_error(field, f"no active warehouse {code!r} (11.8)")
+        return marked(receiver_of(row), mark_of(s, buyer))
+
+
 # --- the operator ---------------------------------------------------------------------------------
 def admin_view(row: Warehouse) -> dict[str, Any]:
     return {
