@@ -13,8 +13,8 @@ from daigou.warehouse.schemas import LogisticsOrderOut as LogisticsOrderOut
 from daigou.warehouse.schemas import ParcelOut
 
 # a parcel's sizes: grams and millimetres, positive when given (a 0 or negative one is 40001)
-Grams = Field(default=None, gt=0, le=10_000_000)  # 10 t: a typo, not a parcel
-Millimetres = Field(default=None, gt=0, le=100_000)
+Grams = Field(default=None, ge=1, le=10_000_000)  # 10 t: a typo, not a parcel
+Millimetres = Field(default=None, ge=1, le=100_000)
 Code = Field(min_length=1, max_length=64)
 
 
@@ -35,10 +35,10 @@ class InboundScan(BaseModel):
 
 class PackageIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    weight: StrictInt = Field(gt=0, le=10_000_000)
-    length: StrictInt = Field(gt=0, le=100_000)
-    width: StrictInt = Field(gt=0, le=100_000)
-    height: StrictInt = Field(gt=0, le=100_000)
+    weight: StrictInt = Field(ge=1, le=10_000_000)
+    length: StrictInt = Field(ge=1, le=100_000)
+    width: StrictInt = Field(ge=1, le=100_000)
+    height: StrictInt = Field(ge=1, le=100_000)
 
 
 class Pack(BaseModel):
@@ -70,7 +70,7 @@ class Track(BaseModel):
     logisticsOrderId: str = Field(min_length=1, max_length=32)
     status: TrackStatus
     remark: str | None = Field(default=None, max_length=500)
-    time: StrictInt | None = Field(default=None, gt=0, le=2**53)
+    time: StrictInt | None = Field(default=None, ge=1, le=2**53)
 
 
 class ScannedParcel(ParcelOut):
