@@ -10,60 +10,22 @@ feeds and callback delivery run there), the signed callbacks checked at each ste
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from daigou_sdk import Client, DaigouError
-from tests.support.callbacks import Callbacks, admin_post
-from tests.support.e2e_goods import taobao_lines
+from tests.support.e2e_world import World as BaseWorld
+from tests.support.e2e_world import client as served_client
+from tests.support.e2e_world import items_taobao, offers_1688, paid_1688, paid_taobao, world
 from tests.support.receiver import Receiver
 
-ADDRESS_1688 = {
-    "fullName": "张三",
-    "mobile": "13800000000",
-    "provinceText": "浙江省",
-    "cityText": "杭州市",
-    "areaText": "西湖区",
-    "address": "文三路 1 号",
-}
-RECEIVER_TAOBAO = {
-    "name": "Lin Wei",
-    "mobile_phone": "13800000000",
-    "state": "浙江省",
-    "city": "杭州市",
-    "district": "余杭区",
-    "address": "文一西路 969 号",
-}
 IN_SALES = "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES"
 AFTER_SALES = "ORDER_BUYER_VIEW_ORDER_REFUND_AFTER_SALES"
 TAOBAO_REFUND = "TAOBAO_ORDER_REFUND"
 WALLET = "WALLET_BALANCE_CHANGE"
 
 
-class World:
-    """The served gateway, its operator, a developer's client and the callbacks it receives."""
-
-    def __init__(self, base: str, token: str, client: Client, cb: Callbacks, develop_id: str):
-        self.base, self.token, self.client, self.cb = base, token, client, cb
-        self.develop_id = develop_id
-
-    def admin(self, path: str, body: dict[str, Any]) -> Any:
-        return admin_post(self.base, self.token, path, body)
-
-    def fund(self, amount: int, reference: str) -> None:
-        self.admin(
-            "/admin/wallet/adjust",
-            {
-                "developId": self.develop_id,
-                "type": "adjustment",
-                "amount": amount,
-                "reference": reference,
-                "remark": "after-sales e2e",
-            },
-        )
-
-    def available(self) -> int:
-        return int(self.client.balance()["availableAmount"])
+class World(BaseWorld):
+    """The e2e world with the after-sales steps: the seller's answers and the refund's
+    callbacks."""
 
     def seller(self, platform: int, refund_id: str, action: str, **extra: Any) -> Any:
         body = {"platform": platform, "refundId": refund_id, "action": action, **extra}
@@ -123,70 +85,7 @@ def _status(message: dict[str, Any]) -> Any:
     return body["currentStatus"] if "currentStatus" in body else body["refundStatus"]
 
 
-def _world(served: Any, rx: Receiver, client: Client) -> World:
-    base, _env, data_dir, _proc = served
-    creds = json.loads((data_dir / "demo-credentials.json").read_text())
-    token = (data_dir / "admin-token").read_text().strip()
-    secret = client.post("/open/callback/config", {"callbackUrl": rx.url})["secret"]
-    rx.wait_for(1)
-    rx.clear()
-    return World(base, token, client, Callbacks(rx, secret), creds["developId"])
-
-
-def _client(served: Any) -> Client:
-    base, _env, data_dir, _proc = served
-    creds = json.loads((data_dir / "demo-credentials.json").read_text())
-    return Client(base, creds["accessKey"], creds["secret"])
-
-
 # --- 1688 ------------------------------------------------------------------------------------
-def _offers_1688(client: Client, wanted: int) -> list[list[dict[str, Any]]]:
-    """``wanted`` one-line carts of orderable offers (quantity = the minimum)."""
-    found: list[list[dict[str, Any]]] = []
-    for keyword in ("shirt", "bag", "shoes", "cup", "phone", "lamp"):
-        page = client.post(
-            "/alibaba/product/keywords/query", {"keyword": keyword, "country": "en", "pageSize": 50}
-        )
-        for item in page["data"]:
-            offer = client.post(
-                "/alibaba/product/detail/get", {"offerId": item["offerId"], "country": "en"}
-            )
-            moq = offer["minOrderQuantity"]
-            sku = next((s for s in offer["productSkuInfos"] if s["amountOnSale"] >= moq * 4), None)
-            if sku is None:
-                continue
-            cargo = [{"offerId": offer["offerId"], "specId": sku["specId"], "quantity": moq}]
-            try:
-                client.post(
-                    "/alibaba/order/create/preview",
-                    {"addressParam": ADDRESS_1688, "cargoParamList": cargo},
-                )
-            except DaigouError:
-                continue
-            found.append(cargo)
-            if len(found) == wanted:
-                return found
-    raise AssertionError(f"only {len(found)} orderable offers")
-
-
-def _paid_1688(w: World, cargo: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    made = w.client.post(
-        "/alibaba/order/create",
-        {
-            "flow": "general",
-            "addressParam": ADDRESS_1688,
-            "cargoParamList": cargo,
-            "outOrderId": key,
-        },
-    )
-    oid = made["orderId"]
-    order = w.client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
-    w.fund(order["baseInfo"]["totalAmount"], f"fund-{key}")
-    paid = w.client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": [oid]})
-    assert paid["payFailOrders"] == [], paid
-    return dict(w.client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid}))
-
-
 def _reason(
     w: World, order: dict[str, Any], goods_status: str, carriage: bool = True
 ) -> tuple[int, dict[str, Any]]:
@@ -209,12 +108,12 @@ def _reason(
 
 
 def test_1688_refunds_returns_and_withdrawals(served):
-    with Receiver() as rx, _client(served) as client:
-        w = _world(served, rx, client)
-        before_cargo, after_cargo, cancel_cargo = _offers_1688(client, 3)
+    with Receiver() as rx, served_client(served) as client:
+        w = world(served, rx, client, World)
+        before_cargo, after_cargo, cancel_cargo = offers_1688(client, 3)
 
         # a full refund before shipping: the whole payment comes back, once
-        order = _paid_1688(w, before_cargo, "e2e-refund-before")
+        order = paid_1688(w, before_cargo, "e2e-refund-before")
         oid = order["baseInfo"]["id"]
         total = order["baseInfo"]["totalAmount"]
         reason_id, limits = _reason(w, order, "refundWaitSellerSend")
@@ -250,7 +149,7 @@ def test_1688_refunds_returns_and_withdrawals(served):
         assert again["gatewayInfo"]["refundedAmount"] == total
 
         # after delivery: return and refund with a waybill; the seller receives the goods
-        order = _paid_1688(w, after_cargo, "e2e-return-after")
+        order = paid_1688(w, after_cargo, "e2e-return-after")
         oid = order["baseInfo"]["id"]
         w.ship(1, oid)
         w.cb.wait(lambda _: "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS" in w.cb.for_order(oid))
@@ -288,7 +187,7 @@ def test_1688_refunds_returns_and_withdrawals(served):
         assert detail["freightBill"] == "SF1234567890"
 
         # withdrawn: nothing comes back, and the order may be refunded again
-        order = _paid_1688(w, cancel_cargo, "e2e-refund-cancel")
+        order = paid_1688(w, cancel_cargo, "e2e-refund-cancel")
         oid = order["baseInfo"]["id"]
         reason_id, limits = _reason(w, order, "refundWaitSellerSend")
         made = client.post(
@@ -315,31 +214,6 @@ def test_1688_refunds_returns_and_withdrawals(served):
 
 
 # --- Taobao ----------------------------------------------------------------------------------
-def _items_taobao(client: Client, wanted: int) -> list[dict[str, Any]]:
-    """Lines of distinct shops, each to be ordered alone (its line number ``L1``)."""
-    found = taobao_lines(client, RECEIVER_TAOBAO, wanted, stock_factor=4)
-    return [{**line, "orderLineNo": "L1"} for line in found]
-
-
-def _paid_taobao(w: World, line: dict[str, Any], number: str) -> dict[str, Any]:
-    priced = w.client.post(
-        "/open/order/render", {"receiver": RECEIVER_TAOBAO, "orderLineList": [line]}
-    )
-    order = w.client.post(
-        "/open/order",
-        {
-            "receiver": RECEIVER_TAOBAO,
-            "orderLineList": [line],
-            "purchaseAmount": priced["purchaseAmount"],
-            "sellerOrderNumber": number,
-        },
-    )
-    w.fund(order["purchaseAmount"], f"fund-{number}")
-    paid = w.client.post("/open/order/pay", {"orderId": order["orderId"]})
-    assert paid["status"] == 10, paid
-    return dict(w.client.get("/open/order/detail", {"orderId": order["orderId"]}))
-
-
 def _submit(w: World, sub_order_id: str, refund_type: int, goods_status: int, **extra: Any) -> Any:
     form = w.client.post(
         "/open/order/refund/render",
@@ -359,12 +233,12 @@ def _submit(w: World, sub_order_id: str, refund_type: int, goods_status: int, **
 
 
 def test_taobao_reverse_orders(served):
-    with Receiver() as rx, _client(served) as client:
-        w = _world(served, rx, client)
-        refused_line, return_line = _items_taobao(client, 2)
+    with Receiver() as rx, served_client(served) as client:
+        w = world(served, rx, client, World)
+        refused_line, return_line = items_taobao(client, 2)
 
         # the seller refuses, the buyer modifies (a lower fee), the seller agrees: credited
-        order = _paid_taobao(w, refused_line, "e2e-tb-refund")
+        order = paid_taobao(w, refused_line, "e2e-tb-refund")
         sub = order["subOrders"][0]["subOrderId"]
         made, template = _submit(w, sub, 1, 1)
         refund_id = made["refundOrder"]["refundId"]
@@ -400,7 +274,7 @@ def test_taobao_reverse_orders(served):
         assert queried["refundOrderAggregate"]["refundOrder"]["refundStatus"] == 100
 
         # a return: agreed (20), the seller's address (3.9), the waybill (3.10), received (100)
-        order = _paid_taobao(w, return_line, "e2e-tb-return")
+        order = paid_taobao(w, return_line, "e2e-tb-return")
         (sales_order_id,) = order["salesOrderIds"]
         w.ship(0, sales_order_id)
         w.cb.wait(

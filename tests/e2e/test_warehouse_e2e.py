@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.e2e_world import World, items_taobao, offers_1688, paid_1688, paid_taobao, world
 from tests.support.e2e_world import client as demo_client
-from tests.support.e2e_world import items_taobao, offers_1688, paid_1688, paid_taobao, world
 from tests.support.receiver import Receiver
 
 ABROAD = {
@@ -32,7 +32,7 @@ def _shipments(msgs: list[dict[str, Any]], lo: str) -> list[dict[str, Any]]:
 
 def test_bought_goods_travel_abroad_through_the_warehouse(served):
     with Receiver() as rx, demo_client(served) as dev_client:
-        w = world(served, rx, dev_client)
+        w = world(served, rx, dev_client, World)
         client = dev_client
         (cargo,) = offers_1688(client, 1)
         (line,) = items_taobao(client, 1)

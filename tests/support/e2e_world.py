@@ -4,7 +4,7 @@ client and the callbacks it receives; paid 1688 and Taobao orders bought through
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from daigou_sdk import Client, DaigouError
 from tests.support.callbacks import Callbacks, admin_post
@@ -55,14 +55,19 @@ class World:
         return int(self.client.balance()["availableAmount"])
 
 
-def world(served: Any, rx: Receiver, client: Client) -> World:
+W = TypeVar("W", bound=World)
+
+
+def world(served: Any, rx: Receiver, client: Client, kind: type[W]) -> W:
+    """The world of ``served`` (a ``kind`` of World: a test may add its own steps), with the
+    callbacks going to ``rx``."""
     base, _env, data_dir, _proc = served
     creds = json.loads((data_dir / "demo-credentials.json").read_text())
     token = (data_dir / "admin-token").read_text().strip()
     secret = client.post("/open/callback/config", {"callbackUrl": rx.url})["secret"]
     rx.wait_for(1)
     rx.clear()
-    return World(base, token, client, Callbacks(rx, secret), creds["developId"])
+    return kind(base, token, client, Callbacks(rx, secret), creds["developId"])
 
 
 def client(served: Any) -> Client:
