@@ -971,22 +971,14 @@ def warehouse_ship(
     as_json: JsonOpt = False,
 ) -> None:
     """Hand a packed order to the international carrier."""
-    from daigou.warehouse import operations
     from daigou.warehouse.admin_schemas import Ship
 
-    settings = _settings()
-    try:
-        body = Ship.model_validate(
-            {
-                "logisticsOrderId": logistics_order_id,
-                "carrierName": carrier,
-                "internationalTrackingNo": tracking_no,
-            }
-        )
-        out = operations.ship(_db(settings), body, _now(), actor="cli", request_id=None)
-    except Exception as exc:
-        _fail(exc)
-    _print(out, as_json)
+    fields = {
+        "logisticsOrderId": logistics_order_id,
+        "carrierName": carrier,
+        "internationalTrackingNo": tracking_no,
+    }
+    _print(_warehouse_step("ship", Ship, fields), as_json)
 
 
 @warehouse_cmd.command("track")
@@ -1000,23 +992,27 @@ def warehouse_track(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an international tracking step (delivered ends the order)."""
-    from daigou.warehouse import operations
     from daigou.warehouse.admin_schemas import Track
+
+    fields = {"logisticsOrderId": logistics_order_id, "status": status, "remark": remark}
+    _print(_warehouse_step("track", Track, {**fields, "time": time}), as_json)
+
+
+def _warehouse_step(name: str, model: Any, fields: dict[str, Any]) -> Any:
+    """One operator step of ``daigou.warehouse.operations`` (``ship``, ``track``) on ``fields``
+    checked by its request ``model``; a refusal is one line and exit status 2."""
+    from daigou.warehouse import operations
 
     settings = _settings()
     try:
-        body = Track.model_validate(
-            {
-                "logisticsOrderId": logistics_order_id,
-                "status": status,
-                "remark": remark,
-                "time": time,
-            }
-        )
-        out = operations.track(_db(settings), body, _now(), actor="cli", request_id=None)
+        body = model.model_validate(fields)
+        db = _db(settings)
+        try:
+            return getattr(operations, name)(db, body, _now(), actor="cli", request_id=None)
+        finally:
+            db.dispose()
     except Exception as exc:
         _fail(exc)
-    _print(out, as_json)
 
 
 app.command()(call)
