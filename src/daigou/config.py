@@ -101,6 +101,42 @@ class Settings(BaseSettings):
         description="how long a call waits for a free slot before it fails as not sent",
     )
 
+    # The 1688 Open Platform adapter (DAIGOU_ALIBABA_*; marketplace/alibaba1688, reference
+    # section 2, docs/marketplaces.md): the app registered on open.1688.com and the buyer
+    # account that authorised it. alibaba_missing() names what a 1688 adapter still needs.
+    alibaba_app_key: str = Field(
+        default="", description="the 1688 app's AppKey (open.1688.com, the app's page)"
+    )
+    alibaba_app_secret: SecretStr | None = Field(
+        default=None, description="the 1688 app's secret: signs every call (_aop_signature)"
+    )
+    alibaba_base_url: str = Field(
+        default="https://gw.open.1688.com/openapi",
+        description="the 1688 gateway, up to /param2 (a stub's address in tests)",
+    )
+    alibaba_member_id: str = Field(
+        default="",
+        description="the memberId of the buyer account that authorised the app (its tokens "
+        "are stored encrypted in the database, refreshed before they expire)",
+    )
+    alibaba_calls_per_second: float = Field(
+        default=5.0,
+        ge=0,
+        description="calls per second to 1688 from this process (0: no limit); 1688's own "
+        "limits are not published (UNVERIFIED): divide the app's budget among the processes",
+    )
+    alibaba_concurrency: int = Field(
+        default=8, ge=1, le=1000, description="calls in flight at once to 1688 from this process"
+    )
+    alibaba_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=120, description="how long a 1688 call may take before it times out"
+    )
+    alibaba_redirect_uri: str = Field(
+        default="",
+        description="the redirect URI registered with the 1688 app: where 1688 sends the "
+        "authorisation code of the buyer account",
+    )
+
     # HTTP rules (CONTRACT sections 2 to 4)
     timestamp_window_seconds: int = 600
     secret_grace_seconds: int = 86_400
@@ -247,6 +283,27 @@ class Settings(BaseSettings):
         return _dev_secret_file(
             self.data_dir / "secret.key", lambda: Fernet.generate_key().decode()
         )
+
+
+ALIBABA_REQUIRED = (
+    ("alibaba_app_key", "DAIGOU_ALIBABA_APP_KEY"),
+    ("alibaba_app_secret", "DAIGOU_ALIBABA_APP_SECRET"),
+    ("alibaba_member_id", "DAIGOU_ALIBABA_MEMBER_ID"),
+    ("alibaba_base_url", "DAIGOU_ALIBABA_BASE_URL"),
+)
+
+
+def alibaba_missing(settings: Settings) -> list[str]:
+    """The variables a 1688 Open Platform adapter needs that are unset (empty: it can start);
+    the composition root refuses to start with this list."""
+    missing = []
+    for attr, variable in ALIBABA_REQUIRED:
+        value = getattr(settings, attr)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not value or not str(value).strip():
+            missing.append(variable)
+    return missing
 
 
 def _dev_secret_file(path: Path, make: object) -> str:

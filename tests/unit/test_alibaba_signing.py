@@ -51,9 +51,7 @@ def test_none_is_dropped_and_objects_are_signed_as_compact_json():
         "flag": True,
         "n": 3,
     }
-    expected = "".join(
-        sorted(['cargo[{"offerId":1,"title":"水杯"}]', "flagtrue", "n3"])
-    )
+    expected = "".join(sorted(['cargo[{"offerId":1,"title":"水杯"}]', "flagtrue", "n3"]))
     assert aop_signature(OFFICIAL_PATH, params, "k") == _hmac(OFFICIAL_PATH + expected, "k")
     assert signing.wire_params(params) == {
         "cargo": '[{"offerId":1,"title":"水杯"}]',
