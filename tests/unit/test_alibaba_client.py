@@ -236,12 +236,12 @@ def test_a_token_refused_twice_is_not_refreshed_again():
 
 def test_the_local_limiter_keeps_the_rate():
     upstream = Upstream(ok())
-    client, _, _ = make(upstream, calls_per_second=2, slot_wait_seconds=0)
-    client.read(TRADE, VIEW, {})
-    client.read(TRADE, VIEW, {})
+    # one call per 100 s: a bucket of one, empty after the first call
+    client, _, _ = make(upstream, calls_per_second=0.01, slot_wait_seconds=0)
+    client.read(TRADE, VIEW, {}, authorised=True)
     with pytest.raises(P.MarketplaceNotSent):
-        client.write(TRADE, CREATE, {})  # the bucket is empty: nothing sent
-    assert len(upstream.requests) == 2
+        client.write(TRADE, CREATE, {})  # no slot: nothing sent
+    assert len(upstream.requests) == 1
 
 
 def test_the_oauth_call_sends_the_app_credentials():

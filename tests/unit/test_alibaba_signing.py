@@ -7,6 +7,9 @@ import hashlib
 import hmac
 from urllib.parse import parse_qs, urlsplit
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from daigou.marketplace.alibaba1688 import signing
 from daigou.marketplace.alibaba1688.signing import (
     aop_signature,
@@ -85,3 +88,21 @@ def test_the_authorisation_url_carries_a_parameter_signature():
     assert query["redirect_uri"] == "https://gw.example/cb"
     joined = "".join(sorted(k + v for k, v in query.items() if k != "_aop_signature"))
     assert query["_aop_signature"] == _hmac(joined, "test123")
+
+
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcdefgXYZ_", min_size=1, max_size=6),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=8) | st.integers(),
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_the_order_parameters_come_in_does_not_matter(params, rng):
+    items = list(params.items())
+    rng.shuffle(items)
+    assert aop_signature(OFFICIAL_PATH, dict(items), "k") == aop_signature(
+        OFFICIAL_PATH, params, "k"
+    )
+    joined = "".join(sorted(k + str(v) for k, v in params.items()))
+    assert aop_signature(OFFICIAL_PATH, params, "k") == _hmac(OFFICIAL_PATH + joined, "k")

@@ -165,7 +165,7 @@ class TokenStore:
             return unseal(self._key, row["access_token"])
         try:
             return self._refresh(None)
-        except (MarketplaceError, MarketplaceTimeout):
+        except (MarketplaceError, MarketplaceTimeout, ValueError):
             # the refresh failed (1688 down, another refresher slow) but the token still
             # works for a while: use it; the next call tries the refresh again
             if int(row["access_expires_at"]) > self._clock.now_ms():
