@@ -5,13 +5,16 @@ rejection, a dead refresher's lease expiring, the first authorisation."""
 from __future__ import annotations
 
 import threading
+from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from daigou.core.clock import ManualClock
 from daigou.db.session import Database
 from daigou.marketplace import port as P
+from daigou.marketplace.alibaba1688.client import AopClient
 from daigou.marketplace.alibaba1688.tokens import (
     MarketplaceToken,
     NotAuthorised,
@@ -230,3 +233,38 @@ def test_a_get_token_answer_is_read():
     assert grant.refresh_expires_at == 1_811_815_200_000
     with pytest.raises(ValueError):
         grant_from_answer({"expires_in": 1}, START)
+
+
+def test_the_client_refreshes_a_rejected_token_through_the_store(db, settings):
+    """AopClient + TokenStore + OAuth on a mock 1688: a 401 makes the store refresh through
+    system.oauth2/getToken; the call is repeated with the new token, which is stored sealed."""
+    clock = ManualClock(START)
+    seen: list[tuple[str, str]] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        if "/system.oauth2/getToken/" in request.url.path:
+            seen.append(("getToken", form["refresh_token"]))
+            return httpx.Response(200, json={"access_token": "tok-new", "expires_in": "36000"})
+        seen.append(("call", form["access_token"]))
+        if form["access_token"] != "tok-new":
+            return httpx.Response(401, text="Request need user authenticated")
+        return httpx.Response(200, json={"success": True, "result": {"orderId": "9"}})
+
+    client = AopClient(
+        base_url="http://127.0.0.1:9/openapi",
+        app_key=APP,
+        app_secret="test123",
+        token_provider=None,
+        http=httpx.Client(transport=httpx.MockTransport(upstream)),
+        clock=clock,
+    )
+    oauth = OAuth(client.oauth_token, clock)
+    tokens = store(db, settings, clock, oauth.refresh)
+    client.tokens = tokens
+    tokens.put(first_grant(clock))
+    answer = client.read("com.alibaba.trade", "alibaba.trade.get.buyerView", {"orderId": 9})
+    assert answer["result"] == {"orderId": "9"}
+    assert seen == [("call", "tok-1"), ("getToken", "refresh-secret"), ("call", "tok-new")]
+    assert "tok-new" not in raw_row(db)["access_token"]
+    assert tokens.get() == "tok-new"
