@@ -16,6 +16,8 @@ TABLE = [
     (200, {"result": {"orderId": 1}, "success": True}, None, None, None),
     (200, {"success": "true", "result": {}}, None, None, None),
     (200, {"access_token": "t", "expires_in": "36000"}, None, None, None),
+    (200, {"success": True, "errorCode": "0", "result": {}}, None, None, None),
+    (200, {"success": True, "errorCode": "", "errorMessage": ""}, None, None, None),
     # rate limits: 429, and the gateway's Qos codes (public clients)
     (429, "", None, P.MarketplaceRateLimited, "429"),
     (
@@ -94,6 +96,14 @@ TABLE = [
         "PRODUCT_TRADE_STAT_ERROR",
     ),
     (200, {"success": False}, None, P.MarketplaceRefused, "FAILED"),
+    (
+        200,
+        {"success": True, "result": {"success": "false", "errorCode": "Y", "message": "m"}},
+        None,
+        P.MarketplaceRefused,
+        "Y",
+    ),
+    (200, {"success": True, "result": {"success": True, "result": []}}, None, None, None),
     (
         400,
         {"error": "invalid_grant", "error_description": "refresh token expired"},

@@ -99,11 +99,23 @@ def _first(body: Mapping[str, Any], *keys: str) -> str:
     return ""
 
 
+def _says(body: Mapping[str, Any], value: bool) -> bool:
+    flag = body.get("success")
+    return flag is value or flag == str(value).lower()
+
+
 def error_fields(body: Any) -> tuple[str, str] | None:
     """``(code, message)`` of an error answer's body, or ``None`` when the body says success
     (or says nothing)."""
     if not isinstance(body, Mapping):
         return None
+    result = body.get("result")
+    if isinstance(result, Mapping) and _says(result, False):  # the wrapped business failure
+        return _first(result, "code", "errorCode") or "FAILED", _first(
+            result, "message", "errorMessage", "errorMsg"
+        )
+    if _says(body, True):
+        return None  # a success may still carry an empty or "0" errorCode
     code = _first(body, "error_code", "errorCode")
     message = _first(body, "error_message", "errorMessage", "errorMsg", "message")
     if code:
@@ -111,15 +123,8 @@ def error_fields(body: Any) -> tuple[str, str] | None:
     oauth_error = body.get("error")  # the OAuth endpoint: {"error", "error_description"}
     if isinstance(oauth_error, str) and oauth_error:
         return _text(oauth_error), _first(body, "error_description") or message
-    if body.get("success") is False or body.get("success") == "false":
-        code = _first(body, "code") or "FAILED"
-        return code, message
-    result = body.get("result")
-    if isinstance(result, Mapping) and (
-        result.get("success") is False or result.get("success") == "false"
-    ):
-        inner = error_fields({**result, "success": False})
-        return inner
+    if _says(body, False):
+        return _first(body, "code") or "FAILED", message
     return None
 
 
