@@ -256,3 +256,16 @@ def test_the_oauth_call_sends_the_app_credentials():
         "grant_type": "refresh_token",
         "refresh_token": "r",
     }
+
+
+def test_current_time_checks_signature_credentials_and_network():
+    upstream = Upstream(httpx.Response(200, json={"result": "20180614101942000+0800"}))
+    client, _, tokens = make(upstream)
+    assert client.current_time() == 1_528_942_782_000
+    request = upstream.requests[0]
+    assert str(request.url) == f"{BASE}/param2/1/system/currentTime/{KEY}"
+    assert "access_token" not in upstream.forms()[0]
+    refused = Upstream(httpx.Response(400, json={"error_code": "gw.SignatureInvalid"}))
+    client, _, _ = make(refused)
+    with pytest.raises(E.GatewayRefused):
+        client.current_time()

@@ -73,3 +73,16 @@ def test_a_bad_delivery_is_refused_with_its_reason(form, reason):
 def test_a_payload_nested_as_a_json_string_is_opened():
     pushed = parse(json.dumps({**PAY, "data": json.dumps({"orderId": 7})}))
     assert pushed.data == {"orderId": 7}
+
+
+def test_a_raw_form_body_is_verified():
+    from urllib.parse import urlencode
+
+    from daigou.marketplace.alibaba1688.push import verify_body
+
+    body = urlencode(delivery(PAY)).encode()
+    assert verify_body(body, SECRET).msg_id == "123456789"
+    with pytest.raises(PushRejected, match="bad signature"):
+        verify_body(body.replace(b"2002", b"2003"), SECRET)
+    with pytest.raises(PushRejected, match="UTF-8"):
+        verify_body(b"\xff\xfe", SECRET)

@@ -41,6 +41,7 @@ from daigou.marketplace.alibaba1688.signing import (
     url_path,
     wire_params,
 )
+from daigou.marketplace.alibaba1688.values import parse_time
 from daigou.marketplace.limits import Limiter
 from daigou.marketplace.port import (
     MarketplaceError,
@@ -172,6 +173,16 @@ class AopClient:
     ) -> dict[str, Any]:
         """A change: sent once (see the module for what each failure raises)."""
         return self._with_token(namespace, name, params, version, authorised, True)
+
+    def current_time(self) -> int:
+        """``system/currentTime`` (no user token, signed): 1688's clock in epoch ms. An answer
+        proves the signature, the app's credentials and the network at once (a start check)."""
+        body = self.read("system", "currentTime", {}, authorised=False)
+        value = body.get("result", body.get("currentTime"))
+        try:
+            return parse_time(value)
+        except ValueError as exc:
+            raise E.Unavailable(TRANSIENT_STATUS, f"system/currentTime answered {value!r}") from exc
 
     def oauth_token(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``system.oauth2/getToken``: the app's credentials with ``params`` (``grant_type``

@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from daigou.marketplace.alibaba1688.signing import SIGNATURE_FIELD, param_signature
 from daigou.marketplace.alibaba1688.values import parse_time
@@ -101,3 +102,12 @@ def verify(form: Mapping[str, str], secret: str) -> PushMessage:
     if not hmac.compare_digest(expected.encode(), signature.strip().upper().encode()):
         raise PushRejected("bad signature")
     return parse(message)
+
+
+def verify_body(body: bytes, secret: str) -> PushMessage:
+    """A delivery's raw ``application/x-www-form-urlencoded`` body, checked and parsed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PushRejected("body is not UTF-8") from exc
+    return verify(dict(parse_qsl(text, keep_blank_values=True)), secret)
