@@ -94,10 +94,12 @@ def test_an_expired_or_unknown_token_is_refused(bare_stub):
     client = StubClient(bare_stub)
     bare_stub.expire_token()
     r = client.call("alibaba.trade.get.buyerView", orderId="1", webSite="1688")
-    assert r.status_code == 401 and r.json()["error_code"] == "gw.AccessTokenExpired"
+    assert r.status_code == 401 and r.json()["error_code"] == "401"
+    assert "expired" in r.json()["error_message"]
     client.access_token = "never-issued"
     r = client.call("alibaba.trade.get.buyerView", orderId="1", webSite="1688")
     assert r.status_code == 401 and r.json()["error_code"] == "401"
+    assert "expired" not in r.json()["error_message"]
     assert [c.answered for c in bare_stub.calls_to("alibaba.trade.get.buyerView")] == [401, 401]
 
 
@@ -455,3 +457,67 @@ def test_push_is_signed_kept_and_pulled_until_confirmed(stub, client):
     }
     page = ok(client.call("push.query.messageList", page=1, pageSize=20))["pushMessagePage"]
     assert page["datas"] == [] and page["totalCount"] == 0
+
+
+def test_a_missing_argument_and_an_unknown_api_are_gateway_refusals(bare_stub):
+    r = StubClient(bare_stub).call("alibaba.trade.cancel", webSite="1688")  # no tradeID
+    assert r.status_code == 400 and r.json()["error_code"] == "gw.ParamMissing"
+    assert "tradeID" in r.json()["error_message"]
+    path = "param2/1/com.alibaba.trade/alibaba.trade.noSuchApi/1000000"
+    form = {"_aop_signature": aop_signature("test123", path, {})}
+    r = httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=5)
+    assert r.status_code == 400 and r.json()["error_code"] == "gw.APIUnsupported"
+
+
+def test_a_return_refund_goes_back_with_a_waybill(client, sandbox):
+    order_id, created = create(client)
+    pay = {
+        "orderId": int(order_id),
+        "payChannel": "alipay",
+        "payAmount": created["result"]["totalSuccessAmount"],
+        "opRequestId": f"pay-{secrets.token_hex(4)}",
+    }
+    ok(client.call("alibaba.trade.pay.protocolPay.preparePay", tradeWithholdPreparePayParam=pay))
+    seller = SandboxOperator(sandbox)
+    seller.ship(Platform.ALIBABA, order_id)
+    item = buyer_view(client, order_id)["productItems"][0]
+    reasons = ok(
+        client.call(
+            "alibaba.trade.getRefundReasonList",
+            orderId=order_id,
+            orderEntryIds=[item["subItemID"]],
+            goodsStatus="refundBuyerReceived",
+        )
+    )["result"]["result"]["reasons"]
+    made = ok(
+        client.call(
+            "alibaba.trade.createRefund",
+            orderId=order_id,
+            orderEntryIds=[item["subItemID"]],
+            disputeRequest="returnRefund",
+            applyPayment=round(item["itemAmount"] * 100),
+            applyCarriage=0,
+            applyReasonId=next(r["id"] for r in reasons if not r["needVoucher"]),
+            description="wrong colour, sending it back",
+            goodsStatus="refundBuyerReceived",
+        )
+    )["result"]["result"]
+    refund_id = made["refundId"]
+    seller.refund_act(Platform.ALIBABA, refund_id, "agree")
+    sent = ok(
+        client.call(
+            "alibaba.trade.refund.returnGoods",
+            refundId=refund_id,
+            logisticsCompanyNo="SF",
+            freightBill="SF1234567890",
+            description="sent back",
+            vouchers=["https://img.example/waybill.jpg"],
+        )
+    )
+    assert sent["result"]["success"] is True
+    detail = ok(client.call("alibaba.trade.refund.OpQueryOrderRefund", refundId=refund_id))
+    got = detail["result"]["opOrderRefundModelDetail"]
+    assert got["status"] == "waitsellerreceive" and got["disputeRequest"] == "returnRefund"
+    assert got["freightBill"] == "SF1234567890" and got["applyPayment"] == round(
+        item["itemAmount"] * 100
+    )

@@ -50,10 +50,12 @@ Status: V verified against the doc copy or a client's real traffic, I inferred, 
 | push.message.confirm                 | V      | clients: {isSuccess}                          |
 | system:currentTime                   | I      | {result: time}; only here to accept the       |
 |                                      |        | official signature vector as a real call      |
-| gateway errors                       | V/I    | clients: {error_code, error_message};         |
-|                                      |        | gw.SignatureInvalid, gw.QosAppFrequencyLimit  |
-|                                      |        | seen in clients; the expired-token code and   |
-|                                      |        | every HTTP status are I                       |
+| gateway errors                       | V/I    | clients: HTTP 400 {error_code, error_message} |
+|                                      |        | with gw.SignatureInvalid, gw.ParamMissing,    |
+|                                      |        | gw.APIUnsupported, gw.QosAppFrequencyLimit;   |
+|                                      |        | a token refusal: error_code "401" (a client's |
+|                                      |        | table); its HTTP 401 and the "expired"        |
+|                                      |        | message, and gw.AppKeyNotExist, are I         |
 | push form {message, _aop_signature}  | I      | reference 2.6 names the fields; the SIGNING   |
 |                                      |        | RULE (HMAC-SHA1 over "message"+message) is I  |
 
@@ -446,7 +448,9 @@ class AlibabaStub:
             expired = token in self._expired_tokens
             valid = token in self._valid_tokens
         if expired:
-            raise gateway_error(401, "gw.AccessTokenExpired", "AccessToken is expired.")
+            # a client documents "401: unauthorised / token invalid"; the expired message is
+            # inferred: a client tells the two apart by the message only
+            raise gateway_error(401, "401", "Request need user authorized: access_token expired")
         if not valid:
             raise gateway_error(401, "401", "Request need user authorized")
 
@@ -493,7 +497,9 @@ class AlibabaStub:
             ) from None
         except P.MarketplaceError as e:
             return business_error(api, e.code, e.message)
-        except (KeyError, ValueError, TypeError) as e:
+        except KeyError as e:
+            raise gateway_error(400, "gw.ParamMissing", f"Required argument {e.args[0]}") from None
+        except (ValueError, TypeError) as e:
             return business_error(api, "400", f"bad parameter: {e}")
 
     def _get_token(self, params: dict[str, str]) -> dict[str, Any]:
