@@ -521,3 +521,64 @@ def test_a_return_refund_goes_back_with_a_waybill(client, sandbox):
     assert got["freightBill"] == "SF1234567890" and got["applyPayment"] == round(
         item["itemAmount"] * 100
     )
+
+
+def test_the_apps_rate_limit_refuses_calls_beyond_it(bare_stub):
+    bare_stub.calls_per_second = 2
+    path = OFFICIAL_VECTOR["url_path"]
+    form = {**OFFICIAL_VECTOR["params"], "_aop_signature": OFFICIAL_VECTOR["signature"]}
+    answers = [
+        httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=5) for _ in range(8)
+    ]
+    statuses = [a.status_code for a in answers]
+    assert statuses[:2] == [200, 200] and 400 in statuses, statuses
+    refused = answers[statuses.index(400)].json()
+    assert refused["error_code"] == "gw.QosAppFrequencyLimit"
+
+
+def test_answers_carry_the_documented_names(client):
+    """Names from the official samples (buyerView, preview): a typo in the stub fails here."""
+    order_id, _ = create(client)
+    view = buyer_view(client, order_id)
+    assert {
+        "id",
+        "idOfStr",
+        "status",
+        "createTime",
+        "modifyTime",
+        "totalAmount",
+        "sumProductPayment",
+        "shippingFee",
+        "discount",
+        "refund",
+        "refundPayment",
+        "sellerID",
+        "buyerID",
+        "tradeType",
+        "receiverInfo",
+        "stepPayAll",
+    } <= set(view["baseInfo"])
+    assert {"toFullName", "toDivisionCode", "toPost", "toArea"} <= set(
+        view["baseInfo"]["receiverInfo"]
+    )
+    assert {
+        "itemAmount",
+        "name",
+        "price",
+        "productID",
+        "productImgUrl",
+        "quantity",
+        "subItemID",
+        "status",
+    } <= set(view["productItems"][0])
+    assert {
+        "address",
+        "area",
+        "areaCode",
+        "city",
+        "contactPerson",
+        "mobile",
+        "province",
+        "zip",
+        "logisticsItems",
+    } <= set(view["nativeLogistics"])

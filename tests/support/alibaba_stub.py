@@ -245,12 +245,17 @@ class AlibabaStub:
         member_id: str = "b2b-2212345678901",
         hold_s: float = 3.0,
         access_ttl_s: int = 36_000,
+        calls_per_second: float | None = None,
     ) -> None:
         self.market = market
         self.app_key = app_key
         self.app_secret = app_secret
         self.member_id = member_id
         self.hold_s = hold_s  # how long a "timeout" fault holds the request
+        # the app's limit (None: none): more calls than this in any second are refused with
+        # gw.QosAppFrequencyLimit, as the gateway throttles an app
+        self.calls_per_second = calls_per_second
+        self._recent: list[float] = []
         self.access_ttl_s = access_ttl_s
         self.calls: list[StubCall] = []
         self.pushed: list[PushedMessage] = []
@@ -412,6 +417,7 @@ class AlibabaStub:
                 answer = self._get_token(params)
             else:
                 self._check(api, "/".join(parts[1:]), params)
+                self._throttle()
                 fault = self._take_fault(api)
                 answer, held = self._run_with_fault(api, params, fault)
         except StubAnswer as e:
@@ -453,6 +459,22 @@ class AlibabaStub:
             raise gateway_error(401, "401", "Request need user authorized: access_token expired")
         if not valid:
             raise gateway_error(401, "401", "Request need user authorized")
+
+    def _throttle(self) -> None:
+        if self.calls_per_second is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.calls_per_second:
+                refused = True
+            else:
+                refused = False
+                self._recent.append(now)
+        if refused:
+            raise gateway_error(
+                RATE_LIMIT_STATUS, "gw.QosAppFrequencyLimit", "App call exceeds limited frequency"
+            )
 
     def _take_fault(self, api: str) -> Fault | None:
         with self._lock:
@@ -973,7 +995,7 @@ def trade_info(
         "totalAmount": yuan(order.total_fen),
         "sumProductPayment": yuan(order.product_fen),
         "shippingFee": yuan(order.shipping_fen),
-        "discount": -order.discount_fen,  # fen ("单位分"); 1688 gives a reduction as negative
+        "discount": order.discount_fen,  # fen ("单位分"); its sign for a reduction is unverified
         "refund": yuan(refunded),
         "refundPayment": refunded,
         "refundStatus": order.refund_status,
