@@ -582,3 +582,31 @@ def test_answers_carry_the_documented_names(client):
         "zip",
         "logisticsItems",
     } <= set(view["nativeLogistics"])
+
+
+def test_relay_pushes_what_the_sandbox_seller_emitted(stub, client):
+    order_id, created = create(client)
+    pay = {
+        "orderId": int(order_id),
+        "payChannel": "alipay",
+        "payAmount": created["result"]["totalSuccessAmount"],
+        "opRequestId": f"pay-{secrets.token_hex(4)}",
+    }
+    ok(client.call("alibaba.trade.pay.protocolPay.preparePay", tradeWithholdPreparePayParam=pay))
+    with Receiver() as rx:
+        statuses = stub.relay(rx.url)
+        rx.wait_for(len(statuses), timeout=5)
+        forms = [dict(httpx.QueryParams(r.body.decode())) for r in rx.requests]
+    assert statuses and set(statuses) == {200}
+    envelopes = [json.loads(f["message"]) for f in forms]
+    assert all(f["_aop_signature"] == push_signature(stub.app_secret, f["message"]) for f in forms)
+    mine = [e for e in envelopes if e["data"]["orderId"] == int(order_id)]
+    assert [e["type"] for e in mine] == [
+        "ORDER_BUYER_VIEW_BUYER_MAKE",
+        "ORDER_BUYER_VIEW_ORDER_PAY",
+    ]
+    assert mine[1]["data"]["currentStatus"] == "waitsellersend"
+    assert mine[1]["data"]["sellerMemberId"] and mine[1]["data"]["buyerMemberId"] == stub.member_id
+    assert NAIVE_TIME.match(mine[1]["data"]["msgSendTime"])
+    with Receiver() as rx:
+        assert stub.relay(rx.url) == []  # nothing new: the relay keeps its cursor

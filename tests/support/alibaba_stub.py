@@ -267,6 +267,7 @@ class AlibabaStub:
         self._orders: list[str] = []  # every order created through the stub, for the list
         self._lock = threading.Lock()
         self._release = threading.Event()
+        self._relay_cursor: str | None = None
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -361,14 +362,52 @@ class AlibabaStub:
         with self._lock:
             return [c for c in self.calls if c.api == api]
 
-    def push(self, url: str, topic: str, data: dict[str, Any], *, timeout: float = 5) -> int:
+    def relay(self, url: str, *, limit: int = 100, timeout: float = 5) -> list[int]:
+        """Push what the sandbox seller emitted on 1688 since the last relay (its port's
+        ``messages``), each as the message centre would: the topic as ``type``, the payload of
+        the reference's ORDER_BUYER_VIEW_ORDER_PAY example (``orderId``, ``currentStatus``,
+        ``msgSendTime``, ``buyerMemberId``, ``sellerMemberId``; ``refundId`` when a refund's).
+        Answers the receiver's statuses, one per message."""
+        batch = self.market.messages(ALI, self._relay_cursor, limit)
+        self._relay_cursor = batch.cursor
+        statuses = []
+        for m in batch.messages:
+            data: dict[str, Any] = {
+                "orderId": num_id(m.order_id),
+                "currentStatus": m.status,
+                "msgSendTime": naive_time(m.occurred_ms),
+                "buyerMemberId": self.member_id,
+                "sellerMemberId": self._seller_of(m.order_id),
+            }
+            if m.refund_id:
+                data["refundId"] = m.refund_id
+            statuses.append(self.push(url, m.topic, data, gmt_born=m.occurred_ms, timeout=timeout))
+        return statuses
+
+    def _seller_of(self, order_id: str | None) -> str | None:
+        if order_id is None:
+            return None
+        try:
+            return str(self.market.order(ALI, order_id).seller_open_id)
+        except P.MarketplaceError:
+            return None
+
+    def push(
+        self,
+        url: str,
+        topic: str,
+        data: dict[str, Any],
+        *,
+        gmt_born: int | None = None,
+        timeout: float = 5,
+    ) -> int:
         """POST one message to a receiver as the message centre does (form fields ``message``
         and ``_aop_signature``) and keep it for the compensation pull; answers the receiver's
         HTTP status (0: no answer). Unconfirmed messages stay in ``push.query.messageList``."""
         msg_id = next(self._msg_ids)
         envelope = {
             "msgId": msg_id,
-            "gmtBorn": int(time.time() * 1000),
+            "gmtBorn": gmt_born if gmt_born is not None else int(time.time() * 1000),
             "data": data,
             "userInfo": self.member_id,
             "type": topic,
