@@ -32,6 +32,7 @@ from tests.support.warehouse import (
     goods,
     rendered,
 )
+from tests.support.warehouse_ops import index_waybill, messages_of, scan
 
 SUBACCOUNT = "/open/subaccount/addOrUpdate"
 
@@ -362,3 +363,32 @@ def test_the_operator_adds_a_warehouse(api, dev):
     assert fields(err) == ["serviceCountries[0]"]
     codes = [h["warehouseCode"] for h in assert_ok(api.call(dev, "GET", WAREHOUSES))["data"]]
     assert codes == ["GZ-BY01", "SZ-LH01", "YW-FT01"]
+
+
+def test_a_booking_claims_the_parcels_of_its_orders_that_arrived_before_it(api, dev, settings, db):
+    """Goods often reach the warehouse before their owner books the shipment abroad: the scan
+    holds them unclaimed, and the booking that names their order claims them (the order is
+    ``inbound`` at once, and WAREHOUSE_PARCEL_RECEIVED is sent)."""
+    fund(api, dev, 5_000_000)
+    ((_, lines_1688),) = merchants(settings, 1, 1)
+    order_1688 = assert_ok(create_1688(api, dev, lines_1688))["orderId"]
+    index_waybill(db, dev.develop_id, "1688", order_1688, "YT7000000001")
+    house = assert_ok(api.call(dev, "GET", "/open/pp/logistics/warehouse/list"))["data"][0]
+    early = assert_ok(scan(api, "YT7000000001", warehouse=house["warehouseCode"], weight=700))
+    assert early["matched"] is False and early["logisticsOrderId"] is None
+
+    lines = goods(settings, 1)
+    order = booked(api, dev, lines, sourceOrders=[{"platform": 1, "orderId": order_1688}])
+    assert order["status"] == "inbound"
+    (parcel,) = order["parcels"]
+    assert (parcel["parcelId"], parcel["status"], parcel["matchedBy"]) == (
+        early["parcelId"],
+        "received",
+        "source",
+    )
+    kinds = [t for t, _ in messages_of(db, order["logisticsOrderId"])]
+    assert kinds == [
+        "INTERNATIONAL_SHIPMENT_UPDATE",
+        "WAREHOUSE_PARCEL_RECEIVED",
+        "INTERNATIONAL_SHIPMENT_UPDATE",
+    ]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from daigou.core.errors import ApiError, Conflict, NotFound, validation_error
 from daigou.db.session import Database
 from daigou.purchasing.buyer import Buyer
-from daigou.purchasing.models import PurchaseOrder
+from daigou.purchasing.models import PurchaseOrder, PurchaseOrderWaybill
 from daigou.purchasing.profile import CANCELLED as ORDER_CANCELLED
 from daigou.purchasing.profile import REFUNDED as ORDER_REFUNDED
 from daigou.wallet import service as wallet
@@ -250,6 +250,11 @@ def book(
             )
         records.add_event(s, row, AWAITING_INBOUND, "booked", now_ms, now_ms)
         records.emit(s, row, None, now_ms)
+        arrived = _claim_arrived(s, row, body.sourceOrders, platforms, now_ms)
+        if arrived:
+            for p in arrived:
+                records.parcel_received(s, p, row, now_ms)
+            records.move(s, row, INBOUND, now_ms, "parcels that arrived before the booking")
         view = records.order_view(s, row)
         view["warehouse"] = {
             "warehouseCode": house.code,
@@ -257,6 +262,52 @@ def book(
             "markCode": mark,
         }
         return view
+
+
+def _claim_arrived(
+    s: Session,
+    row: LogisticsOrder,
+    sources: list[S.SourceOrder],
+    platforms: list[str],
+    now_ms: int,
+) -> list[Parcel]:
+    """Parcels of the source orders that reached this warehouse before the booking (received,
+    held unclaimed, their tracking number a waybill of one of the orders): the new booking
+    claims them, as a scan would have matched them had it come first."""
+    bills: set[str] = set()
+    for src, platform in zip(sources, platforms, strict=True):
+        order_ids = [r.order_id for r in _source_rows(s, platform, src.orderId)]
+        bills.update(
+            s.execute(
+                select(PurchaseOrderWaybill.bill_no).where(
+                    PurchaseOrderWaybill.platform == platform,
+                    PurchaseOrderWaybill.order_id.in_(order_ids),
+                )
+            ).scalars()
+        )
+    if not bills:
+        return []
+    found = list(
+        s.execute(
+            select(Parcel)
+            .where(
+                Parcel.warehouse_code == row.warehouse_code,
+                Parcel.tracking_no.in_(sorted(bills)),
+                Parcel.logistics_order_id.is_(None),
+                Parcel.status == RECEIVED,
+            )
+            .order_by(Parcel.received_at, Parcel.parcel_id)
+            .with_for_update()
+        ).scalars()
+    )
+    for p in found:
+        p.logistics_order_id = row.logistics_order_id
+        p.developer_id = row.developer_id
+        p.user_id = row.user_id
+        p.matched_by = "source"
+        p.modified_at = now_ms
+    s.flush()
+    return found
 
 
 # --- 11.4 ---------------------------------------------------------------------------------------
