@@ -39,6 +39,10 @@ Status: V verified against the doc copy or a client's real traffic, I inferred, 
 | alibaba.trade.createRefund           | I      | {result:{success, code, result:{refundId}}}   |
 | alibaba.trade.refund.OpQueryOrder... | V      | doc table: {result:{opOrderRefundModelDetail}}|
 |                                      |        | errorCode/errorMessage, amounts in fen        |
+| ...refund.OpQueryBatchRefundByOrder- | I      | {result:{opOrderRefundModels:[detail...]}}    |
+|   IdAndStatus (an order's refunds)   |        | (the name from reference 2.4; shape inferred) |
+| refund detail's refundAddress,       | I      | a returnRefund's address, the seller's words, |
+|   sellerAgreeMsg, buyerSendGoods*    |        | the buyer's return note and pictures          |
 | alibaba.trade.cancelRefund           | I      | {result:{success, code, message}}             |
 | alibaba.trade.refund.returnGoods     | I      | {result:{success, code, message}}             |
 | product.search.keywordQuery and      | V/I    | clients: {result:{success, code, message,     |
@@ -165,6 +169,7 @@ API_NAMESPACES = {
     "alibaba.trade.getRefundReasonList": "com.alibaba.trade",
     "alibaba.trade.createRefund": "com.alibaba.trade",
     "alibaba.trade.refund.OpQueryOrderRefund": "com.alibaba.trade",
+    "alibaba.trade.refund.OpQueryBatchRefundByOrderIdAndStatus": "com.alibaba.trade",
     "alibaba.trade.cancelRefund": "com.alibaba.trade",
     "alibaba.trade.refund.returnGoods": "com.alibaba.trade",
     "product.search.keywordQuery": "com.alibaba.fenxiao.crossborder",
@@ -246,8 +251,12 @@ class AlibabaStub:
         hold_s: float = 3.0,
         access_ttl_s: int = 36_000,
         calls_per_second: float | None = None,
+        queue_unpushed: bool = False,
     ) -> None:
         self.market = market
+        # True: before each compensation pull, what the sandbox seller emitted since the last
+        # relay is kept as messages whose pushes failed (no receiver): the pull's feed alone
+        self.queue_unpushed = queue_unpushed
         self.app_key = app_key
         self.app_secret = app_secret
         self.member_id = member_id
@@ -372,17 +381,39 @@ class AlibabaStub:
         self._relay_cursor = batch.cursor
         statuses = []
         for m in batch.messages:
-            data: dict[str, Any] = {
-                "orderId": num_id(m.order_id),
-                "currentStatus": m.status,
-                "msgSendTime": naive_time(m.occurred_ms),
-                "buyerMemberId": self.member_id,
-                "sellerMemberId": self._seller_of(m.order_id),
-            }
-            if m.refund_id:
-                data["refundId"] = m.refund_id
+            data = self._push_data(m)
             statuses.append(self.push(url, m.topic, data, gmt_born=m.occurred_ms, timeout=timeout))
         return statuses
+
+    def _push_data(self, m: P.MarketMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "orderId": num_id(m.order_id),
+            "currentStatus": m.status,
+            "msgSendTime": naive_time(m.occurred_ms),
+            "buyerMemberId": self.member_id,
+            "sellerMemberId": self._seller_of(m.order_id),
+        }
+        if m.refund_id:
+            data["refundId"] = m.refund_id
+        return data
+
+    def queue_from_market(self, limit: int = 200) -> int:
+        """Keep what the sandbox seller emitted since the last relay as messages whose pushes
+        all failed (stored for the compensation pull, never delivered); answers how many."""
+        batch = self.market.messages(ALI, self._relay_cursor, limit)
+        self._relay_cursor = batch.cursor
+        for m in batch.messages:
+            envelope = {
+                "msgId": next(self._msg_ids),
+                "gmtBorn": m.occurred_ms,
+                "data": self._push_data(m),
+                "userInfo": self.member_id,
+                "type": m.topic,
+                "extraInfo": None,
+            }
+            with self._lock:
+                self.pushed.append(PushedMessage(int(envelope["msgId"]), envelope))
+        return len(batch.messages)
 
     def _seller_of(self, order_id: str | None) -> str | None:
         if order_id is None:
@@ -878,6 +909,13 @@ class AlibabaStub:
         refund = self.market.refund(ALI, params["refundId"])
         return {"result": {"opOrderRefundModelDetail": refund_detail(refund)}}
 
+    def _api_alibaba_trade_refund_OpQueryBatchRefundByOrderIdAndStatus(  # noqa: N802
+        self, params: dict[str, str]
+    ) -> dict[str, Any]:
+        """INFERRED shape: every refund of one order, oldest first, as the detail has them."""
+        refunds = self.market.order_refunds(ALI, str(params["orderId"]))
+        return {"result": {"opOrderRefundModels": [refund_detail(r) for r in refunds]}}
+
     def _api_alibaba_trade_cancelRefund(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
         refund_id = params["refundId"]
         self.market.cancel_refund(ALI, refund_id, f"cancel-{refund_id}")
@@ -949,6 +987,9 @@ class AlibabaStub:
         page = max(1, int(params.get("page") or 1))
         size = min(200, max(20, int(params.get("pageSize") or 20)))
         topic = params.get("type")
+        if self.queue_unpushed:
+            while self.queue_from_market():
+                pass
         with self._lock:
             waiting = [
                 m.envelope
@@ -1143,6 +1184,29 @@ def refund_detail(refund: P.MarketRefund) -> dict[str, Any]:
         "freightBill": refund.return_bill_no,
         "logisticsCompanyNo": refund.return_company_no,
         "afterSaleRefund": refund.after_sale,
+        # INFERRED (no official example seen): where a returnRefund's goods go once the seller
+        # agreed, the seller's words, and what the buyer wrote and showed when sending them
+        "refundAddress": _return_address(refund.return_address),
+        "sellerAgreeMsg": refund.seller_agree_describe,
+        "buyerSendGoodsDescription": refund.return_description,
+        "buyerSendGoodsVouchers": list(refund.return_vouchers),
+    }
+
+
+def _return_address(a: P.Address | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {
+        "contactPerson": a.full_name,
+        "mobile": a.mobile,
+        "telephone": a.phone,
+        "zip": a.post_code,
+        "province": a.province,
+        "city": a.city,
+        "area": a.area,
+        "town": a.town,
+        "address": a.address,
+        "areaCode": a.district_code,
     }
 
 

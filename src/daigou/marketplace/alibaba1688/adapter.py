@@ -1,0 +1,841 @@
+"""The 1688 Open Platform adapter: the marketplace port over the buyer API set (reference
+section 2.4), as the 1688 protocol stub answers it (tests/support/alibaba_stub.py).
+
+``AlibabaMarketplace(client)`` serves ``Platform.ALIBABA`` only: a call naming another platform
+raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads go through
+``client.read`` (retried by the client on transient failures), writes through ``client.write``
+(sent once: a lost answer is ``MarketplaceTimeout``, settled by the reconciler's queries).
+
+The mapping, API by API:
+
+- ``search``: ``product.search.keywordQuery`` (``offerQueryParam``); yuan prices -> fen;
+  ``shop_id`` is the ``sellerOpenId`` (1688 has no shop id in this answer).
+- ``offer``: ``product.search.queryProductDetail``; SKU prices and tiers yuan -> fen; weight kg
+  -> g and sizes cm -> mm; the detail carries no freight, so ``first_fee_fen`` and
+  ``extra_fee_fen`` are 0 (the preview prices freight).
+- ``categories``: no category API is mapped yet: ``Unsupported``.
+- ``offer_activities``: no activity API is mapped yet: the offer is read (an unknown offer is
+  not found) and the answer is ``()`` ("none", which the port allows), never made up.
+- ``preview``: ``alibaba.createOrder.preview`` (``orderPreviewResuslt``, sic; fen); a line
+  error comes as ``errorCode``/``errorMsg`` next to the results.
+- ``create_order``: first ``buyerView`` by ``outOrderId`` (1688 deduplicates creates by it but
+  its answer does not say "replayed": the adapter asks first, so a second create is never
+  sent); then ``alibaba.trade.createCrossOrder`` once; ``orderId`` or the multi-order
+  ``orderList``, and ``failedOfferList``; each created order is then read by ``buyerView``
+  (a failure of that read after a create that happened is ``MarketplaceTimeout``: unknown).
+- ``order``: ``alibaba.trade.get.buyerView``: yuan amounts -> fen (``discount`` is derived
+  from the yuan totals, its own sign being unverified), the four time spellings, status and
+  line statuses, ``nativeLogistics`` parcels and address.
+- ``orders_by_out_order_id``: ``buyerView`` by ``outOrderId`` (not found: ``()``).
+- ``cancel_order``: ``alibaba.trade.cancel`` (``tradeID``, ``webSite``, ``cancelReason``; 1688
+  takes no request id), then ``buyerView``.
+- ``pay``: ``alibaba.trade.pay.protocolPay.preparePay`` with ``opRequestId`` and ``payAmount``
+  in fen; a business refusal is ``PayResult(paid=False, code, message)``.
+- ``confirm_receipt``: ``trade.receivegoods.confirm`` (``orderId``, ``orderEntryIds``).
+- ``logistics``: the parcels of ``buyerView``'s ``nativeLogistics`` with the steps of
+  ``getLogisticsTraceInfo.buyerView`` (its "404, no trace yet" leaves them without steps).
+- refunds: ``getRefundReasonList``, ``createRefund`` (then ``OpQueryOrderRefund``),
+  ``OpQueryOrderRefund``, ``OpQueryBatchRefundByOrderIdAndStatus`` (``order_refunds``),
+  ``cancelRefund``, ``refund.returnGoods``, all amounts in fen. ``modify_refund``,
+  ``refund_notes`` and ``add_refund_note`` have no buyer API in the reference: ``Unsupported``.
+- ``messages``: the compensation pull ``push.query.messageList``; the cursor carries the
+  ``msgId`` s handed out last time, confirmed (``push.message.confirm``) when the caller
+  passes the cursor back, i.e. once it has taken them: at least once, never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from daigou.marketplace import port as P
+from daigou.marketplace.alibaba1688.errors import GatewayRefused
+from daigou.marketplace.alibaba1688.values import (
+    fen,
+    fen_to_yuan,
+    parse_time,
+    parse_time_or_none,
+    yuan_to_fen,
+)
+
+ALI = P.Platform.ALIBABA
+TRADE = "com.alibaba.trade"
+LOGISTICS = "com.alibaba.logistics"
+GOODS = "com.alibaba.fenxiao.crossborder"
+OPEN = "cn.alibaba.open"
+WEBSITE = "1688"
+# refusals that mean "no such thing" in the stub's and 1688's business answers
+NOT_FOUND_CODES = frozenset({"NOT_FOUND", "404", "ORDER_NOT_EXIST", "OFFER_NOT_EXIST"})
+SORTS = {
+    P.Sort.PRICE_ASC: {"price": "asc"},
+    P.Sort.PRICE_DESC: {"price": "desc"},
+    P.Sort.SALES_DESC: {"monthSold": "desc"},
+}
+CURSOR_PREFIX = "ack:"
+PAGE_MIN, PAGE_MAX = 20, 200  # push.query.messageList's pageSize bounds
+
+
+class AopCaller(Protocol):
+    """What the adapter needs of ``client.AopClient``."""
+
+    def read(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        version: int = 1,
+        authorised: bool = True,
+    ) -> dict[str, Any]: ...
+
+    def write(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        version: int = 1,
+        authorised: bool = True,
+    ) -> dict[str, Any]: ...
+
+
+class Unsupported(P.MarketplaceRefused):
+    """The port asks for something no 1688 buyer API gives (or none is mapped yet)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__("UNSUPPORTED", f"1688: {what} is not supported by this adapter")
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _yuan(value: Any, default: int = 0) -> int:
+    return default if value in (None, "") else yuan_to_fen(value)
+
+
+def _fen(value: Any, default: int = 0) -> int:
+    return default if value in (None, "") else fen(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _pct(value: Any) -> int:
+    return _int(_str(value).strip().rstrip("%") or 0)
+
+
+def _payload(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``{result: {success, code, message, result: payload}}`` family's payload."""
+    outer = _dict(body.get("result"))
+    inner = outer.get("result")
+    return _dict(inner) if "result" in outer else outer
+
+
+class AlibabaMarketplace:
+    """The port over the 1688 Open Platform buyer APIs (see the module)."""
+
+    name = "alibaba1688"
+
+    def __init__(self, client: AopCaller, *, pay_channel: str = "alipay") -> None:
+        self.client = client
+        self.pay_channel = pay_channel
+
+    # --- plumbing -------------------------------------------------------------------------
+    @staticmethod
+    def _ali(platform: P.Platform) -> None:
+        if platform is not ALI:
+            raise P.MarketplaceNotFound("platform", f"{platform} (this adapter serves 1688 only)")
+
+    def _read(self, ns: str, api: str, params: Mapping[str, Any], what: str, ident: str) -> Any:
+        try:
+            return self.client.read(ns, api, params)
+        except P.MarketplaceNotFound as exc:
+            raise P.MarketplaceNotFound(what, ident) from exc
+        except P.MarketplaceRefused as exc:
+            if exc.code in NOT_FOUND_CODES and not isinstance(exc, GatewayRefused):
+                raise P.MarketplaceNotFound(what, ident) from exc
+            raise
+
+    def _write(self, ns: str, api: str, params: Mapping[str, Any], what: str, ident: str) -> Any:
+        try:
+            return self.client.write(ns, api, params)
+        except P.MarketplaceNotFound as exc:
+            raise P.MarketplaceNotFound(what, ident) from exc
+        except P.MarketplaceRefused as exc:
+            if exc.code in NOT_FOUND_CODES and not isinstance(exc, GatewayRefused):
+                raise P.MarketplaceNotFound(what, ident) from exc
+            raise
+
+    # --- goods ----------------------------------------------------------------------------
+    def search(self, query: P.SearchQuery) -> P.SearchPage:
+        self._ali(query.platform)
+        if query.image is not None:
+            raise Unsupported("search by image (product.search.imageQuery is not mapped)")
+        param: dict[str, Any] = {
+            "keyword": query.keyword,
+            "beginPage": query.page,
+            "pageSize": query.page_size,
+            "country": query.language,
+        }
+        if query.sort in SORTS:
+            param["sort"] = json.dumps(SORTS[query.sort])
+        if query.price_min_fen is not None:
+            param["priceStart"] = fen_to_yuan(query.price_min_fen)
+        if query.price_max_fen is not None:
+            param["priceEnd"] = fen_to_yuan(query.price_max_fen)
+        if query.category_id is not None:
+            param["categoryId"] = query.category_id
+        if query.shop_id:
+            param["sellerOpenId"] = query.shop_id
+        body = self._read(
+            GOODS,
+            "product.search.keywordQuery",
+            {"offerQueryParam": param},
+            "search",
+            query.keyword,
+        )
+        page = _payload(body)
+        items = tuple(self._summary(item) for item in _list(page.get("data")))
+        total = _int(page.get("totalRecords"), len(items))
+        return P.SearchPage(items[: query.page_size], max(total, len(items)))
+
+    @staticmethod
+    def _summary(item: Mapping[str, Any]) -> P.OfferSummary:
+        price = _dict(item.get("priceInfo"))
+        seller = _str(item.get("sellerOpenId"))
+        promotion = price.get("promotionPrice")
+        return P.OfferSummary(
+            platform=ALI,
+            offer_id=_str(item.get("offerId")),
+            title=P.Text(_str(item.get("subject")), item.get("subjectTrans") or None),
+            image_url=_str(item.get("imageUrl")),
+            price_fen=_yuan(price.get("price")),
+            promotion_price_fen=_yuan(promotion) if promotion not in (None, "") else None,
+            shop_id=seller,
+            seller_open_id=seller,
+            shop_name="",
+            month_sold=_int(item.get("monthSold")),
+            repurchase_rate_pct=_pct(item.get("repurchaseRate")),
+        )
+
+    def offer(self, platform: P.Platform, offer_id: str, language: str) -> P.Offer:
+        self._ali(platform)
+        param = {"offerId": offer_id, "country": language}
+        body = self._read(
+            GOODS,
+            "product.search.queryProductDetail",
+            {"offerDetailParam": param},
+            "offer",
+            offer_id,
+        )
+        d = _payload(body)
+        if not d:
+            raise P.MarketplaceNotFound("offer", offer_id)
+        return self._offer(d)
+
+    @staticmethod
+    def _attribute(a: Mapping[str, Any]) -> P.SkuAttribute:
+        return P.SkuAttribute(
+            P.Text(_str(a.get("attributeName")), a.get("attributeNameTrans") or None),
+            P.Text(_str(a.get("value")), a.get("valueTrans") or None),
+            a.get("skuImageUrl") or None,
+        )
+
+    def _offer(self, d: Mapping[str, Any]) -> P.Offer:
+        skus = []
+        for s in _list(d.get("productSkuInfos")):
+            promotion = s.get("promotionPrice")
+            stock = _int(s.get("amountOnSale"))
+            skus.append(
+                P.Sku(
+                    sku_id=_str(s.get("skuId")),
+                    spec_id=_str(s.get("specId")),
+                    attributes=tuple(self._attribute(a) for a in _list(s.get("skuAttributes"))),
+                    price_fen=_yuan(s.get("price")),
+                    promotion_price_fen=_yuan(promotion) if promotion not in (None, "") else None,
+                    stock=stock,
+                    image_url=next(
+                        (
+                            a.get("skuImageUrl")
+                            for a in _list(s.get("skuAttributes"))
+                            if a.get("skuImageUrl")
+                        ),
+                        None,
+                    ),
+                    on_sale=stock > 0,
+                )
+            )
+        sale = _dict(d.get("productSaleInfo"))
+        ship = _dict(d.get("productShippingInfo"))
+        tiers = tuple(
+            P.PriceTier(_int(t.get("startQuantity"), 1), _yuan(t.get("price")))
+            for t in _list(sale.get("priceRangeList"))
+        )
+        seller = _str(d.get("sellerOpenId"))
+        return P.Offer(
+            platform=ALI,
+            offer_id=_str(d.get("offerId")),
+            category_id=_int(d.get("categoryId")),
+            category_name=P.Text(_str(d.get("categoryName"))),
+            title=P.Text(_str(d.get("subject")), d.get("subjectTrans") or None),
+            description=_str(d.get("description")),
+            images=tuple(_str(i) for i in _list(_dict(d.get("productImage")).get("images"))),
+            skus=tuple(skus),
+            price_tiers=tiers,
+            min_order_quantity=max(1, _int(d.get("minOrderQuantity"), 1)),
+            shipping=P.Shipping(
+                send_from=_str(ship.get("sendGoodsAddressText")),
+                weight_g=round(float(ship.get("weight") or 0) * 1000),
+                length_mm=round(float(ship.get("length") or 0) * 10),
+                width_mm=round(float(ship.get("width") or 0) * 10),
+                height_mm=round(float(ship.get("height") or 0) * 10),
+                first_fee_fen=0,
+                extra_fee_fen=0,
+            ),
+            seller=P.Seller(seller, seller, P.Text(""), ""),
+            on_sale=_str(d.get("status")) in ("published", "") and any(s.on_sale for s in skus),
+            month_sold=_int(d.get("monthSold")),
+            attributes=tuple(self._attribute(a) for a in _list(d.get("productAttribute"))),
+        )
+
+    def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
+        self._ali(platform)
+        raise Unsupported("categories (category.translation.* is not mapped)")
+
+    def offer_activities(
+        self, platform: P.Platform, offer_id: str, language: str
+    ) -> tuple[P.Activity, ...]:
+        self.offer(platform, offer_id, language)  # an unknown offer is not found
+        return ()  # no activity API mapped: none, never made up
+
+    # --- orders ---------------------------------------------------------------------------
+    @staticmethod
+    def _order_params(draft: P.OrderDraft) -> dict[str, Any]:
+        a = draft.address
+        address = {
+            "fullName": a.full_name,
+            "mobile": a.mobile,
+            "phone": a.phone,
+            "postCode": a.post_code,
+            "provinceText": a.province,
+            "cityText": a.city,
+            "areaText": a.area,
+            "townText": a.town,
+            "address": a.address,
+            "districtCode": a.district_code,
+        }
+        cargo = [
+            {"offerId": ln.offer_id, "specId": ln.spec_id, "quantity": ln.quantity}
+            for ln in draft.lines
+        ]
+        params: dict[str, Any] = {
+            "addressParam": {k: v for k, v in address.items() if v},
+            "cargoParamList": [{k: v for k, v in c.items() if v is not None} for c in cargo],
+            "flow": draft.flow or None,
+            "message": draft.message or None,
+            "outOrderId": draft.out_order_id,
+        }
+        return params
+
+    def preview(self, draft: P.OrderDraft) -> P.Preview:
+        self._ali(draft.platform)
+        body = self.client.read(TRADE, "alibaba.createOrder.preview", self._order_params(draft))
+        orders = []
+        for r in _list(body.get("orderPreviewResuslt")):
+            lines = tuple(
+                P.PricedLine(
+                    offer_id=_str(c.get("offerId")),
+                    spec_id=c.get("specId") or None,
+                    quantity=self._quantity_of(draft, c),
+                    unit_price_fen=_yuan(c.get("finalUnitPrice")),
+                )
+                for c in _list(r.get("cargoList"))
+            )
+            total = _fen(r.get("sumPayment"))
+            shipping = _fen(r.get("sumCarriage"))
+            discount = _fen(r.get("discountFee"))
+            product = total - shipping + discount
+            orders.append(
+                P.PreviewOrder(
+                    lines=lines,
+                    product_fen=product,
+                    shipping_fen=shipping,
+                    discount_fen=discount,
+                    total_fen=total,
+                    promotions=tuple(
+                        P.Promotion(
+                            _str(p.get("promotionId")),
+                            _str(p.get("text")),
+                            _fen(p.get("discountFee")),
+                            bool(p.get("selected")),
+                        )
+                        for p in _list(r.get("shopPromotionList"))
+                    ),
+                )
+            )
+        failures: tuple[P.LineFailure, ...] = ()
+        code = _str(body.get("errorCode"))
+        if code and orders:  # a line refused next to what can be ordered
+            failures = (P.LineFailure("", None, code, _str(body.get("errorMsg"))),)
+        return P.Preview(tuple(orders), failures)
+
+    @staticmethod
+    def _quantity_of(draft: P.OrderDraft, cargo: Mapping[str, Any]) -> int:
+        offer, spec = _str(cargo.get("offerId")), cargo.get("specId") or None
+        for ln in draft.lines:
+            if ln.offer_id == offer and (ln.spec_id or None) == spec:
+                return ln.quantity
+        return _int(cargo.get("quantity"), 1)
+
+    def create_order(self, draft: P.OrderDraft) -> P.CreateResult:
+        self._ali(draft.platform)
+        if draft.out_order_id:
+            existing = self.orders_by_out_order_id(ALI, draft.out_order_id)
+            if existing:
+                return P.CreateResult(existing, replayed=True)
+        params = self._order_params(draft)
+        params["isvBizType"] = "cross"
+        body = self.client.write(TRADE, "alibaba.trade.createCrossOrder", params)
+        result = _dict(body.get("result"))
+        ids = [_str(o.get("orderId")) for o in _list(result.get("orderList")) if o.get("orderId")]
+        if not ids and result.get("orderId"):
+            ids = [_str(result.get("orderId"))]
+        failures = tuple(
+            P.LineFailure(
+                _str(f.get("offerId")),
+                f.get("specId") or None,
+                _str(f.get("errorCode")) or "FAILED",
+                _str(f.get("errorMessage")),
+            )
+            for f in _list(result.get("failedOfferList"))
+        )
+        if not ids:
+            first = failures[0] if failures else P.LineFailure("", None, "FAILED", "no order")
+            stock = first.code in {"STOCK_NOT_ENOUGH", "QUANTITY_LESS_THAN_MIN", "OFFER_OFFLINE"}
+            raise P.MarketplaceRefused(first.code, first.message, stock_problem=stock)
+        try:
+            orders = tuple(self.order(ALI, i) for i in ids)
+        except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
+            # the orders exist; only reading them failed: unknown to the caller, who reconciles
+            raise P.MarketplaceTimeout("alibaba.trade.createCrossOrder") from exc
+        return P.CreateResult(orders, failures)
+
+    def orders_by_out_order_id(
+        self, platform: P.Platform, out_order_id: str
+    ) -> tuple[P.MarketOrder, ...]:
+        self._ali(platform)
+        params = {"webSite": WEBSITE, "outOrderId": out_order_id}
+        try:
+            body = self._read(TRADE, "alibaba.trade.get.buyerView", params, "order", out_order_id)
+        except P.MarketplaceNotFound:
+            return ()
+        info = _dict(body.get("result"))
+        return (self._order(info),) if info else ()
+
+    def order(self, platform: P.Platform, order_id: str) -> P.MarketOrder:
+        self._ali(platform)
+        params = {"webSite": WEBSITE, "orderId": order_id}
+        body = self._read(TRADE, "alibaba.trade.get.buyerView", params, "order", order_id)
+        info = _dict(body.get("result"))
+        if not info:
+            raise P.MarketplaceNotFound("order", order_id)
+        return self._order(info)
+
+    @staticmethod
+    def _order(info: Mapping[str, Any]) -> P.MarketOrder:
+        return order_from_buyer_view(info)
+
+    def cancel_order(
+        self, platform: P.Platform, order_id: str, reason: str, op_request_id: str
+    ) -> P.MarketOrder:
+        self._ali(platform)
+        params = {"tradeID": order_id, "webSite": WEBSITE, "cancelReason": reason or "other"}
+        self._write(TRADE, "alibaba.trade.cancel", params, "order", order_id)
+        return self.order(ALI, order_id)
+
+    def pay(
+        self, platform: P.Platform, order_id: str, amount_fen: int, op_request_id: str
+    ) -> P.PayResult:
+        self._ali(platform)
+        param = {
+            "orderId": order_id,
+            "payChannel": self.pay_channel,
+            "payAmount": amount_fen,
+            "opRequestId": op_request_id,
+        }
+        try:
+            body = self._write(
+                TRADE,
+                "alibaba.trade.pay.protocolPay.preparePay",
+                {"tradeWithholdPreparePayParam": param},
+                "order",
+                order_id,
+            )
+        except GatewayRefused:
+            raise
+        except P.MarketplaceNotFound:
+            raise
+        except P.MarketplaceRefused as exc:
+            return P.PayResult(order_id, False, 0, exc.code, exc.message)
+        result = _dict(body.get("result"))
+        if result.get("paySuccess") is False:
+            code = _str(body.get("code")) or "PAY_FAILED"
+            return P.PayResult(order_id, False, 0, code, _str(body.get("message")) or None)
+        return P.PayResult(order_id, True, amount_fen)
+
+    def confirm_receipt(
+        self, platform: P.Platform, order_id: str, entry_ids: tuple[str, ...]
+    ) -> P.MarketOrder:
+        self._ali(platform)
+        params: dict[str, Any] = {"orderId": order_id}
+        if entry_ids:
+            params["orderEntryIds"] = list(entry_ids)
+        self._write(TRADE, "trade.receivegoods.confirm", params, "order", order_id)
+        return self.order(ALI, order_id)
+
+    def logistics(self, platform: P.Platform, order_id: str) -> tuple[P.Parcel, ...]:
+        parcels = self.order(platform, order_id).parcels
+        if not parcels:
+            return ()
+        params = {"orderId": order_id, "webSite": WEBSITE}
+        try:
+            body = self.client.read(
+                LOGISTICS, "alibaba.trade.getLogisticsTraceInfo.buyerView", params
+            )
+        except P.MarketplaceNotFound:  # "404": no trace yet (tracking lags)
+            return parcels
+        except P.MarketplaceRefused as exc:
+            if exc.code in NOT_FOUND_CODES:
+                return parcels
+            raise
+        steps: dict[str, tuple[P.LogisticsStep, ...]] = {}
+        for trace in _list(body.get("logisticsTrace")):
+            steps[_str(trace.get("logisticsId"))] = tuple(
+                P.LogisticsStep(parse_time(s.get("acceptTime")), _str(s.get("remark")))
+                for s in _list(trace.get("logisticsSteps"))
+            )
+        return tuple(
+            P.Parcel(
+                logistics_id=p.logistics_id,
+                bill_no=p.bill_no,
+                company_name=p.company_name,
+                entry_ids=p.entry_ids,
+                shipped_ms=p.shipped_ms,
+                steps=steps.get(p.logistics_id, p.steps),
+                delivered_ms=p.delivered_ms,
+            )
+            for p in parcels
+        )
+
+    # --- after-sales ----------------------------------------------------------------------
+    def refund_reasons(
+        self, platform: P.Platform, order_id: str, entry_ids: tuple[str, ...], goods_status: str
+    ) -> tuple[P.RefundReason, ...]:
+        self._ali(platform)
+        params = {
+            "orderId": order_id,
+            "orderEntryIds": list(entry_ids),
+            "goodsStatus": goods_status,
+        }
+        body = self._read(TRADE, "alibaba.trade.getRefundReasonList", params, "order", order_id)
+        return tuple(
+            P.RefundReason(
+                reason_id=_int(r.get("id")),
+                name=_str(r.get("name")),
+                need_voucher=bool(r.get("needVoucher")),
+                no_refund_carriage=bool(r.get("noRefundCarriage")),
+                tip=_str(r.get("tip")),
+            )
+            for r in _list(_payload(body).get("reasons"))
+        )
+
+    def create_refund(self, draft: P.RefundDraft) -> P.MarketRefund:
+        self._ali(draft.platform)
+        params: dict[str, Any] = {
+            "orderId": draft.order_id,
+            "orderEntryIds": list(draft.entry_ids),
+            "disputeRequest": draft.dispute_request,
+            "applyPayment": draft.apply_payment_fen,
+            "applyCarriage": draft.apply_carriage_fen,
+            "applyReasonId": draft.reason_id,
+            "description": draft.description,
+            "goodsStatus": draft.goods_status,
+            "vouchers": list(draft.vouchers) or None,
+            "orderEntryCountList": ([{"id": e, "count": n} for e, n in draft.quantities] or None),
+        }
+        body = self._write(TRADE, "alibaba.trade.createRefund", params, "order", draft.order_id)
+        refund_id = _str(_payload(body).get("refundId"))
+        if not refund_id:
+            raise P.MarketplaceTimeout("alibaba.trade.createRefund")  # no id: unknown
+        try:
+            return self.refund(ALI, refund_id)
+        except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
+            raise P.MarketplaceTimeout("alibaba.trade.createRefund") from exc
+
+    def refund(self, platform: P.Platform, refund_id: str) -> P.MarketRefund:
+        self._ali(platform)
+        params = {"refundId": refund_id, "needTimeOutInfo": True}
+        body = self._read(
+            TRADE, "alibaba.trade.refund.OpQueryOrderRefund", params, "refund", refund_id
+        )
+        detail = _dict(_dict(body.get("result")).get("opOrderRefundModelDetail"))
+        if not detail:
+            raise P.MarketplaceNotFound("refund", refund_id)
+        return refund_from_detail(detail)
+
+    def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
+        self._ali(platform)
+        params = {"orderId": order_id, "queryType": "1"}
+        body = self._read(
+            TRADE,
+            "alibaba.trade.refund.OpQueryBatchRefundByOrderIdAndStatus",
+            params,
+            "order",
+            order_id,
+        )
+        models = _list(_dict(body.get("result")).get("opOrderRefundModels"))
+        refunds = [refund_from_detail(_dict(m)) for m in models]
+        return tuple(sorted(refunds, key=lambda r: (r.created_ms, r.refund_id)))
+
+    def cancel_refund(
+        self, platform: P.Platform, refund_id: str, op_request_id: str
+    ) -> P.MarketRefund:
+        self._ali(platform)
+        self._write(
+            TRADE, "alibaba.trade.cancelRefund", {"refundId": refund_id}, "refund", refund_id
+        )
+        return self.refund(ALI, refund_id)
+
+    def return_goods(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        company_no: str,
+        bill_no: str,
+        *,
+        description: str = "",
+        vouchers: tuple[str, ...] = (),
+    ) -> P.MarketRefund:
+        self._ali(platform)
+        params = {
+            "refundId": refund_id,
+            "logisticsCompanyNo": company_no,
+            "freightBill": bill_no,
+            "description": description or None,
+            "vouchers": list(vouchers) or None,
+        }
+        self._write(TRADE, "alibaba.trade.refund.returnGoods", params, "refund", refund_id)
+        return self.refund(ALI, refund_id)
+
+    def modify_refund(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        apply_payment_fen: int,
+        reason_id: int,
+        description: str,
+        *,
+        goods_status: str | None = None,
+        vouchers: tuple[str, ...] | None = None,
+    ) -> P.MarketRefund:
+        self._ali(platform)
+        raise Unsupported("modifying a refund request")
+
+    def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
+        self._ali(platform)
+        raise Unsupported("a refund's notes (OpQueryOrderRefundOperationList is not mapped)")
+
+    def add_refund_note(
+        self,
+        platform: P.Platform,
+        refund_id: str,
+        content: str,
+        images: tuple[str, ...],
+        op_request_id: str,
+    ) -> P.RefundNote:
+        self._ali(platform)
+        raise Unsupported("a buyer's refund note")
+
+    # --- messages -------------------------------------------------------------------------
+    def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
+        """The compensation pull: confirm what the cursor says was handed out, then list the
+        unconfirmed messages (the first ``limit``); the new cursor names those."""
+        self._ali(platform)
+        handed = _cursor_ids(cursor)
+        if handed:
+            self.client.write(OPEN, "push.message.confirm", {"msgIdList": handed}, authorised=False)
+        size = min(PAGE_MAX, max(PAGE_MIN, limit))
+        body = self.client.read(
+            OPEN, "push.query.messageList", {"page": 1, "pageSize": size}, authorised=False
+        )
+        page = _dict(body.get("pushMessagePage"))
+        messages = tuple(message_from_push(_dict(m)) for m in _list(page.get("datas")))[:limit]
+        ids = ",".join(m.message_id for m in messages)
+        return P.MessageBatch(messages, CURSOR_PREFIX + ids)
+
+
+def _cursor_ids(cursor: str | None) -> list[int]:
+    if not cursor or not cursor.startswith(CURSOR_PREFIX):
+        return []
+    return [int(i) for i in cursor[len(CURSOR_PREFIX) :].split(",") if i.isdigit()]
+
+
+# --- the answer shapes, as functions (unit-tested apart) --------------------------------------
+def _address(a: Mapping[str, Any]) -> P.Address | None:
+    if not a.get("contactPerson") and not a.get("toFullName"):
+        return None
+    return P.Address(
+        full_name=_str(a.get("contactPerson") or a.get("toFullName")),
+        mobile=_str(a.get("mobile") or a.get("toMobile")),
+        phone=_str(a.get("telephone") or a.get("toPhone")),
+        post_code=_str(a.get("zip") or a.get("toPost")),
+        province=_str(a.get("province")),
+        city=_str(a.get("city")),
+        area=_str(a.get("area")),
+        town=_str(a.get("town")),
+        address=_str(a.get("address")),
+        district_code=_str(a.get("areaCode") or a.get("toDivisionCode")),
+    )
+
+
+def order_from_buyer_view(info: Mapping[str, Any]) -> P.MarketOrder:
+    """``buyerView``'s ``result`` (or one order of the buyer order list) as a ``MarketOrder``:
+    amounts in yuan -> fen; ``discount`` derived from them (the field is fen, its sign for a
+    reduction unverified); times in any of the four spellings."""
+    base = _dict(info.get("baseInfo"))
+    lines = tuple(
+        P.OrderLine(
+            entry_id=_str(it.get("subItemIDString") or it.get("subItemID")),
+            offer_id=_str(it.get("productID")),
+            spec_id=it.get("specId") or None,
+            sku_id=_str(it.get("skuID")) or None,
+            title=P.Text(_str(it.get("name"))),
+            image_url=_str(next(iter(_list(it.get("productImgUrl"))), "")),
+            quantity=_int(it.get("quantity")),
+            unit_price_fen=_yuan(it.get("price")),
+            amount_fen=_yuan(it.get("itemAmount")),
+            status=_str(it.get("status")) or _str(base.get("status")),
+            logistics_status=_int(it.get("logisticsStatus"), 1),
+            refund_status=it.get("refundStatus") or None,
+        )
+        for it in _list(info.get("productItems"))
+    )
+    native = _dict(info.get("nativeLogistics"))
+    parcels = tuple(
+        P.Parcel(
+            logistics_id=_str(p.get("logisticsCode") or p.get("id")),
+            bill_no=_str(p.get("logisticsBillNo")),
+            company_name=_str(p.get("logisticsCompanyName")),
+            entry_ids=tuple(e for e in _str(p.get("subItemIds")).split(",") if e),
+            shipped_ms=parse_time_or_none(p.get("deliveredTime") or p.get("gmtCreate")) or 0,
+        )
+        for p in _list(native.get("logisticsItems"))
+    )
+    total = _yuan(base.get("totalAmount"))
+    shipping = _yuan(base.get("shippingFee"))
+    product = _yuan(base.get("sumProductPayment"), sum(ln.amount_fen for ln in lines))
+    created = parse_time(base.get("createTime"))
+    return P.MarketOrder(
+        platform=ALI,
+        order_id=_str(base.get("idOfStr") or base.get("id")),
+        out_order_id=base.get("outOrderId") or None,
+        status=_str(base.get("status")),
+        seller_open_id=_str(base.get("sellerID")),
+        seller_name=_str(base.get("sellerLoginId")),
+        lines=lines,
+        product_fen=product,
+        shipping_fen=shipping,
+        discount_fen=product + shipping - total,
+        total_fen=total,
+        created_ms=created,
+        modified_ms=parse_time_or_none(base.get("modifyTime")) or created,
+        pay_timeout_s=_int(base.get("payTimeout"), 43_200),
+        paid_ms=parse_time_or_none(base.get("payTime")),
+        shipped_ms=parse_time_or_none(base.get("allDeliveredTime")),
+        received_ms=parse_time_or_none(base.get("receivingTime")),
+        completed_ms=parse_time_or_none(base.get("completeTime")),
+        close_reason=base.get("closeReason") or None,
+        close_operate_type=base.get("closeOperateType") or None,
+        parcels=parcels,
+        refund_status=base.get("refundStatus") or None,
+        currency=_str(base.get("currency")) or "CNY",
+        message=_str(base.get("buyerFeedback")),
+        flow=base.get("flowTemplateCode") or None,
+        address=_address(native) or _address(_dict(base.get("receiverInfo"))),
+    )
+
+
+def refund_from_detail(d: Mapping[str, Any]) -> P.MarketRefund:
+    """``opOrderRefundModelDetail`` (amounts in fen) as a ``MarketRefund``. The return fields
+    (``refundAddress``, ``sellerAgreeMsg``, ``buyerSendGoods*``) are the stub's, inferred."""
+    created = parse_time(d.get("gmtApply") or d.get("gmtCreate"))
+    return P.MarketRefund(
+        platform=ALI,
+        refund_id=_str(d.get("refundId")),
+        order_id=_str(d.get("orderId")),
+        entry_ids=tuple(_str(e) for e in _list(d.get("orderEntryIdList"))),
+        status=_str(d.get("status")),
+        dispute_request=_str(d.get("disputeRequest")),
+        goods_status=_str(d.get("goodsStatus")),
+        apply_payment_fen=_fen(d.get("applyPayment")),
+        apply_carriage_fen=_fen(d.get("applyCarriage")),
+        refund_payment_fen=_fen(d.get("refundPayment")),
+        refund_carriage_fen=_fen(d.get("refundCarriage")),
+        reason_id=_int(d.get("applyReasonId")),
+        reason=_str(d.get("applyReason")),
+        description=_str(d.get("buyerDescription")),
+        created_ms=created,
+        modified_ms=parse_time_or_none(d.get("gmtModified")) or created,
+        timeout_ms=parse_time_or_none(d.get("gmtTimeOut")),
+        completed_ms=parse_time_or_none(d.get("gmtCompleted")),
+        seller_refuse_reason=d.get("sellerRefuseReason") or None,
+        return_company_no=d.get("logisticsCompanyNo") or None,
+        return_bill_no=d.get("freightBill") or None,
+        after_sale=bool(d.get("afterSaleRefund")),
+        vouchers=tuple(_str(v) for v in _list(d.get("buyerUploadVouchers"))),
+        return_address=_address(_dict(d.get("refundAddress"))),
+        seller_agree_describe=d.get("sellerAgreeMsg") or None,
+        return_description=_str(d.get("buyerSendGoodsDescription")),
+        return_vouchers=tuple(_str(v) for v in _list(d.get("buyerSendGoodsVouchers"))),
+        quantities=tuple(
+            (_str(c.get("id")), _int(c.get("count"))) for c in _list(d.get("orderEntryCountList"))
+        ),
+    )
+
+
+def message_from_push(envelope: Mapping[str, Any]) -> P.MarketMessage:
+    """A push envelope (``msgId``, ``gmtBorn``, ``type``, ``data``) as a ``MarketMessage``: the
+    1688 topic as it is; ``orderId``, ``refundId`` and ``currentStatus`` lifted from ``data``."""
+    data = envelope.get("data")
+    if isinstance(data, str):  # some deliveries carry data as a JSON string
+        try:
+            data = json.loads(data)
+        except ValueError:
+            data = {}
+    data = _dict(data)
+    born = envelope.get("gmtBorn")
+    occurred = parse_time_or_none(born) or parse_time_or_none(data.get("msgSendTime")) or 0
+    return P.MarketMessage(
+        message_id=_str(envelope.get("msgId")),
+        platform=ALI,
+        topic=_str(envelope.get("type")),
+        occurred_ms=occurred,
+        order_id=_str(data.get("orderId")) or None,
+        refund_id=_str(data.get("refundId")) or None,
+        status=_str(data.get("currentStatus")) or None,
+        data=dict(data),
+    )
