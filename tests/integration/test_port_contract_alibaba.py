@@ -6,8 +6,8 @@ adapter's own cases: a buyerView's yuan amounts and four time spellings, a creat
 
 Contract tests the 1688 adapter cannot pass (no buyer API mapped for them: the adapter raises
 ``Unsupported``) are marked xfail, strict, with the reason:
-- modifying a refund request (2 tests), a refund's notes (2 tests), and the return-goods test
-  (it reads the seller's note from ``refund_notes``).
+- modifying a refund request (2 tests) and a buyer's refund note (2 tests; reading the notes
+  works, through ``OpQueryOrderRefundOperationList``).
 ``offers_have_activities`` is False: no activity API is mapped, the adapter answers "none".
 """
 
@@ -99,10 +99,6 @@ class TestAlibabaThroughTheStub(PortContract):
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
     def test_a_refused_request_is_modified_and_asked_again(self, market, seller):
         super().test_a_refused_request_is_modified_and_asked_again(market, seller)
-
-    @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API + " (refund_notes)")
-    def test_goods_go_back_only_once_the_seller_agreed_a_return(self, market, seller):
-        super().test_goods_go_back_only_once_the_seller_agreed_a_return(market, seller)
 
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
     def test_notes_are_added_listed_oldest_first_and_refused_once_closed(self, market):

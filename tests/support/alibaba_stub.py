@@ -41,6 +41,10 @@ Status: V verified against the doc copy or a client's real traffic, I inferred, 
 |                                      |        | errorCode/errorMessage, amounts in fen        |
 | ...refund.OpQueryBatchRefundByOrder- | I      | {result:{opOrderRefundModels:[detail...]}}    |
 |   IdAndStatus (an order's refunds)   |        | (the name from reference 2.4; shape inferred) |
+| ...refund.OpQueryOrderRefund-        | I      | {result:{opOrderRefundOperationModels:[{id,   |
+|   OperationList (the negotiation)    |        | operatorRoleId 1 buyer 2 seller 3 platform,   |
+|                                      |        | remark, vouchers, gmtCreate}]}}: name from    |
+|                                      |        | reference 2.4, members inferred               |
 | refund detail's refundAddress,       | I      | a returnRefund's address, the seller's words, |
 |   sellerAgreeMsg, buyerSendGoods*    |        | the buyer's return note and pictures          |
 | alibaba.trade.cancelRefund           | I      | {result:{success, code, message}}             |
@@ -170,6 +174,7 @@ API_NAMESPACES = {
     "alibaba.trade.createRefund": "com.alibaba.trade",
     "alibaba.trade.refund.OpQueryOrderRefund": "com.alibaba.trade",
     "alibaba.trade.refund.OpQueryBatchRefundByOrderIdAndStatus": "com.alibaba.trade",
+    "alibaba.trade.refund.OpQueryOrderRefundOperationList": "com.alibaba.trade",
     "alibaba.trade.cancelRefund": "com.alibaba.trade",
     "alibaba.trade.refund.returnGoods": "com.alibaba.trade",
     "product.search.keywordQuery": "com.alibaba.fenxiao.crossborder",
@@ -909,6 +914,27 @@ class AlibabaStub:
         refund = self.market.refund(ALI, params["refundId"])
         return {"result": {"opOrderRefundModelDetail": refund_detail(refund)}}
 
+    def _api_alibaba_trade_refund_OpQueryOrderRefundOperationList(  # noqa: N802
+        self, params: dict[str, str]
+    ) -> dict[str, Any]:
+        """INFERRED shape: a refund's negotiation (its notes), oldest first."""
+        notes = self.market.refund_notes(ALI, params["refundId"])
+        return {
+            "result": {
+                "opOrderRefundOperationModels": [
+                    {
+                        "id": n.note_id,
+                        "refundId": n.refund_id,
+                        "operatorRoleId": ROLE_IDS[n.owner],
+                        "remark": n.content,
+                        "vouchers": list(n.images),
+                        "gmtCreate": ali_time(n.created_ms),
+                    }
+                    for n in notes
+                ]
+            }
+        }
+
     def _api_alibaba_trade_refund_OpQueryBatchRefundByOrderIdAndStatus(  # noqa: N802
         self, params: dict[str, str]
     ) -> dict[str, Any]:
@@ -1017,6 +1043,7 @@ def _json(answer: dict[str, Any]) -> bytes:
 
 
 # --- answer shapes ----------------------------------------------------------------------------
+ROLE_IDS = {"buyer": 1, "seller": 2, "platform": 3}  # inferred
 REFUND_FAMILY = {
     "alibaba.trade.getRefundReasonList",
     "alibaba.trade.createRefund",

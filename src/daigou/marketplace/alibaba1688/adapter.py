@@ -36,8 +36,9 @@ The mapping, API by API:
   ``getLogisticsTraceInfo.buyerView`` (its "404, no trace yet" leaves them without steps).
 - refunds: ``getRefundReasonList``, ``createRefund`` (then ``OpQueryOrderRefund``),
   ``OpQueryOrderRefund``, ``OpQueryBatchRefundByOrderIdAndStatus`` (``order_refunds``),
-  ``cancelRefund``, ``refund.returnGoods``, all amounts in fen. ``modify_refund``,
-  ``refund_notes`` and ``add_refund_note`` have no buyer API in the reference: ``Unsupported``.
+  ``cancelRefund``, ``refund.returnGoods``, all amounts in fen; ``refund_notes`` from
+  ``OpQueryOrderRefundOperationList`` (its members inferred). ``modify_refund`` and
+  ``add_refund_note`` have no buyer API in the reference: ``Unsupported``.
 - ``messages``: the compensation pull ``push.query.messageList``; the cursor carries the
   ``msgId`` s handed out last time, confirmed (``push.message.confirm``) when the caller
   passes the cursor back, i.e. once it has taken them: at least once, never lost.
@@ -657,7 +658,16 @@ class AlibabaMarketplace:
 
     def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
         self._ali(platform)
-        raise Unsupported("a refund's notes (OpQueryOrderRefundOperationList is not mapped)")
+        body = self._read(
+            TRADE,
+            "alibaba.trade.refund.OpQueryOrderRefundOperationList",
+            {"refundId": refund_id},
+            "refund",
+            refund_id,
+        )
+        models = _list(_dict(body.get("result")).get("opOrderRefundOperationModels"))
+        notes = [note_from_operation(_dict(m), refund_id) for m in models]
+        return tuple(sorted(notes, key=lambda n: n.created_ms))
 
     def add_refund_note(
         self,
@@ -814,6 +824,21 @@ def refund_from_detail(d: Mapping[str, Any]) -> P.MarketRefund:
         quantities=tuple(
             (_str(c.get("id")), _int(c.get("count"))) for c in _list(d.get("orderEntryCountList"))
         ),
+    )
+
+
+OPERATOR_ROLES = {"1": "buyer", "2": "seller", "3": "platform"}  # inferred from the stub
+
+
+def note_from_operation(m: Mapping[str, Any], refund_id: str) -> P.RefundNote:
+    """One entry of ``OpQueryOrderRefundOperationList`` (members inferred) as a note."""
+    return P.RefundNote(
+        note_id=_str(m.get("id")),
+        refund_id=_str(m.get("refundId")) or refund_id,
+        owner=OPERATOR_ROLES.get(_str(m.get("operatorRoleId")), "platform"),
+        content=_str(m.get("remark")),
+        images=tuple(_str(v) for v in _list(m.get("vouchers"))),
+        created_ms=parse_time(m.get("gmtCreate")),
     )
 
 
