@@ -133,6 +133,13 @@ class TestPandaPonUpstream(PortContract):
     def test_a_note_sent_twice_with_one_op_request_id_is_added_once(self, market):
         raise AssertionError
 
+    @pytest.mark.skip(
+        reason="left for the next session: the upstream's Refund1688 (7.5) does not carry the "
+        "seller's description of how to send the goods back in a form the mapper reads yet"
+    )
+    def test_goods_go_back_only_once_the_seller_agreed_a_return(self, market, seller):
+        raise AssertionError
+
     def test_unsupported_operations_say_so(self, market):
         with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
             market.modify_refund(P.Platform.ALIBABA, "TQ1", 1, 1, "x")

@@ -133,7 +133,9 @@ class PandaPonMarketplace:
             body["message"] = draft.message
         if draft.shop_promotion_id:
             body["shopPromotionId"] = draft.shop_promotion_id
-        data = self.client.write("/alibaba/order/create", body, idempotency_key=draft.out_order_id)
+        # no Idempotency-Key: ``outOrderId`` is the upstream's business key, and a repeat is
+        # answered with the existing orders and ``replayed`` (a replayed key would hide it)
+        data = self.client.write("/alibaba/order/create", body)
         ids = [str(o["orderId"]) for o in data.get("orderList") or ()]
         if not ids and data.get("orderId"):
             ids = [str(data["orderId"])]

@@ -215,6 +215,9 @@ def _answer(r: httpx.Response, path: str, what: str, ident: str, *, write: bool)
     if code == 40904:
         raise P.MarketplaceRefused(upstream, upstream_msg, stock_problem=True)
     if code // 100 == 409 or code == 40201:
+        if not data.get("upstreamCode") and code == 40901:
+            # the upstream's own state check: 1688's names for it
+            upstream = "REFUND_STATUS_ERROR" if what == "refund" else "ORDER_STATUS_ERROR"
         raise P.MarketplaceRefused(upstream, upstream_msg)
     if code == 42901 or data.get("retryAfter") is not None:
         retry_after = float(r.headers.get("Retry-After") or data.get("retryAfter") or 1)

@@ -341,10 +341,20 @@ def refund(r: dict[str, Any]) -> P.MarketRefund:
         after_sale=bool(r.get("afterSale")),
         vouchers=tuple(r.get("vouchers") or ()),
         return_address=_return_address(r.get("returnAddress")),
+        seller_agree_describe=r.get("sellerAgreeDescribe") or _agreed(r),
         quantities=tuple(
             (str(q["id"]), int(q["count"])) for q in r.get("orderEntryCountList") or ()
         ),
     )
+
+
+def _agreed(r: dict[str, Any]) -> str | None:
+    """How to send goods back: Refund1688 has no field for it; 7.5's history has the seller's
+    note on agreeing a return (the newest seller note once the refund waits for the goods)."""
+    if not r.get("returnAddress"):
+        return None
+    said = [n for n in notes(str(r["refundId"]), r.get("operations")) if n.owner == "seller"]
+    return said[-1].content if said else None
 
 
 def notes(refund_id: str, operations: list[dict[str, Any]] | None) -> tuple[P.RefundNote, ...]:
