@@ -5,6 +5,7 @@ upstream's operator API (/admin/sandbox/...)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,16 @@ from tests.support.wait import wait_until
 
 
 class Upstream:
-    def __init__(self, base: str, token: str, account: dict[str, Any]) -> None:
-        self.base, self.token, self.account = base, token, account
+    def __init__(self, base: str, token: str, account: dict[str, Any], backend: str) -> None:
+        self.base, self.token, self.account, self.backend = base, token, account, backend
+
+    def balance(self) -> int:
+        """The PandaPon account's available balance (0.1, as the account sees it)."""
+        market = self.adapter()
+        try:
+            return int(market.client.read("GET", "/open/account/balance")["availableAmount"])
+        finally:
+            market.client.close()
 
     def admin(self, path: str, body: dict[str, Any]) -> Any:
         return admin_post(self.base, self.token, path, body)
@@ -65,7 +74,7 @@ def upstream(
                     "reference": "pandapon-upstream",
                 },
             )
-            yield Upstream(base, token, account)
+            yield Upstream(base, token, account, request.param)
 
 
 class UpstreamSeller:
@@ -152,3 +161,98 @@ class TestPandaPonUpstream(PortContract):
         )
         with pytest.raises(P.MarketplaceError, match="40102"):
             market.order(P.Platform.ALIBABA, "1")
+
+
+# --- a whole gateway buying through PandaPon -----------------------------------------------------
+def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, request):
+    """A second gateway (1688 over PandaPon, Taobao on its own sandbox) sells to its developer:
+    search, create, pay, the upstream seller ships, the push reaches it by the pull feed,
+    confirm, refund; the money moves on both sides."""
+    from daigou_sdk import Client
+    from tests.support.e2e_world import ADDRESS_1688, offers_1688
+
+    with fresh_database(upstream.backend, request, tmp_path) as url:
+        env = daigou_env(
+            tmp_path / "var",
+            url,
+            DAIGOU_MARKETPLACE_1688="pandapon",
+            DAIGOU_PANDAPON_BASE_URL=upstream.base,
+            DAIGOU_PANDAPON_ACCESS_KEY=upstream.account["accessKey"],
+            DAIGOU_PANDAPON_SECRET=upstream.account["secret"],
+            DAIGOU_PANDAPON_USER_ID=upstream.account["userId"],
+            DAIGOU_WORKER_POLL_SECONDS="0.2",
+        )
+        with serving(env) as (_child, base):
+            creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
+            client = Client(base, creds["accessKey"], creds["secret"])
+            up = upstream.adapter()
+            up_before = upstream.balance()
+            before = int(client.balance()["availableAmount"])
+
+            cargo = offers_1688(client, 1)[0]
+            made = client.post(
+                "/alibaba/order/create",
+                {
+                    "flow": "general",
+                    "addressParam": ADDRESS_1688,
+                    "cargoParamList": cargo,
+                    "outOrderId": "pp-e2e-1",
+                },
+            )
+            oid = str(made["orderId"])
+            # the order is the upstream's: its id, its total
+            upstream_order = up.order(P.Platform.ALIBABA, oid)
+            assert upstream_order.out_order_id  # the gateway's own key for its create
+            total = upstream_order.total_fen
+            paid = client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": [oid]})
+            assert paid["successOrderIds"] == [oid], paid
+            assert int(client.balance()["availableAmount"]) == before - total
+            assert upstream.balance() == up_before - total  # the account paid the same
+            assert up.order(P.Platform.ALIBABA, oid).status == "waitsellersend"
+
+            UpstreamSeller(upstream, up).ship(P.Platform.ALIBABA, oid)
+
+            def detail() -> dict[str, Any]:
+                return dict(
+                    client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
+                )
+
+            # the upstream's message, pulled by the feed, moves the gateway's record
+            wait_until(lambda: detail()["baseInfo"]["status"] == "waitbuyerreceive", timeout=20)
+            line = detail()["productItems"][0]
+            refund = client.post(
+                "/alibaba/refund/detail/create",
+                {
+                    "orderId": oid,
+                    "orderEntryIds": [line["subItemID"]],
+                    "disputeRequest": "refund",
+                    "applyPayment": 1,
+                    "applyCarriage": 0,
+                    "applyReasonId": _reason(client, oid, line["subItemID"]),
+                    "description": "one fen back",
+                    "goodsStatus": "refundWaitBuyerReceive",
+                },
+            )
+            rid = refund["refundId"]
+            assert up.refund(P.Platform.ALIBABA, rid).status == "waitselleragree"
+            UpstreamSeller(upstream, up).refund_act(P.Platform.ALIBABA, rid, "agree")
+            wait_until(
+                lambda: (
+                    client.post("/alibaba/refund/detail/get", {"refundId": rid})["refundStatus"]
+                    == "refundsuccess"
+                ),
+                timeout=20,
+            )
+            wait_until(
+                lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
+            )
+            assert upstream.balance() == up_before - total + 1
+            up.client.close()
+
+
+def _reason(client: Any, oid: str, entry: str) -> int:
+    reasons = client.post(
+        "/alibaba/refund/reason/list",
+        {"orderId": oid, "orderEntryIds": [entry], "goodsStatus": "refundWaitBuyerReceive"},
+    )["reasons"]
+    return int(next(r for r in reasons if not r["needVoucher"])["id"])
