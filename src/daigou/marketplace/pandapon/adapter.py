@@ -392,31 +392,36 @@ class PandaPonMarketplace:
     def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
         """The upstream's pull API (0.5, oldest first), each batch confirmed (0.8) once read.
 
-        PandaPon's own ``nextCursor`` ends (null) on the last page, so the feed keeps a cursor of
-        its own: the newest message time seen and the ids seen at that time (``t:id,id``); the
-        next call asks from that time on and leaves out those ids."""
-        since, seen = _cursor(cursor)
-        params: dict[str, Any] = {
-            "messagePlatform": platform.message_platform,
-            "pageSize": max(1, min(limit + len(seen), 100)),
-        }
-        if since is not None:
-            params["startTime"] = since
-        page = self.client.read("GET", "/open/message/list", params=params)
-        rows = [m for m in page.get("data") or () if str(m.get("messageId")) not in seen]
-        batch = tuple(M.message(m) for m in rows[:limit])
+        PandaPon's ``nextCursor`` is null on the last page, so the cursor kept is the page last
+        read and the ids already read on it (``p:<PandaPon's cursor of the page>:<id>,<id>``):
+        the next call reads that page again, leaves those ids out, and moves on to PandaPon's
+        next page once a page has been read whole."""
+        start, seen = _cursor(cursor)
+        params: dict[str, Any] = {"messagePlatform": platform.message_platform, "pageSize": 100}
+        for _ in range(1000):  # bounded: pages already read (a smaller page size before)
+            if start:
+                params["cursor"] = start
+            page = self.client.read("GET", "/open/message/list", params=params)
+            data = list(page.get("data") or ())
+            rows = [m for m in data if str(m.get("messageId")) not in seen]
+            following = page.get("nextCursor")
+            if rows or not following:
+                break
+            start = following
+        batch = tuple(M.message(m) for m in rows[: max(1, limit)])
         if not batch:
             return P.MessageBatch((), cursor or "")
         self.client.write("/open/message/confirm", {"messageIds": [m.message_id for m in batch]})
-        last = batch[-1].occurred_ms
-        same = [m.message_id for m in batch if m.occurred_ms == last]
-        if since == last:
-            same = [*seen, *same]
-        return P.MessageBatch(batch, f"{last}:{','.join(same)}")
+        done = seen | {m.message_id for m in batch}
+        read_here = [str(m["messageId"]) for m in data if str(m["messageId"]) in done]
+        if len(read_here) == len(data) and following:
+            return P.MessageBatch(batch, f"p:{following}:")
+        return P.MessageBatch(batch, f"p:{start}:{','.join(read_here)}")
 
 
-def _cursor(cursor: str | None) -> tuple[int | None, set[str]]:
-    if not cursor:
-        return None, set()
-    since, _, ids = cursor.partition(":")
-    return int(since), {i for i in ids.split(",") if i}
+def _cursor(cursor: str | None) -> tuple[str, set[str]]:
+    """A ``p:<page>:<ids>`` cursor's page (PandaPon's cursor, empty for the first) and ids."""
+    if not cursor or not cursor.startswith("p:"):
+        return "", set()
+    start, _, ids = cursor[2:].rpartition(":")
+    return start, {i for i in ids.split(",") if i}
