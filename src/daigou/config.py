@@ -272,6 +272,11 @@ class Settings(BaseSettings):
                 "DAIGOU_MARKETPLACE_1688=alibaba: the 1688 Open Platform adapter is not "
                 "available yet (use sandbox or pandapon)"
             )
+        if choices["taobao"] == "pandapon":
+            problems.append(
+                "DAIGOU_MARKETPLACE_TAOBAO=pandapon: Taobao through a PandaPon account is not "
+                "available yet (use sandbox; 1688 can go through PandaPon)"
+            )
         if "pandapon" in choices.values():
             missing = [
                 f"DAIGOU_{name.upper()}"
