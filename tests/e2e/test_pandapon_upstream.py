@@ -256,3 +256,28 @@ def _reason(client: Any, oid: str, entry: str) -> int:
         {"orderId": oid, "orderEntryIds": [entry], "goodsStatus": "refundWaitBuyerReceive"},
     )["reasons"]
     return int(next(r for r in reasons if not r["needVoucher"])["id"])
+
+
+class TestPayAtTheHeldPrice:
+    """6.9 pays whatever the order costs: the adapter pays only at the price it was asked."""
+
+    @pytest.fixture
+    def market(self, upstream: Upstream) -> Iterator[PandaPonMarketplace]:
+        market = upstream.adapter()
+        yield market
+        market.client.close()
+
+    def test_another_price_is_not_paid_and_a_paid_order_is_not_paid_again(self, market, upstream):
+        contract = PortContract()
+        contract.keyword = "shirt"
+        order = contract.created(market)
+        before = upstream.balance()
+        changed = market.pay(P.Platform.ALIBABA, order.order_id, order.total_fen - 1, "pay-a")
+        assert (changed.paid, changed.code) == (False, "PRICE_CHANGED")
+        assert market.order(P.Platform.ALIBABA, order.order_id).status == "waitbuyerpay"
+        assert upstream.balance() == before
+        paid = market.pay(P.Platform.ALIBABA, order.order_id, order.total_fen, "pay-b")
+        assert paid.paid and upstream.balance() == before - order.total_fen
+        again = market.pay(P.Platform.ALIBABA, order.order_id, order.total_fen, "pay-c")
+        assert (again.paid, again.code) == (False, "ORDER_ALREADY_PAID")
+        assert upstream.balance() == before - order.total_fen

@@ -189,8 +189,21 @@ class PandaPonMarketplace:
     def pay(
         self, platform: P.Platform, order_id: str, amount_fen: int, op_request_id: str
     ) -> P.PayResult:
-        """6.9 for one order: paid from the PandaPon account's balance."""
+        """6.9 for one order, paid from the PandaPon account's balance, and only at the price
+        the gateway holds: 6.9 pays whatever the order costs, so a price changed upstream is
+        answered PRICE_CHANGED without paying (as the marketplaces do). The ``op_request_id``
+        is the Idempotency-Key: a repeat gets the first answer; an order paid before under
+        another key answers ORDER_ALREADY_PAID."""
         self._only_1688(platform, "pay")
+        current = self.order(platform, order_id)
+        if current.status == "waitbuyerpay" and current.total_fen != amount_fen:
+            return P.PayResult(
+                order_id,
+                False,
+                0,
+                "PRICE_CHANGED",
+                f"the order's total is {current.total_fen} fen, not {amount_fen}",
+            )
         data = self.client.write(
             "/alibaba/order/batch/submit/to/pay",
             {"orderIds": [order_id]},
@@ -198,7 +211,14 @@ class PandaPonMarketplace:
             what="order",
             ident=order_id,
         )
+        result: dict[str, Any] = next(
+            (r for r in data.get("results") or () if str(r.get("orderId")) == order_id), {}
+        )
         if order_id in [str(i) for i in data.get("successOrderIds") or ()]:
+            if result.get("reasonCode") == "ALREADY_PAID":
+                return P.PayResult(
+                    order_id, False, 0, "ORDER_ALREADY_PAID", "the order was paid before"
+                )
             return P.PayResult(order_id, True, amount_fen)
         failed: dict[str, Any] = next(
             (f for f in data.get("payFailOrders") or () if str(f.get("orderId")) == order_id), {}
