@@ -264,8 +264,10 @@ class Settings(BaseSettings):
         for platform, choice in choices.items():
             if choice not in allowed[platform]:
                 problems.append(
-                    f"DAIGOU_MARKETPLACE_{platform.upper()}={choice!r} is not one of "
+                    f"unknown marketplace {choice!r} for {platform} "
+                    f"(DAIGOU_MARKETPLACE_{platform.upper()}: one of "
                     + ", ".join(allowed[platform])
+                    + ")"
                 )
         if choices["1688"] == "alibaba":
             problems.append(
