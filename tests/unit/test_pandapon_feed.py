@@ -18,12 +18,15 @@ class FakeUpstream:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.confirmed: list[str] = []
+        self.seq = 0  # the upstream's keyset: its cursor is the last seq of a page
 
     def add(self, n: int, at_ms: int) -> None:
-        start = len(self.messages)
-        for i in range(start, start + n):
+        for _ in range(n):
+            self.seq += 1
+            i = self.seq
             self.messages.append(
                 {
+                    "_seq": i,
                     "messageId": f"msg_{i:05d}",
                     "messageType": "ORDER_BUYER_VIEW_ORDER_PAY",
                     "messagePlatform": 1,
@@ -38,18 +41,10 @@ class FakeUpstream:
             return self.ok({"results": []})
         q = request.url.params
         size = int(q["pageSize"])
-        rows = [
-            (i, m)
-            for i, m in enumerate(self.messages)
-            if m["timestamp"] >= int(q.get("startTime", 0))
-        ]
-        if "cursor" in q:
-            rows = [(i, m) for i, m in rows if i > int(q["cursor"])]
+        rows = [m for m in self.messages if m["_seq"] > int(q.get("cursor", 0))]
         page = rows[:size]
         more = len(rows) > size
-        return self.ok(
-            {"data": [m for _, m in page], "nextCursor": str(page[-1][0]) if more else None}
-        )
+        return self.ok({"data": page, "nextCursor": str(page[-1]["_seq"]) if more else None})
 
     @staticmethod
     def ok(data: Any) -> httpx.Response:
@@ -64,6 +59,7 @@ def read_all(market: PandaPonMarketplace, cursor: str | None) -> tuple[list[str]
             return ids, cursor
         ids.extend(m.message_id for m in batch.messages)
         cursor = batch.cursor
+        assert len(cursor) <= 200  # the feed's cursor column (market_feed.cursor)
     raise AssertionError("the feed never came to an end")
 
 
@@ -81,9 +77,13 @@ def test_messages_of_one_millisecond_are_each_read_once_and_confirmed():
     more, cursor = read_all(market, cursor)
     assert more == [m["messageId"] for m in up.messages[250:]]
     assert read_all(market, cursor)[0] == []
+    # the oldest pruned (30 days' retention): what follows is read, nothing twice
+    del up.messages[:200]
+    up.add(1, at_ms=3_000)
+    assert read_all(market, cursor)[0] == [up.messages[-1]["messageId"]]
     first = market.messages(P.Platform.ALIBABA, None, 1).messages[0]
     assert (first.order_id, first.status, first.topic) == (
-        "1000",
+        up.messages[0]["messageBody"]["orderId"],
         "waitsellersend",
         "ORDER_BUYER_VIEW_ORDER_PAY",
     )

@@ -413,36 +413,38 @@ class PandaPonMarketplace:
     def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
         """The upstream's pull API (0.5, oldest first), each batch confirmed (0.8) once read.
 
-        PandaPon's ``nextCursor`` is null on the last page, so the cursor kept is the page last
-        read and the ids already read on it (``p:<PandaPon's cursor of the page>:<id>,<id>``):
-        the next call reads that page again, leaves those ids out, and moves on to PandaPon's
-        next page once a page has been read whole."""
-        start, seen = _cursor(cursor)
+        PandaPon's ``nextCursor`` is null on the last page, so the cursor kept (short: the feed
+        stores it in 200 characters) is the page last read and the last message read on it
+        (``p:<PandaPon's cursor of the page>:<messageId>``): the next call reads that page again
+        and takes what follows that message, moving on to PandaPon's next page once a page has
+        been read whole. A message no longer listed (pruned after 30 days) was older than the
+        rest, so then the whole page is new."""
+        start, last = _cursor(cursor)
         params: dict[str, Any] = {"messagePlatform": platform.message_platform, "pageSize": 100}
-        for _ in range(1000):  # bounded: pages already read (a smaller page size before)
+        for _ in range(1000):  # bounded
             if start:
                 params["cursor"] = start
             page = self.client.read("GET", "/open/message/list", params=params)
             data = list(page.get("data") or ())
-            rows = [m for m in data if str(m.get("messageId")) not in seen]
+            ids = [str(m.get("messageId")) for m in data]
+            rows = data[ids.index(last) + 1 :] if last in ids else data
             following = page.get("nextCursor")
             if rows or not following:
                 break
-            start = following
+            start, last = following, ""
         batch = tuple(M.message(m) for m in rows[: max(1, limit)])
         if not batch:
             return P.MessageBatch((), cursor or "")
         self.client.write("/open/message/confirm", {"messageIds": [m.message_id for m in batch]})
-        done = seen | {m.message_id for m in batch}
-        read_here = [str(m["messageId"]) for m in data if str(m["messageId"]) in done]
-        if len(read_here) == len(data) and following:
+        if len(batch) == len(rows) and following:
             return P.MessageBatch(batch, f"p:{following}:")
-        return P.MessageBatch(batch, f"p:{start}:{','.join(read_here)}")
+        return P.MessageBatch(batch, f"p:{start}:{batch[-1].message_id}")
 
 
-def _cursor(cursor: str | None) -> tuple[str, set[str]]:
-    """A ``p:<page>:<ids>`` cursor's page (PandaPon's cursor, empty for the first) and ids."""
+def _cursor(cursor: str | None) -> tuple[str, str]:
+    """A ``p:<page>:<last id>`` cursor's page (PandaPon's cursor, empty for the first) and the
+    id of the last message read on it (empty: none yet)."""
     if not cursor or not cursor.startswith("p:"):
-        return "", set()
-    start, _, ids = cursor[2:].rpartition(":")
-    return start, {i for i in ids.split(",") if i}
+        return "", ""
+    start, _, last = cursor[2:].rpartition(":")
+    return start, last
