@@ -17,7 +17,7 @@ from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
 from daigou.marketplace.pandapon.client import PandaPonClient
 from tests.support.callbacks import admin_post
 from tests.support.databases import BACKENDS, fresh_database
-from tests.support.port_contract import PortContract
+from tests.support.port_contract import PortContract, fresh
 from tests.support.serve import daigou_env, serving
 from tests.support.wait import wait_until
 
@@ -281,3 +281,50 @@ class TestPayAtTheHeldPrice:
         again = market.pay(P.Platform.ALIBABA, order.order_id, order.total_fen, "pay-c")
         assert (again.paid, again.code) == (False, "ORDER_ALREADY_PAID")
         assert upstream.balance() == before - order.total_fen
+
+    def test_a_create_whose_answer_is_lost_is_sent_once_and_found_by_its_key(
+        self, market, upstream
+    ):
+        """The upstream commits the create and its answer is lost (its 50401): the adapter
+        raises the unknown outcome, never sends the create again, and the order is found by
+        its outOrderId once the upstream has settled it."""
+        contract = PortContract()
+        contract.keyword = "shirt"
+        key = fresh("lost")
+        draft = contract.draft(market, key)
+        upstream.admin(
+            "/admin/sandbox/fault/inject",
+            {
+                "operation": "1688.order.create",
+                "mode": "timeout_after_commit",
+                "developId": upstream.account["developId"],
+            },
+        )
+        with pytest.raises(P.MarketplaceTimeout):
+            market.create_order(draft)
+        found = wait_until(
+            lambda: market.orders_by_out_order_id(P.Platform.ALIBABA, key), timeout=30
+        )
+        assert len(found) == 1 and found[0].status == "waitbuyerpay"
+        assert found[0].out_order_id == key
+
+    def test_a_pay_whose_answer_is_lost_is_unknown_and_pays_once(self, market, upstream):
+        contract = PortContract()
+        contract.keyword = "shirt"
+        order = contract.created(market)
+        before = upstream.balance()
+        upstream.admin(
+            "/admin/sandbox/fault/inject",
+            {
+                "operation": "1688.order.pay",
+                "mode": "timeout_after_commit",
+                "developId": upstream.account["developId"],
+            },
+        )
+        with pytest.raises(P.MarketplaceTimeout):
+            market.pay(P.Platform.ALIBABA, order.order_id, order.total_fen, fresh("pay"))
+        wait_until(
+            lambda: market.order(P.Platform.ALIBABA, order.order_id).status == "waitsellersend",
+            timeout=30,
+        )
+        wait_until(lambda: upstream.balance() == before - order.total_fen, timeout=30)
