@@ -258,8 +258,9 @@ def _reason(client: Any, oid: str, entry: str) -> int:
     return int(next(r for r in reasons if not r["needVoucher"])["id"])
 
 
-class TestPayAtTheHeldPrice:
-    """6.9 pays whatever the order costs: the adapter pays only at the price it was asked."""
+class TestWritesOverPandaPon:
+    """Writes through the adapter: paid only at the price asked, and sent once when the answer
+    is lost."""
 
     @pytest.fixture
     def market(self, upstream: Upstream) -> Iterator[PandaPonMarketplace]:
