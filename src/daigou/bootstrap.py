@@ -182,7 +182,11 @@ def _configured_adapters(
     if "pandapon" in choices.values():
         from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
         from daigou.marketplace.pandapon.client import PandaPonClient
+        from daigou.marketplace.pandapon.inbox import Inbox
 
-        upstream = PandaPonMarketplace(PandaPonClient.from_settings(settings))
+        # its feed: PandaPon's callbacks as received when they come here (a callback secret),
+        # else its pull API
+        inbox = Inbox(db) if settings.pandapon_callback_secret else None
+        upstream = PandaPonMarketplace(PandaPonClient.from_settings(settings), inbox)
         adapters.update({p: upstream for p, choice in choices.items() if choice == "pandapon"})
     return adapters, sandbox, clock

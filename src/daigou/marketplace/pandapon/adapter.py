@@ -19,6 +19,7 @@ from typing import Any
 from daigou.marketplace import port as P
 from daigou.marketplace.pandapon import mapper as M
 from daigou.marketplace.pandapon.client import PandaPonClient
+from daigou.marketplace.pandapon.inbox import Inbox
 
 SORTS = {
     P.Sort.PRICE_ASC: {"price": "asc"},
@@ -38,8 +39,9 @@ class PandaPonMarketplace:
 
     name = "pandapon"
 
-    def __init__(self, client: PandaPonClient) -> None:
+    def __init__(self, client: PandaPonClient, inbox: Inbox | None = None) -> None:
         self.client = client
+        self.inbox = inbox  # PandaPon's pushes as received; None: pull them (0.5, 0.8)
 
     def _only_1688(self, platform: P.Platform, what: str) -> None:
         if platform is not P.Platform.ALIBABA:
@@ -411,7 +413,8 @@ class PandaPonMarketplace:
 
     # --- messages ------------------------------------------------------------------------------
     def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
-        """The upstream's pull API (0.5, oldest first), each batch confirmed (0.8) once read.
+        """PandaPon's pushes as received (the inbox, when its callbacks come here), else the
+        upstream's pull API (0.5, oldest first), each batch confirmed (0.8) once read.
 
         PandaPon's ``nextCursor`` is null on the last page, so the cursor kept (short: the feed
         stores it in 200 characters) is the page last read and the last message read on it
@@ -419,6 +422,8 @@ class PandaPonMarketplace:
         and takes what follows that message, moving on to PandaPon's next page once a page has
         been read whole. A message no longer listed (pruned after 30 days) was older than the
         rest, so then the whole page is new."""
+        if self.inbox is not None:
+            return self.inbox.read(platform, cursor, limit)
         start, last = _cursor(cursor)
         params: dict[str, Any] = {"messagePlatform": platform.message_platform, "pageSize": 100}
         for _ in range(1000):  # bounded
