@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 
+from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
 from daigou.marketplace.pandapon.client import PandaPonClient
+from daigou.marketplace.pandapon.inbox import Inbox
 from tests.support.callbacks import admin_post
 from tests.support.databases import BACKENDS, fresh_database
 from tests.support.port_contract import PortContract, fresh
+from tests.support.receiver import Receiver
 from tests.support.serve import daigou_env, serving
 from tests.support.wait import wait_until
 
@@ -166,11 +169,15 @@ class TestPandaPonUpstream(PortContract):
 # --- a whole gateway buying through PandaPon -----------------------------------------------------
 def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, request):
     """A second gateway (1688 over PandaPon, Taobao on its own sandbox) sells to its developer:
-    search, create, pay, the upstream seller ships, the push reaches it by the pull feed,
-    confirm, refund; the money moves on both sides."""
+    search, create, pay, the upstream seller ships, PandaPon's signed callbacks reach the
+    gateway's inbox and move its order, refund; the money moves on both sides."""
     from daigou_sdk import Client
     from tests.support.e2e_world import ADDRESS_1688, offers_1688
 
+    up = upstream.adapter()
+    # PandaPon shows the callback secret once the URL answered its test: a stand-in takes it
+    with Receiver() as stand_in:
+        config = up.client.write("/open/callback/config", {"callbackUrl": stand_in.url})
     with fresh_database(upstream.backend, request, tmp_path) as url:
         env = daigou_env(
             tmp_path / "var",
@@ -180,12 +187,14 @@ def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, requ
             DAIGOU_PANDAPON_ACCESS_KEY=upstream.account["accessKey"],
             DAIGOU_PANDAPON_SECRET=upstream.account["secret"],
             DAIGOU_PANDAPON_USER_ID=upstream.account["userId"],
+            DAIGOU_PANDAPON_CALLBACK_SECRET=config["secret"],
             DAIGOU_WORKER_POLL_SECONDS="0.2",
         )
         with serving(env) as (_child, base):
+            # PandaPon's callbacks now come to the gateway (its test delivery answered)
+            up.client.write("/open/callback/config", {"callbackUrl": base + "/callbacks/pandapon"})
             creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
             client = Client(base, creds["accessKey"], creds["secret"])
-            up = upstream.adapter()
             up_before = upstream.balance()
             before = int(client.balance()["availableAmount"])
 
@@ -217,8 +226,16 @@ def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, requ
                     client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
                 )
 
-            # the upstream's message, pulled by the feed, moves the gateway's record
+            # the upstream's push, received and read by the feed, moves the gateway's record
             wait_until(lambda: detail()["baseInfo"]["status"] == "waitbuyerreceive", timeout=20)
+            database = Database(url)
+            try:
+                pushed = Inbox(database).read(P.Platform.ALIBABA, None, 100).messages
+            finally:
+                database.dispose()
+            assert {"ORDER_BUYER_VIEW_ORDER_PAY", "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS"} <= {
+                m.topic for m in pushed if m.order_id == oid
+            }
             line = detail()["productItems"][0]
             refund = client.post(
                 "/alibaba/refund/detail/create",
