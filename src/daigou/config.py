@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     pandapon_concurrency: int = Field(default=8, ge=1, le=1000)
     pandapon_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     pandapon_callback_secret: SecretStr | None = Field(
-        default=None, description="the whsec_ secret PandaPon signs its callbacks with"
+        default=None,
+        description="the whsec_ secret PandaPon signs its callbacks with: set, its pushes to "
+        "/callbacks/pandapon are the feed; unset, the feed pulls PandaPon's message list",
     )
     public_url: str = Field(
         default="",

@@ -3,7 +3,8 @@
 Done: 1688 goods (5.1, 5.2/5.6, 5.4, 5.5, 9.2), the whole 1688 purchase (6.1 preview, 6.2
 create with ``outOrderId``, 6.5 detail, 6.6 by ``outOrderId``, 6.7 cancel, 6.9 bulk pay for one
 order, 6.10 confirm, 6.11 logistics), 1688 after-sales (7.1, 7.3, 7.4, 7.5, 7.6, 7.7) and the
-feed by the pull API (0.5 list by cursor, 0.8 confirm). Not yet: Taobao goods and orders over
+feed: PandaPon's callbacks as received (inbox.py) or, without them, its pull API (0.5 list by
+cursor, 0.8 confirm). Not yet: Taobao goods and orders over
 PandaPon (sections 1-3; the settings refuse ``DAIGOU_MARKETPLACE_TAOBAO=pandapon`` at start),
 search by picture, and the operations PandaPon's 1688 API has no call for (modifying a
 refund, adding a negotiation note): these raise ``MarketplaceError("UNSUPPORTED")``.

@@ -2,10 +2,9 @@
 upstream signs them) verified with ``DAIGOU_PANDAPON_CALLBACK_SECRET``, and the delivery body as
 the port's :class:`~daigou.marketplace.port.MarketMessage`.
 
-The building block of a push inbox (a receiving route and a table of received messages, the
-next step); today the adapter's feed pulls the same messages (0.5, 0.8). The few lines of the
-Standard Webhooks check are written here (the ``standardwebhooks`` library is a test
-dependency) and tested against that library's signatures.
+What the push inbox (inbox.py, POST /callbacks/pandapon) checks. The few lines of the Standard
+Webhooks check are written here (the ``standardwebhooks`` library is a test dependency) and
+tested against that library's signatures.
 """
 
 from __future__ import annotations
