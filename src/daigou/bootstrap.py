@@ -148,19 +148,45 @@ def bootstrap(
     )
 
 
+class MarketplaceConfigError(ValueError):
+    """The configured marketplaces cannot start: every problem, each naming its variable."""
+
+
 def _configured_adapters(
     settings: Settings, db: Database, base_clock: Clock
 ) -> tuple[dict[Platform, Marketplace], SandboxControls | None, Clock]:
-    """One adapter per platform (``DAIGOU_MARKETPLACE``), the sandbox's controls, and the
-    gateway's clock: in sandbox mode the sandbox clock (timeouts, auto-confirm and retries then
-    fire from it), else the base clock."""
-    if settings.marketplace == "sandbox":
+    """One adapter per platform (``DAIGOU_MARKETPLACE_1688`` and ``_TAOBAO``, else the old
+    ``DAIGOU_MARKETPLACE``), the sandbox's controls, and the gateway's clock: when any platform
+    is on the sandbox, the sandbox clock (timeouts, auto-confirm and retries then fire from
+    it), else the base clock."""
+    problems = settings.marketplace_problems()
+    if problems:
+        raise MarketplaceConfigError("; ".join(problems))
+    choices = {
+        Platform.ALIBABA: settings.marketplace_for_1688,
+        Platform.TAOBAO: settings.marketplace_for_taobao,
+    }
+    adapters: dict[Platform, Marketplace] = {}
+    sandbox: SandboxControls | None = None
+    clock = base_clock
+    if "sandbox" in choices.values():
         from daigou.marketplace.sandbox.adapter import SandboxMarketplace
         from daigou.marketplace.sandbox.clock import SandboxClock
         from daigou.marketplace.sandbox.controls import SandboxOperator
 
         clock = SandboxClock(db, base_clock)
         market = SandboxMarketplace(db, settings, clock)
-        # one simulated marketplace serves both platforms (its state is one seller's)
-        return {Platform.ALIBABA: market, Platform.TAOBAO: market}, SandboxOperator(market), clock
-    raise ValueError(f"unknown marketplace {settings.marketplace!r} (only 'sandbox' exists yet)")
+        sandbox = SandboxOperator(market)
+        # one simulated marketplace serves each platform configured on it (one seller's state)
+        adapters.update({p: market for p, choice in choices.items() if choice == "sandbox"})
+    if "pandapon" in choices.values():
+        from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
+        from daigou.marketplace.pandapon.client import PandaPonClient
+        from daigou.marketplace.pandapon.inbox import Inbox
+
+        # its feed: PandaPon's callbacks as received when they come here (a callback secret),
+        # else its pull API
+        inbox = Inbox(db) if settings.pandapon_callback_secret else None
+        upstream = PandaPonMarketplace(PandaPonClient.from_settings(settings), inbox)
+        adapters.update({p: upstream for p, choice in choices.items() if choice == "pandapon"})
+    return adapters, sandbox, clock

@@ -148,6 +148,9 @@ def serve(
     from daigou.http.server import uvicorn_options
 
     settings = _settings()
+    problems = settings.marketplace_problems()
+    if problems:  # every missing or refused marketplace setting, named, before anything starts
+        _die("error: " + "; ".join(problems))
     configure_logging(settings.log_level, settings.log_json)
     upgrade(settings.resolved_database_url)
     _ensure_warehouses(settings)

@@ -36,7 +36,36 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Fernet key that encrypts API secrets at rest"
     )
-    marketplace: str = "sandbox"
+    marketplace: str = Field(
+        default="sandbox",
+        description="the old single choice: sets DAIGOU_MARKETPLACE_1688 and "
+        "DAIGOU_MARKETPLACE_TAOBAO where they are not given",
+    )
+
+    # --- the marketplace behind each platform, and the PandaPon upstream adapter -------------
+    # (docs/marketplaces.md). Unset: DAIGOU_MARKETPLACE decides (sandbox by default).
+    marketplace_1688: str | None = Field(
+        default=None, pattern="^(sandbox|alibaba|pandapon)$", description="sandbox|alibaba|pandapon"
+    )
+    marketplace_taobao: str | None = Field(
+        default=None, pattern="^(sandbox|pandapon)$", description="sandbox|pandapon"
+    )
+    pandapon_base_url: str | None = Field(
+        default=None, description="the PandaPon API's address, e.g. https://open.example.com"
+    )
+    pandapon_access_key: str | None = None
+    pandapon_secret: SecretStr | None = None
+    pandapon_user_id: str | None = Field(
+        default=None, description="the account's userId (sent as the user-id header)"
+    )
+    pandapon_calls_per_second: float = Field(default=5.0, ge=0, description="0: no limit")
+    pandapon_concurrency: int = Field(default=8, ge=1, le=1000)
+    pandapon_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    pandapon_callback_secret: SecretStr | None = Field(
+        default=None,
+        description="the whsec_ secret PandaPon signs its callbacks with: set, its pushes to "
+        "/callbacks/pandapon are the feed; unset, the feed pulls PandaPon's message list",
+    )
     public_url: str = Field(
         default="",
         description="the gateway's address as clients reach it (for picture URLs); default "
@@ -250,6 +279,60 @@ class Settings(BaseSettings):
         if self.mode is Mode.production and not self.secret_key:
             raise ValueError("DAIGOU_SECRET_KEY is required when DAIGOU_MODE=production")
         return self
+
+    @property
+    def marketplace_for_1688(self) -> str:
+        """The adapter of 1688: DAIGOU_MARKETPLACE_1688, else the old DAIGOU_MARKETPLACE."""
+        return self.marketplace_1688 or self.marketplace
+
+    @property
+    def marketplace_for_taobao(self) -> str:
+        """The adapter of Taobao: DAIGOU_MARKETPLACE_TAOBAO, else the old DAIGOU_MARKETPLACE
+        (which may name ``alibaba``, a 1688-only adapter: Taobao then stays on the sandbox)."""
+        if self.marketplace_taobao:
+            return self.marketplace_taobao
+        return "sandbox" if self.marketplace == "alibaba" else self.marketplace
+
+    def marketplace_problems(self) -> list[str]:
+        """What keeps the configured marketplaces from starting, each a sentence naming the
+        variable (empty: they can start). Checked by the composition root and `daigou serve`."""
+        problems = []
+        choices = {"1688": self.marketplace_for_1688, "taobao": self.marketplace_for_taobao}
+        allowed = {"1688": ("sandbox", "alibaba", "pandapon"), "taobao": ("sandbox", "pandapon")}
+        for platform, choice in choices.items():
+            if choice not in allowed[platform]:
+                problems.append(
+                    f"unknown marketplace {choice!r} for {platform} "
+                    f"(DAIGOU_MARKETPLACE_{platform.upper()}: one of "
+                    + ", ".join(allowed[platform])
+                    + ")"
+                )
+        if choices["1688"] == "alibaba":
+            problems.append(
+                "DAIGOU_MARKETPLACE_1688=alibaba: the 1688 Open Platform adapter is not "
+                "available yet (use sandbox or pandapon)"
+            )
+        if choices["taobao"] == "pandapon":
+            problems.append(
+                "DAIGOU_MARKETPLACE_TAOBAO=pandapon: Taobao through a PandaPon account is not "
+                "available yet (use sandbox; 1688 can go through PandaPon)"
+            )
+        if "pandapon" in choices.values():
+            missing = [
+                f"DAIGOU_{name.upper()}"
+                for name in (
+                    "pandapon_base_url",
+                    "pandapon_access_key",
+                    "pandapon_secret",
+                    "pandapon_user_id",
+                )
+                if not getattr(self, name)
+            ]
+            if missing:
+                problems.append(
+                    "the PandaPon marketplace needs " + ", ".join(missing) + " (not set)"
+                )
+        return problems
 
     @property
     def is_dev(self) -> bool:

@@ -18,6 +18,7 @@ def import_all_models() -> MetaData:
     import daigou.http.models  # noqa: F401
     import daigou.marketplace.alibaba1688.tokens  # noqa: F401
     import daigou.marketplace.calls  # noqa: F401
+    import daigou.marketplace.pandapon.inbox  # noqa: F401
     import daigou.marketplace.sandbox.image_index  # noqa: F401
     import daigou.marketplace.sandbox.models  # noqa: F401
     import daigou.marketplace.sandbox.seller_models  # noqa: F401

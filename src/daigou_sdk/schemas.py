@@ -266,6 +266,10 @@ class CallbackConfigSaved(TypedDict):
     secretHint: str
 
 
+class CallbackReceived(TypedDict):
+    received: bool
+
+
 class CallbackTestIn(TypedDict):
     callbackUrl: NotRequired[str | None]
     messageType: NotRequired[str]
@@ -492,6 +496,14 @@ class EnvelopeBalance(TypedDict):
 class EnvelopeCallbackConfigSaved(TypedDict):
     code: int
     data: CallbackConfigSaved
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeCallbackReceived(TypedDict):
+    code: int
+    data: CallbackReceived
     developId: NotRequired[str | None]
     msg: str
     requestId: str
