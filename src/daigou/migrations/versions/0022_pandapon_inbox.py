@@ -1,7 +1,7 @@
 """pandapon inbox
 
 Revision ID: 0022
-Revises: 0021 (to be rechained onto 0021, the 1688 Open Platform's token table)
+Revises: 0021
 Create Date: 2026-12-06
 
 PandaPon's pushes as received (daigou.marketplace.pandapon.inbox): one row per ``messageId``,
