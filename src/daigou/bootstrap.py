@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from daigou.aftersales import records as refunds
 from daigou.config import Settings
@@ -27,6 +28,9 @@ from daigou.platforms import register_platforms
 from daigou.purchasing import records
 from daigou.reconcile.service import Reconciler, Settlers
 from daigou.workers.runner import PeriodicJob, WorkerRunner
+
+if TYPE_CHECKING:
+    from daigou.marketplace.alibaba1688.client import AopClient
 
 
 def order_records(platform: Platform) -> RecordFunctions:
@@ -179,6 +183,8 @@ def _configured_adapters(
         sandbox = SandboxOperator(market)
         # one simulated marketplace serves each platform configured on it (one seller's state)
         adapters.update({p: market for p, choice in choices.items() if choice == "sandbox"})
+    if choices[Platform.ALIBABA] == "alibaba":
+        adapters[Platform.ALIBABA] = alibaba_adapter(settings, db, clock)
     if "pandapon" in choices.values():
         from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
         from daigou.marketplace.pandapon.client import PandaPonClient
@@ -190,3 +196,47 @@ def _configured_adapters(
         upstream = PandaPonMarketplace(PandaPonClient.from_settings(settings), inbox)
         adapters.update({p: upstream for p, choice in choices.items() if choice == "pandapon"})
     return adapters, sandbox, clock
+
+
+def alibaba_adapter(settings: Settings, db: Database, clock: Clock) -> Marketplace:
+    """The 1688 Open Platform adapter: a signed client with the buyer's tokens (sealed in the
+    database, refreshed before they expire by one process at a time) under the app's limits.
+    Reads are retried by the gateway's guard, so the client tries each once (one retry layer).
+    The buyer account is authorised once by the operator (`daigou admin alibaba authorize`)."""
+    from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace
+
+    return AlibabaMarketplace(alibaba_client(settings, db, clock))
+
+
+def alibaba_client(settings: Settings, db: Database, clock: Clock) -> AopClient:
+    """The 1688 Open Platform client with its token store (the adapter's, and the operator's
+    authorisation commands')."""
+    import httpx
+
+    from daigou.marketplace.alibaba1688.client import AopClient, ReadRetry
+    from daigou.marketplace.alibaba1688.tokens import OAuth, TokenStore
+
+    assert settings.alibaba_app_secret is not None
+    client = AopClient(
+        base_url=settings.alibaba_base_url,
+        app_key=settings.alibaba_app_key or "",
+        app_secret=settings.alibaba_app_secret.get_secret_value(),
+        token_provider=None,
+        http=httpx.Client(),
+        timeout=settings.alibaba_timeout_seconds,
+        calls_per_second=settings.alibaba_calls_per_second,
+        concurrency=settings.alibaba_concurrency,
+        clock=clock,
+        retry=ReadRetry(attempts=1),
+    )
+    oauth = OAuth(client.oauth_token, clock)
+    client.tokens = TokenStore(
+        db,
+        secret_key=settings.resolved_secret_key,
+        app_key=settings.alibaba_app_key or "",
+        member_id=settings.alibaba_member_id or "",
+        refresher=oauth.refresh,
+        exchanger=oauth.exchange,
+        clock=clock,
+    )
+    return client

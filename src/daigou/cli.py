@@ -45,6 +45,12 @@ warehouse_cmd = typer.Typer(
     no_args_is_help=True,
 )
 admin.add_typer(warehouse_cmd, name="warehouse")
+alibaba_cmd = typer.Typer(
+    help="The 1688 Open Platform app (DAIGOU_MARKETPLACE_1688=alibaba): authorise the buyer "
+    "account once, then check the connection.",
+    no_args_is_help=True,
+)
+admin.add_typer(alibaba_cmd, name="alibaba")
 app.add_typer(admin, name="admin")
 app.add_typer(voucher_cmd, name="voucher")  # `daigou voucher ...`, the same as `admin voucher`
 
@@ -1016,6 +1022,98 @@ def _warehouse_step(name: str, model: Any, fields: dict[str, Any]) -> Any:
             db.dispose()
     except Exception as exc:
         _fail(exc)
+
+
+# --- the 1688 Open Platform app ------------------------------------------------------------
+def _alibaba_settings() -> Settings:
+    from daigou.config import alibaba_missing
+
+    settings = _settings()
+    missing = alibaba_missing(settings)
+    if missing:
+        _die("the 1688 Open Platform app needs " + ", ".join(missing) + " (not set)")
+    return settings
+
+
+@alibaba_cmd.command("authorize")
+def alibaba_authorize(
+    redirect_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="the app's registered redirect URI (default DAIGOU_ALIBABA_REDIRECT_URI)"
+        ),
+    ] = None,
+    state: Annotated[str, typer.Option(help="a value 1688 sends back with the code")] = "",
+) -> None:
+    """Print the page where the buyer account authorises the app; 1688 then sends a `code` to
+    the redirect URI, for `daigou admin alibaba token CODE`."""
+    from daigou.marketplace.alibaba1688.signing import authorize_url
+
+    settings = _alibaba_settings()
+    uri = redirect_uri or settings.alibaba_redirect_uri
+    if not uri:
+        _die("give --redirect-uri or set DAIGOU_ALIBABA_REDIRECT_URI")
+    assert settings.alibaba_app_secret is not None
+    secret = settings.alibaba_app_secret.get_secret_value()
+    typer.echo(authorize_url(settings.alibaba_app_key or "", uri, secret, state=state))
+
+
+@alibaba_cmd.command("token")
+def alibaba_token(
+    code: Annotated[str, typer.Argument(help="the code 1688 sent to the redirect URI")],
+    redirect_uri: Annotated[
+        str | None, typer.Option(help="the redirect URI the code was sent to")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Trade the buyer account's authorisation code for its tokens and keep them (sealed with
+    the gateway's key; the gateway refreshes them before they expire)."""
+    from daigou.bootstrap import alibaba_client
+    from daigou.core.clock import SystemClock
+    from daigou.marketplace.alibaba1688.tokens import TokenStore
+
+    settings = _alibaba_settings()
+    uri = redirect_uri or settings.alibaba_redirect_uri
+    if not uri:
+        _die("give --redirect-uri or set DAIGOU_ALIBABA_REDIRECT_URI")
+    db = _db(settings)
+    try:
+        store = alibaba_client(settings, db, SystemClock()).tokens
+        assert isinstance(store, TokenStore)
+        grant = store.exchange_code(code, uri)
+    except Exception as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+    _print(
+        {
+            "memberId": grant.member_id or settings.alibaba_member_id,
+            "accessTokenExpireTime": grant.access_expires_at,
+            "refreshTokenExpireTime": grant.refresh_expires_at,
+        },
+        as_json,
+    )
+
+
+@alibaba_cmd.command("check")
+def alibaba_check(as_json: JsonOpt = False) -> None:
+    """Call 1688 with the app's signature (its clock) and read the buyer's token: what a start
+    needs, checked."""
+    from daigou.bootstrap import alibaba_client
+    from daigou.core.clock import SystemClock
+
+    settings = _alibaba_settings()
+    db = _db(settings)
+    try:
+        client = alibaba_client(settings, db, SystemClock())
+        remote = client.current_time()
+        assert client.tokens is not None
+        client.tokens.access_token()
+    except Exception as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+    _print({"ok": True, "remoteTime": remote, "memberId": settings.alibaba_member_id}, as_json)
 
 
 app.command()(call)

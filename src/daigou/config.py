@@ -308,10 +308,13 @@ class Settings(BaseSettings):
                     + ")"
                 )
         if choices["1688"] == "alibaba":
-            problems.append(
-                "DAIGOU_MARKETPLACE_1688=alibaba: the 1688 Open Platform adapter is not "
-                "available yet (use sandbox or pandapon)"
-            )
+            missing_1688 = alibaba_missing(self)
+            if missing_1688:
+                problems.append(
+                    "the 1688 Open Platform marketplace needs "
+                    + ", ".join(missing_1688)
+                    + " (not set)"
+                )
         if choices["taobao"] == "pandapon":
             problems.append(
                 "DAIGOU_MARKETPLACE_TAOBAO=pandapon: Taobao through a PandaPon account is not "

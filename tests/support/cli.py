@@ -19,9 +19,12 @@ from tests.support.gateway import (
 )
 
 
-def cli_runner(tmp_path: Path, db_url: str) -> Callable[..., Result]:
+def cli_runner(
+    tmp_path: Path, db_url: str, extra_env: dict[str, str] | None = None
+) -> Callable[..., Result]:
     """`run("admin", "wallet", ...)`: the CLI on the test's database (and its small sandbox
-    catalogue, so a command that reaches the sandbox marketplace finds the test's)."""
+    catalogue, so a command that reaches the sandbox marketplace finds the test's);
+    ``extra_env`` adds or replaces DAIGOU_ variables."""
     env = {
         "DAIGOU_DATA_DIR": str(tmp_path / "var"),
         "DAIGOU_DATABASE_URL": db_url,
@@ -31,6 +34,7 @@ def cli_runner(tmp_path: Path, db_url: str) -> Callable[..., Result]:
         "DAIGOU_SANDBOX_SHOPS": str(TEST_SHOPS),
         "DAIGOU_SANDBOX_OFFERS_1688": str(TEST_OFFERS_1688),
         "DAIGOU_SANDBOX_OFFERS_TAOBAO": str(TEST_OFFERS_TAOBAO),
+        **(extra_env or {}),
     }
     runner = CliRunner()
 
