@@ -21,13 +21,9 @@ import pytest
 
 from daigou.core.clock import ManualClock
 from daigou.marketplace import port as P
-from daigou.marketplace.alibaba1688.adapter import (
-    AlibabaMarketplace,
-    Unsupported,
-    message_from_push,
-    order_from_buyer_view,
-)
+from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace, Unsupported
 from daigou.marketplace.alibaba1688.client import AopClient
+from daigou.marketplace.alibaba1688.mapper import message_from_push, order_from_buyer_view
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
 from daigou.marketplace.sandbox.controls import SandboxOperator

@@ -6,7 +6,7 @@ raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads go
 ``client.read`` (retried by the client on transient failures), writes through ``client.write``
 (sent once: a lost answer is ``MarketplaceTimeout``, settled by the reconciler's queries).
 
-The mapping, API by API:
+The mapping, API by API (the answers read into the port's objects by ``mapper.py``):
 
 - ``search``: ``product.search.keywordQuery`` (``offerQueryParam``); yuan prices -> fen;
   ``shop_id`` is the ``sellerOpenId`` (1688 has no shop id in this answer).
@@ -52,15 +52,22 @@ from typing import Any, Protocol
 
 from daigou.marketplace import port as P
 from daigou.marketplace.alibaba1688.errors import GatewayRefused
-from daigou.marketplace.alibaba1688.values import (
-    fen,
-    fen_to_yuan,
-    parse_time,
-    parse_time_or_none,
-    yuan_to_fen,
+from daigou.marketplace.alibaba1688.mapper import (
+    ALI,
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
+    fen_or,
+    message_from_push,
+    note_from_operation,
+    order_from_buyer_view,
+    pct,
+    refund_from_detail,
+    yuan,
 )
+from daigou.marketplace.alibaba1688.values import fen_to_yuan, parse_time
 
-ALI = P.Platform.ALIBABA
 TRADE = "com.alibaba.trade"
 LOGISTICS = "com.alibaba.logistics"
 GOODS = "com.alibaba.fenxiao.crossborder"
@@ -108,42 +115,11 @@ class Unsupported(P.MarketplaceRefused):
         super().__init__("UNSUPPORTED", f"1688: {what} is not supported by this adapter")
 
 
-def _str(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _yuan(value: Any, default: int = 0) -> int:
-    return default if value in (None, "") else yuan_to_fen(value)
-
-
-def _fen(value: Any, default: int = 0) -> int:
-    return default if value in (None, "") else fen(value)
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return default
-
-
-def _pct(value: Any) -> int:
-    return _int(_str(value).strip().rstrip("%") or 0)
-
-
 def _payload(body: Mapping[str, Any]) -> dict[str, Any]:
     """The ``{result: {success, code, message, result: payload}}`` family's payload."""
-    outer = _dict(body.get("result"))
+    outer = as_dict(body.get("result"))
     inner = outer.get("result")
-    return _dict(inner) if "result" in outer else outer
+    return as_dict(inner) if "result" in outer else outer
 
 
 class AlibabaMarketplace:
@@ -210,27 +186,27 @@ class AlibabaMarketplace:
             query.keyword,
         )
         page = _payload(body)
-        items = tuple(self._summary(item) for item in _list(page.get("data")))
-        total = _int(page.get("totalRecords"), len(items))
+        items = tuple(self._summary(item) for item in as_list(page.get("data")))
+        total = as_int(page.get("totalRecords"), len(items))
         return P.SearchPage(items[: query.page_size], max(total, len(items)))
 
     @staticmethod
     def _summary(item: Mapping[str, Any]) -> P.OfferSummary:
-        price = _dict(item.get("priceInfo"))
-        seller = _str(item.get("sellerOpenId"))
+        price = as_dict(item.get("priceInfo"))
+        seller = as_text(item.get("sellerOpenId"))
         promotion = price.get("promotionPrice")
         return P.OfferSummary(
             platform=ALI,
-            offer_id=_str(item.get("offerId")),
-            title=P.Text(_str(item.get("subject")), item.get("subjectTrans") or None),
-            image_url=_str(item.get("imageUrl")),
-            price_fen=_yuan(price.get("price")),
-            promotion_price_fen=_yuan(promotion) if promotion not in (None, "") else None,
+            offer_id=as_text(item.get("offerId")),
+            title=P.Text(as_text(item.get("subject")), item.get("subjectTrans") or None),
+            image_url=as_text(item.get("imageUrl")),
+            price_fen=yuan(price.get("price")),
+            promotion_price_fen=yuan(promotion) if promotion not in (None, "") else None,
             shop_id=seller,
             seller_open_id=seller,
             shop_name="",
-            month_sold=_int(item.get("monthSold")),
-            repurchase_rate_pct=_pct(item.get("repurchaseRate")),
+            month_sold=as_int(item.get("monthSold")),
+            repurchase_rate_pct=pct(item.get("repurchaseRate")),
         )
 
     def offer(self, platform: P.Platform, offer_id: str, language: str) -> P.Offer:
@@ -251,28 +227,28 @@ class AlibabaMarketplace:
     @staticmethod
     def _attribute(a: Mapping[str, Any]) -> P.SkuAttribute:
         return P.SkuAttribute(
-            P.Text(_str(a.get("attributeName")), a.get("attributeNameTrans") or None),
-            P.Text(_str(a.get("value")), a.get("valueTrans") or None),
+            P.Text(as_text(a.get("attributeName")), a.get("attributeNameTrans") or None),
+            P.Text(as_text(a.get("value")), a.get("valueTrans") or None),
             a.get("skuImageUrl") or None,
         )
 
     def _offer(self, d: Mapping[str, Any]) -> P.Offer:
         skus = []
-        for s in _list(d.get("productSkuInfos")):
+        for s in as_list(d.get("productSkuInfos")):
             promotion = s.get("promotionPrice")
-            stock = _int(s.get("amountOnSale"))
+            stock = as_int(s.get("amountOnSale"))
             skus.append(
                 P.Sku(
-                    sku_id=_str(s.get("skuId")),
-                    spec_id=_str(s.get("specId")),
-                    attributes=tuple(self._attribute(a) for a in _list(s.get("skuAttributes"))),
-                    price_fen=_yuan(s.get("price")),
-                    promotion_price_fen=_yuan(promotion) if promotion not in (None, "") else None,
+                    sku_id=as_text(s.get("skuId")),
+                    spec_id=as_text(s.get("specId")),
+                    attributes=tuple(self._attribute(a) for a in as_list(s.get("skuAttributes"))),
+                    price_fen=yuan(s.get("price")),
+                    promotion_price_fen=yuan(promotion) if promotion not in (None, "") else None,
                     stock=stock,
                     image_url=next(
                         (
                             a.get("skuImageUrl")
-                            for a in _list(s.get("skuAttributes"))
+                            for a in as_list(s.get("skuAttributes"))
                             if a.get("skuImageUrl")
                         ),
                         None,
@@ -280,26 +256,26 @@ class AlibabaMarketplace:
                     on_sale=stock > 0,
                 )
             )
-        sale = _dict(d.get("productSaleInfo"))
-        ship = _dict(d.get("productShippingInfo"))
+        sale = as_dict(d.get("productSaleInfo"))
+        ship = as_dict(d.get("productShippingInfo"))
         tiers = tuple(
-            P.PriceTier(_int(t.get("startQuantity"), 1), _yuan(t.get("price")))
-            for t in _list(sale.get("priceRangeList"))
+            P.PriceTier(as_int(t.get("startQuantity"), 1), yuan(t.get("price")))
+            for t in as_list(sale.get("priceRangeList"))
         )
-        seller = _str(d.get("sellerOpenId"))
+        seller = as_text(d.get("sellerOpenId"))
         return P.Offer(
             platform=ALI,
-            offer_id=_str(d.get("offerId")),
-            category_id=_int(d.get("categoryId")),
-            category_name=P.Text(_str(d.get("categoryName"))),
-            title=P.Text(_str(d.get("subject")), d.get("subjectTrans") or None),
-            description=_str(d.get("description")),
-            images=tuple(_str(i) for i in _list(_dict(d.get("productImage")).get("images"))),
+            offer_id=as_text(d.get("offerId")),
+            category_id=as_int(d.get("categoryId")),
+            category_name=P.Text(as_text(d.get("categoryName"))),
+            title=P.Text(as_text(d.get("subject")), d.get("subjectTrans") or None),
+            description=as_text(d.get("description")),
+            images=tuple(as_text(i) for i in as_list(as_dict(d.get("productImage")).get("images"))),
             skus=tuple(skus),
             price_tiers=tiers,
-            min_order_quantity=max(1, _int(d.get("minOrderQuantity"), 1)),
+            min_order_quantity=max(1, as_int(d.get("minOrderQuantity"), 1)),
             shipping=P.Shipping(
-                send_from=_str(ship.get("sendGoodsAddressText")),
+                send_from=as_text(ship.get("sendGoodsAddressText")),
                 weight_g=round(float(ship.get("weight") or 0) * 1000),
                 length_mm=round(float(ship.get("length") or 0) * 10),
                 width_mm=round(float(ship.get("width") or 0) * 10),
@@ -308,9 +284,9 @@ class AlibabaMarketplace:
                 extra_fee_fen=0,
             ),
             seller=P.Seller(seller, seller, P.Text(""), ""),
-            on_sale=_str(d.get("status")) in ("published", "") and any(s.on_sale for s in skus),
-            month_sold=_int(d.get("monthSold")),
-            attributes=tuple(self._attribute(a) for a in _list(d.get("productAttribute"))),
+            on_sale=as_text(d.get("status")) in ("published", "") and any(s.on_sale for s in skus),
+            month_sold=as_int(d.get("monthSold")),
+            attributes=tuple(self._attribute(a) for a in as_list(d.get("productAttribute"))),
         )
 
     def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
@@ -356,19 +332,19 @@ class AlibabaMarketplace:
         self._ali(draft.platform)
         body = self.client.read(TRADE, "alibaba.createOrder.preview", self._order_params(draft))
         orders = []
-        for r in _list(body.get("orderPreviewResuslt")):
+        for r in as_list(body.get("orderPreviewResuslt")):
             lines = tuple(
                 P.PricedLine(
-                    offer_id=_str(c.get("offerId")),
+                    offer_id=as_text(c.get("offerId")),
                     spec_id=c.get("specId") or None,
                     quantity=self._quantity_of(draft, c),
-                    unit_price_fen=_yuan(c.get("finalUnitPrice")),
+                    unit_price_fen=yuan(c.get("finalUnitPrice")),
                 )
-                for c in _list(r.get("cargoList"))
+                for c in as_list(r.get("cargoList"))
             )
-            total = _fen(r.get("sumPayment"))
-            shipping = _fen(r.get("sumCarriage"))
-            discount = _fen(r.get("discountFee"))
+            total = fen_or(r.get("sumPayment"))
+            shipping = fen_or(r.get("sumCarriage"))
+            discount = fen_or(r.get("discountFee"))
             product = total - shipping + discount
             orders.append(
                 P.PreviewOrder(
@@ -379,28 +355,28 @@ class AlibabaMarketplace:
                     total_fen=total,
                     promotions=tuple(
                         P.Promotion(
-                            _str(p.get("promotionId")),
-                            _str(p.get("text")),
-                            _fen(p.get("discountFee")),
+                            as_text(p.get("promotionId")),
+                            as_text(p.get("text")),
+                            fen_or(p.get("discountFee")),
                             bool(p.get("selected")),
                         )
-                        for p in _list(r.get("shopPromotionList"))
+                        for p in as_list(r.get("shopPromotionList"))
                     ),
                 )
             )
         failures: tuple[P.LineFailure, ...] = ()
-        code = _str(body.get("errorCode"))
+        code = as_text(body.get("errorCode"))
         if code and orders:  # a line refused next to what can be ordered
-            failures = (P.LineFailure("", None, code, _str(body.get("errorMsg"))),)
+            failures = (P.LineFailure("", None, code, as_text(body.get("errorMsg"))),)
         return P.Preview(tuple(orders), failures)
 
     @staticmethod
     def _quantity_of(draft: P.OrderDraft, cargo: Mapping[str, Any]) -> int:
-        offer, spec = _str(cargo.get("offerId")), cargo.get("specId") or None
+        offer, spec = as_text(cargo.get("offerId")), cargo.get("specId") or None
         for ln in draft.lines:
             if ln.offer_id == offer and (ln.spec_id or None) == spec:
                 return ln.quantity
-        return _int(cargo.get("quantity"), 1)
+        return as_int(cargo.get("quantity"), 1)
 
     def create_order(self, draft: P.OrderDraft) -> P.CreateResult:
         self._ali(draft.platform)
@@ -411,18 +387,20 @@ class AlibabaMarketplace:
         params = self._order_params(draft)
         params["isvBizType"] = "cross"
         body = self.client.write(TRADE, "alibaba.trade.createCrossOrder", params)
-        result = _dict(body.get("result"))
-        ids = [_str(o.get("orderId")) for o in _list(result.get("orderList")) if o.get("orderId")]
+        result = as_dict(body.get("result"))
+        ids = [
+            as_text(o.get("orderId")) for o in as_list(result.get("orderList")) if o.get("orderId")
+        ]
         if not ids and result.get("orderId"):
-            ids = [_str(result.get("orderId"))]
+            ids = [as_text(result.get("orderId"))]
         failures = tuple(
             P.LineFailure(
-                _str(f.get("offerId")),
+                as_text(f.get("offerId")),
                 f.get("specId") or None,
-                _str(f.get("errorCode")) or "FAILED",
-                _str(f.get("errorMessage")),
+                as_text(f.get("errorCode")) or "FAILED",
+                as_text(f.get("errorMessage")),
             )
-            for f in _list(result.get("failedOfferList"))
+            for f in as_list(result.get("failedOfferList"))
         )
         if not ids:
             first = failures[0] if failures else P.LineFailure("", None, "FAILED", "no order")
@@ -444,14 +422,14 @@ class AlibabaMarketplace:
             body = self._read(TRADE, "alibaba.trade.get.buyerView", params, "order", out_order_id)
         except P.MarketplaceNotFound:
             return ()
-        info = _dict(body.get("result"))
+        info = as_dict(body.get("result"))
         return (self._order(info),) if info else ()
 
     def order(self, platform: P.Platform, order_id: str) -> P.MarketOrder:
         self._ali(platform)
         params = {"webSite": WEBSITE, "orderId": order_id}
         body = self._read(TRADE, "alibaba.trade.get.buyerView", params, "order", order_id)
-        info = _dict(body.get("result"))
+        info = as_dict(body.get("result"))
         if not info:
             raise P.MarketplaceNotFound("order", order_id)
         return self._order(info)
@@ -492,10 +470,10 @@ class AlibabaMarketplace:
             raise
         except P.MarketplaceRefused as exc:
             return P.PayResult(order_id, False, 0, exc.code, exc.message)
-        result = _dict(body.get("result"))
+        result = as_dict(body.get("result"))
         if result.get("paySuccess") is False:
-            code = _str(body.get("code")) or "PAY_FAILED"
-            return P.PayResult(order_id, False, 0, code, _str(body.get("message")) or None)
+            code = as_text(body.get("code")) or "PAY_FAILED"
+            return P.PayResult(order_id, False, 0, code, as_text(body.get("message")) or None)
         return P.PayResult(order_id, True, amount_fen)
 
     def confirm_receipt(
@@ -524,10 +502,10 @@ class AlibabaMarketplace:
                 return parcels
             raise
         steps: dict[str, tuple[P.LogisticsStep, ...]] = {}
-        for trace in _list(body.get("logisticsTrace")):
-            steps[_str(trace.get("logisticsId"))] = tuple(
-                P.LogisticsStep(parse_time(s.get("acceptTime")), _str(s.get("remark")))
-                for s in _list(trace.get("logisticsSteps"))
+        for trace in as_list(body.get("logisticsTrace")):
+            steps[as_text(trace.get("logisticsId"))] = tuple(
+                P.LogisticsStep(parse_time(s.get("acceptTime")), as_text(s.get("remark")))
+                for s in as_list(trace.get("logisticsSteps"))
             )
         return tuple(
             P.Parcel(
@@ -555,13 +533,13 @@ class AlibabaMarketplace:
         body = self._read(TRADE, "alibaba.trade.getRefundReasonList", params, "order", order_id)
         return tuple(
             P.RefundReason(
-                reason_id=_int(r.get("id")),
-                name=_str(r.get("name")),
+                reason_id=as_int(r.get("id")),
+                name=as_text(r.get("name")),
                 need_voucher=bool(r.get("needVoucher")),
                 no_refund_carriage=bool(r.get("noRefundCarriage")),
-                tip=_str(r.get("tip")),
+                tip=as_text(r.get("tip")),
             )
-            for r in _list(_payload(body).get("reasons"))
+            for r in as_list(_payload(body).get("reasons"))
         )
 
     def create_refund(self, draft: P.RefundDraft) -> P.MarketRefund:
@@ -579,7 +557,7 @@ class AlibabaMarketplace:
             "orderEntryCountList": ([{"id": e, "count": n} for e, n in draft.quantities] or None),
         }
         body = self._write(TRADE, "alibaba.trade.createRefund", params, "order", draft.order_id)
-        refund_id = _str(_payload(body).get("refundId"))
+        refund_id = as_text(_payload(body).get("refundId"))
         if not refund_id:
             raise P.MarketplaceTimeout("alibaba.trade.createRefund")  # no id: unknown
         try:
@@ -593,7 +571,7 @@ class AlibabaMarketplace:
         body = self._read(
             TRADE, "alibaba.trade.refund.OpQueryOrderRefund", params, "refund", refund_id
         )
-        detail = _dict(_dict(body.get("result")).get("opOrderRefundModelDetail"))
+        detail = as_dict(as_dict(body.get("result")).get("opOrderRefundModelDetail"))
         if not detail:
             raise P.MarketplaceNotFound("refund", refund_id)
         return refund_from_detail(detail)
@@ -608,8 +586,8 @@ class AlibabaMarketplace:
             "order",
             order_id,
         )
-        models = _list(_dict(body.get("result")).get("opOrderRefundModels"))
-        refunds = [refund_from_detail(_dict(m)) for m in models]
+        models = as_list(as_dict(body.get("result")).get("opOrderRefundModels"))
+        refunds = [refund_from_detail(as_dict(m)) for m in models]
         return tuple(sorted(refunds, key=lambda r: (r.created_ms, r.refund_id)))
 
     def cancel_refund(
@@ -665,8 +643,8 @@ class AlibabaMarketplace:
             "refund",
             refund_id,
         )
-        models = _list(_dict(body.get("result")).get("opOrderRefundOperationModels"))
-        notes = [note_from_operation(_dict(m), refund_id) for m in models]
+        models = as_list(as_dict(body.get("result")).get("opOrderRefundOperationModels"))
+        notes = [note_from_operation(as_dict(m), refund_id) for m in models]
         return tuple(sorted(notes, key=lambda n: n.created_ms))
 
     def add_refund_note(
@@ -692,8 +670,8 @@ class AlibabaMarketplace:
         body = self.client.read(
             OPEN, "push.query.messageList", {"page": 1, "pageSize": size}, authorised=False
         )
-        page = _dict(body.get("pushMessagePage"))
-        messages = tuple(message_from_push(_dict(m)) for m in _list(page.get("datas")))[:limit]
+        page = as_dict(body.get("pushMessagePage"))
+        messages = tuple(message_from_push(as_dict(m)) for m in as_list(page.get("datas")))[:limit]
         ids = ",".join(m.message_id for m in messages)
         return P.MessageBatch(messages, CURSOR_PREFIX + ids)
 
@@ -705,162 +683,3 @@ def _cursor_ids(cursor: str | None) -> list[int]:
 
 
 # --- the answer shapes, as functions (unit-tested apart) --------------------------------------
-def _address(a: Mapping[str, Any]) -> P.Address | None:
-    if not a.get("contactPerson") and not a.get("toFullName"):
-        return None
-    return P.Address(
-        full_name=_str(a.get("contactPerson") or a.get("toFullName")),
-        mobile=_str(a.get("mobile") or a.get("toMobile")),
-        phone=_str(a.get("telephone") or a.get("toPhone")),
-        post_code=_str(a.get("zip") or a.get("toPost")),
-        province=_str(a.get("province")),
-        city=_str(a.get("city")),
-        area=_str(a.get("area")),
-        town=_str(a.get("town")),
-        address=_str(a.get("address")),
-        district_code=_str(a.get("areaCode") or a.get("toDivisionCode")),
-    )
-
-
-def order_from_buyer_view(info: Mapping[str, Any]) -> P.MarketOrder:
-    """``buyerView``'s ``result`` (or one order of the buyer order list) as a ``MarketOrder``:
-    amounts in yuan -> fen; ``discount`` derived from them (the field is fen, its sign for a
-    reduction unverified); times in any of the four spellings."""
-    base = _dict(info.get("baseInfo"))
-    lines = tuple(
-        P.OrderLine(
-            entry_id=_str(it.get("subItemIDString") or it.get("subItemID")),
-            offer_id=_str(it.get("productID")),
-            spec_id=it.get("specId") or None,
-            sku_id=_str(it.get("skuID")) or None,
-            title=P.Text(_str(it.get("name"))),
-            image_url=_str(next(iter(_list(it.get("productImgUrl"))), "")),
-            quantity=_int(it.get("quantity")),
-            unit_price_fen=_yuan(it.get("price")),
-            amount_fen=_yuan(it.get("itemAmount")),
-            status=_str(it.get("status")) or _str(base.get("status")),
-            logistics_status=_int(it.get("logisticsStatus"), 1),
-            refund_status=it.get("refundStatus") or None,
-        )
-        for it in _list(info.get("productItems"))
-    )
-    native = _dict(info.get("nativeLogistics"))
-    parcels = tuple(
-        P.Parcel(
-            logistics_id=_str(p.get("logisticsCode") or p.get("id")),
-            bill_no=_str(p.get("logisticsBillNo")),
-            company_name=_str(p.get("logisticsCompanyName")),
-            entry_ids=tuple(e for e in _str(p.get("subItemIds")).split(",") if e),
-            shipped_ms=parse_time_or_none(p.get("deliveredTime") or p.get("gmtCreate")) or 0,
-        )
-        for p in _list(native.get("logisticsItems"))
-    )
-    total = _yuan(base.get("totalAmount"))
-    shipping = _yuan(base.get("shippingFee"))
-    product = _yuan(base.get("sumProductPayment"), sum(ln.amount_fen for ln in lines))
-    created = parse_time(base.get("createTime"))
-    return P.MarketOrder(
-        platform=ALI,
-        order_id=_str(base.get("idOfStr") or base.get("id")),
-        out_order_id=base.get("outOrderId") or None,
-        status=_str(base.get("status")),
-        seller_open_id=_str(base.get("sellerID")),
-        seller_name=_str(base.get("sellerLoginId")),
-        lines=lines,
-        product_fen=product,
-        shipping_fen=shipping,
-        discount_fen=product + shipping - total,
-        total_fen=total,
-        created_ms=created,
-        modified_ms=parse_time_or_none(base.get("modifyTime")) or created,
-        pay_timeout_s=_int(base.get("payTimeout"), 43_200),
-        paid_ms=parse_time_or_none(base.get("payTime")),
-        shipped_ms=parse_time_or_none(base.get("allDeliveredTime")),
-        received_ms=parse_time_or_none(base.get("receivingTime")),
-        completed_ms=parse_time_or_none(base.get("completeTime")),
-        close_reason=base.get("closeReason") or None,
-        close_operate_type=base.get("closeOperateType") or None,
-        parcels=parcels,
-        refund_status=base.get("refundStatus") or None,
-        currency=_str(base.get("currency")) or "CNY",
-        message=_str(base.get("buyerFeedback")),
-        flow=base.get("flowTemplateCode") or None,
-        address=_address(native) or _address(_dict(base.get("receiverInfo"))),
-    )
-
-
-def refund_from_detail(d: Mapping[str, Any]) -> P.MarketRefund:
-    """``opOrderRefundModelDetail`` (amounts in fen) as a ``MarketRefund``. The return fields
-    (``refundAddress``, ``sellerAgreeMsg``, ``buyerSendGoods*``) are the stub's, inferred."""
-    created = parse_time(d.get("gmtApply") or d.get("gmtCreate"))
-    return P.MarketRefund(
-        platform=ALI,
-        refund_id=_str(d.get("refundId")),
-        order_id=_str(d.get("orderId")),
-        entry_ids=tuple(_str(e) for e in _list(d.get("orderEntryIdList"))),
-        status=_str(d.get("status")),
-        dispute_request=_str(d.get("disputeRequest")),
-        goods_status=_str(d.get("goodsStatus")),
-        apply_payment_fen=_fen(d.get("applyPayment")),
-        apply_carriage_fen=_fen(d.get("applyCarriage")),
-        refund_payment_fen=_fen(d.get("refundPayment")),
-        refund_carriage_fen=_fen(d.get("refundCarriage")),
-        reason_id=_int(d.get("applyReasonId")),
-        reason=_str(d.get("applyReason")),
-        description=_str(d.get("buyerDescription")),
-        created_ms=created,
-        modified_ms=parse_time_or_none(d.get("gmtModified")) or created,
-        timeout_ms=parse_time_or_none(d.get("gmtTimeOut")),
-        completed_ms=parse_time_or_none(d.get("gmtCompleted")),
-        seller_refuse_reason=d.get("sellerRefuseReason") or None,
-        return_company_no=d.get("logisticsCompanyNo") or None,
-        return_bill_no=d.get("freightBill") or None,
-        after_sale=bool(d.get("afterSaleRefund")),
-        vouchers=tuple(_str(v) for v in _list(d.get("buyerUploadVouchers"))),
-        return_address=_address(_dict(d.get("refundAddress"))),
-        seller_agree_describe=d.get("sellerAgreeMsg") or None,
-        return_description=_str(d.get("buyerSendGoodsDescription")),
-        return_vouchers=tuple(_str(v) for v in _list(d.get("buyerSendGoodsVouchers"))),
-        quantities=tuple(
-            (_str(c.get("id")), _int(c.get("count"))) for c in _list(d.get("orderEntryCountList"))
-        ),
-    )
-
-
-OPERATOR_ROLES = {"1": "buyer", "2": "seller", "3": "platform"}  # inferred from the stub
-
-
-def note_from_operation(m: Mapping[str, Any], refund_id: str) -> P.RefundNote:
-    """One entry of ``OpQueryOrderRefundOperationList`` (members inferred) as a note."""
-    return P.RefundNote(
-        note_id=_str(m.get("id")),
-        refund_id=_str(m.get("refundId")) or refund_id,
-        owner=OPERATOR_ROLES.get(_str(m.get("operatorRoleId")), "platform"),
-        content=_str(m.get("remark")),
-        images=tuple(_str(v) for v in _list(m.get("vouchers"))),
-        created_ms=parse_time(m.get("gmtCreate")),
-    )
-
-
-def message_from_push(envelope: Mapping[str, Any]) -> P.MarketMessage:
-    """A push envelope (``msgId``, ``gmtBorn``, ``type``, ``data``) as a ``MarketMessage``: the
-    1688 topic as it is; ``orderId``, ``refundId`` and ``currentStatus`` lifted from ``data``."""
-    data = envelope.get("data")
-    if isinstance(data, str):  # some deliveries carry data as a JSON string
-        try:
-            data = json.loads(data)
-        except ValueError:
-            data = {}
-    data = _dict(data)
-    born = envelope.get("gmtBorn")
-    occurred = parse_time_or_none(born) or parse_time_or_none(data.get("msgSendTime")) or 0
-    return P.MarketMessage(
-        message_id=_str(envelope.get("msgId")),
-        platform=ALI,
-        topic=_str(envelope.get("type")),
-        occurred_ms=occurred,
-        order_id=_str(data.get("orderId")) or None,
-        refund_id=_str(data.get("refundId")) or None,
-        status=_str(data.get("currentStatus")) or None,
-        data=dict(data),
-    )
