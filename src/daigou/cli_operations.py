@@ -118,7 +118,7 @@ def rate_list(
                     q.to,
                     page,
                     now_ms=_gateway_clock_ms(settings, db),
-                    sandbox=settings.marketplace == "sandbox",
+                    sandbox=settings.sandbox_only,
                 )
         finally:
             db.dispose()

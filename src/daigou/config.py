@@ -293,6 +293,12 @@ class Settings(BaseSettings):
             return self.marketplace_taobao
         return "sandbox" if self.marketplace == "alibaba" else self.marketplace
 
+    @property
+    def sandbox_only(self) -> bool:
+        """Both platforms are on the sandbox: only then does the gateway publish the sandbox's
+        invented daily exchange rates (a gateway buying for real shows the operator's)."""
+        return self.marketplace_for_1688 == self.marketplace_for_taobao == "sandbox"
+
     def marketplace_problems(self) -> list[str]:
         """What keeps the configured marketplaces from starting, each a sentence naming the
         variable (empty: they can start). Checked by the composition root and `daigou serve`."""

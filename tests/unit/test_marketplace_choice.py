@@ -102,3 +102,11 @@ def test_serve_exits_2_naming_what_is_missing(tmp_path: Path):
     done = run_cli(env, "serve", "--no-worker", "--port", "9", timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "DAIGOU_PANDAPON_BASE_URL" in done.stderr and "DAIGOU_PANDAPON_SECRET" in done.stderr
+
+
+def test_only_a_gateway_wholly_on_the_sandbox_publishes_its_invented_rates(monkeypatch):
+    assert settings().sandbox_only
+    assert not settings(marketplace_1688="alibaba").sandbox_only
+    assert not settings(marketplace_taobao="pandapon", **PANDAPON).sandbox_only
+    monkeypatch.setenv("DAIGOU_MARKETPLACE", "alibaba")  # Taobao stays on the sandbox
+    assert not settings().sandbox_only

@@ -31,6 +31,6 @@ async def exchange_rates(q: Annotated[RateQuery, Query()], ctx: Signed) -> Respo
             q.to,
             page,
             now_ms=ctx.clock.now_ms(),
-            sandbox=ctx.settings.marketplace == "sandbox",
+            sandbox=ctx.settings.sandbox_only,
         ).to_wire()
     )
