@@ -55,7 +55,7 @@ class Market:
     def raw_order(self, order_id: str) -> dict[str, Any]:
         """The seller's own record of an order (what it holds as paid and refunded)."""
         with self.db.reading() as conn:
-            body = conn.execute(
+            body: str = conn.execute(
                 text("SELECT body FROM sandbox_order WHERE order_id = :o"), {"o": order_id}
             ).scalar_one()
         return dict(json.loads(body))
@@ -179,10 +179,13 @@ def test_the_whole_1688_purchase_through_the_open_platform_adapter(
         paid = client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": [oid, other]})
         assert paid["payFailOrders"] == [], paid
         assert sorted(paid["successOrderIds"]) == sorted([oid, other])
-        assert [(r["orderId"], r["success"]) for r in paid["results"]] == [
-            (oid, True),
-            (other, True),
-        ]
+        assert [
+            (r["index"], r["orderId"], r["success"], r["payState"], r["status"])
+            for r in paid["results"]
+        ] == [
+            (0, oid, True, "paid", "waitsellersend"),
+            (1, other, True, "paid", "waitsellersend"),
+        ], paid["results"]
         after_pay = _balance(client)
         assert after_pay["availableAmount"] == start["availableAmount"] - sum(totals.values())
         assert after_pay["heldAmount"] == 0
@@ -342,6 +345,7 @@ def test_the_whole_1688_purchase_through_the_open_platform_adapter(
             if call.api in WRITES:
                 assert call.params.get("access_token"), call.api
         assert stub.calls_to("push.query.messageList")
+        assert _local_sandbox_orders(gateway_url) == 0  # the gateway's own sandbox sold nothing
         wait_until(
             lambda: not market.unconfirmed(),
             timeout=10,
@@ -354,6 +358,15 @@ def test_the_whole_1688_purchase_through_the_open_platform_adapter(
 def _client(data_dir: Path, base: str) -> Client:
     creds = json.loads((data_dir / "demo-credentials.json").read_text())
     return Client(base, creds["accessKey"], creds["secret"])
+
+
+def _local_sandbox_orders(url: str) -> int:
+    db = Database(url, pool_size=1)
+    try:
+        with db.reading() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM sandbox_order")).scalar_one())
+    finally:
+        db.dispose()
 
 
 def _balance(client: Client) -> dict[str, Any]:
