@@ -64,6 +64,8 @@ def sign(message: str, secret: str) -> str:
 
 def parse(message: str) -> PushMessage:
     """The envelope of a ``message`` field (not verified: see :func:`verify`)."""
+    if "\x00" in message or "\\u0000" in message:  # no field holds one; PostgreSQL cannot
+        raise PushRejected("message holds a NUL character")
     try:
         body = json.loads(message)
     except ValueError as exc:
