@@ -1,10 +1,11 @@
 """The 1688 Open Platform adapter: the marketplace port over the buyer API set (reference
 section 2.4), as the 1688 protocol stub answers it (tests/support/alibaba_stub.py).
 
-``AlibabaMarketplace(client)`` serves ``Platform.ALIBABA`` only: a call naming another platform
-raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads go through
-``client.read`` (retried by the client on transient failures), writes through ``client.write``
-(sent once: a lost answer is ``MarketplaceTimeout``, settled by the reconciler's queries).
+``AlibabaMarketplace(client, inbox=...)`` serves ``Platform.ALIBABA`` only: a call naming
+another platform raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads
+go through ``client.read`` (retried by the client on transient failures), writes through
+``client.write`` (sent once: a lost answer is ``MarketplaceTimeout``, settled by the
+reconciler's queries). ``inbox`` is the feed (see ``messages`` below).
 
 The mapping, API by API (the answers read into the port's objects by ``mapper.py``):
 

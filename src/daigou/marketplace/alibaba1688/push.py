@@ -11,8 +11,8 @@ secret)`` (HMAC-SHA1 over ``"message" + message`` with the app secret, upper hex
 reference reads the manual; no official vector confirms it (docs/marketplaces.md).
 
 Duplicates are not detected here: 1688 re-sends a delivery it thinks failed (usually 3 times)
-and the compensation pull may return a message already pushed, so the feed that consumes
-these records ``msg_id`` and drops one it has seen.
+and the compensation pull may return a message already pushed, so the inbox (inbox.py) keeps
+each ``msg_id`` once.
 """
 
 from __future__ import annotations
