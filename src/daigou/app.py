@@ -158,6 +158,7 @@ def create_app(
     from daigou.carriers.router import router as carriers_router
     from daigou.cart1688.router import router as cart1688_router
     from daigou.carttaobao.router import router as carttaobao_router
+    from daigou.feed.alibaba_router import router as alibaba_feed_router
     from daigou.feed.pandapon_router import router as pandapon_feed_router
     from daigou.messages.admin_router import router as messages_admin_router
     from daigou.messages.router import router as messages_router
@@ -199,6 +200,7 @@ def create_app(
         warehouse_admin_router,
         warehouse_ops_router,
         pandapon_feed_router,
+        alibaba_feed_router,
     ):
         app.include_router(router)
     install_openapi(app)

@@ -204,8 +204,15 @@ def alibaba_adapter(settings: Settings, db: Database, clock: Clock) -> Marketpla
     Reads are retried by the gateway's guard, so the client tries each once (one retry layer).
     The buyer account is authorised once by the operator (`daigou admin alibaba authorize`)."""
     from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace
+    from daigou.marketplace.alibaba1688.inbox import Inbox
 
-    return AlibabaMarketplace(alibaba_client(settings, db, clock))
+    # its feed: the pushes received at /callbacks/alibaba and the compensation pull, both
+    # kept in the inbox (read by seq)
+    return AlibabaMarketplace(
+        alibaba_client(settings, db, clock),
+        inbox=Inbox(db, settings.alibaba_member_id),
+        pull_interval_s=settings.alibaba_pull_interval_seconds,
+    )
 
 
 def alibaba_client(settings: Settings, db: Database, clock: Clock) -> AopClient:

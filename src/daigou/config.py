@@ -160,6 +160,13 @@ class Settings(BaseSettings):
     alibaba_timeout_seconds: float = Field(
         default=15.0, gt=0, le=120, description="how long a 1688 call may take before it times out"
     )
+    alibaba_pull_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=86_400,
+        description="how often the 1688 feed runs the compensation pull (push.query.messageList "
+        "+ push.message.confirm) besides the pushes to /callbacks/alibaba (0: on every read)",
+    )
     alibaba_redirect_uri: str = Field(
         default="",
         description="the redirect URI registered with the 1688 app: where 1688 sends the "

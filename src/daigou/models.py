@@ -16,6 +16,7 @@ def import_all_models() -> MetaData:
     import daigou.developers.models  # noqa: F401
     import daigou.feed.models  # noqa: F401
     import daigou.http.models  # noqa: F401
+    import daigou.marketplace.alibaba1688.inbox  # noqa: F401
     import daigou.marketplace.alibaba1688.tokens  # noqa: F401
     import daigou.marketplace.calls  # noqa: F401
     import daigou.marketplace.pandapon.inbox  # noqa: F401

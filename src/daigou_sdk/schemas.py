@@ -939,6 +939,10 @@ class MessageOut(TypedDict):
     timestamp: int
 
 
+class MessageReceived(TypedDict):
+    received: bool
+
+
 class MessageResult(TypedDict):
     code: int
     deliveryStatus: str | None
@@ -2458,6 +2462,14 @@ class EnvelopeHealth(TypedDict):
 class EnvelopeKeyUpdated(TypedDict):
     code: int
     data: KeyUpdated
+    developId: NotRequired[str | None]
+    msg: str
+    requestId: str
+
+
+class EnvelopeMessageReceived(TypedDict):
+    code: int
+    data: MessageReceived
     developId: NotRequired[str | None]
     msg: str
     requestId: str

@@ -23,6 +23,7 @@ from daigou.core.clock import ManualClock
 from daigou.marketplace import port as P
 from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace, Unsupported
 from daigou.marketplace.alibaba1688.client import AopClient
+from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import message_from_push, order_from_buyer_view
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
@@ -81,8 +82,9 @@ class TestAlibabaThroughTheStub(PortContract):
     offers_have_activities = False  # no activity API mapped: "none" (the port allows it)
 
     @pytest.fixture
-    def market(self, stub, http):
-        return AlibabaMarketplace(client_for(stub, http))
+    def market(self, stub, http, db):
+        # the feed: the inbox the compensation pull keeps (on every read: interval 0)
+        return AlibabaMarketplace(client_for(stub, http), inbox=Inbox(db, stub.member_id))
 
     @pytest.fixture
     def seller(self, sandbox):

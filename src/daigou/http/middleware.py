@@ -4,7 +4,7 @@ and the edges of HTTP that should still answer the envelope:
 
 - the body must arrive within ``body_timeout_seconds`` (else 40002 and the connection closes);
 - a body must be JSON (``Content-Type`` absent, ``application/json`` or ``+json``) on every path
-  but the console's (else 40002, never a misleading validation error);
+  but the console's and 1688's pushes' (else 40002, never a misleading validation error);
 - ``HEAD`` is served as ``GET`` without the body;
 - a trailing slash reaches the same route (``/open/x/`` is ``/open/x``).
 
@@ -27,7 +27,8 @@ from daigou.http.envelope import error_response, wire_status
 from daigou.http.logging import log
 
 JSON_TYPES = ("application/json",)
-FORM_PATHS = ("/console",)  # the web console may post forms
+# the web console may post forms; so does 1688's message centre (feed/alibaba_router.py)
+FORM_PATHS = ("/console", "/callbacks/alibaba")
 # The routes that take a picture as base64 accept bodies up to the picture limit; every other
 # route keeps max_body_bytes (CONTRACT section 4). Such a route declares itself when its module
 # is imported (Router.route(picture=True) adds its path here and marks its OpenAPI operation

@@ -1,10 +1,11 @@
 """The 1688 Open Platform adapter: the marketplace port over the buyer API set (reference
 section 2.4), as the 1688 protocol stub answers it (tests/support/alibaba_stub.py).
 
-``AlibabaMarketplace(client)`` serves ``Platform.ALIBABA`` only: a call naming another platform
-raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads go through
-``client.read`` (retried by the client on transient failures), writes through ``client.write``
-(sent once: a lost answer is ``MarketplaceTimeout``, settled by the reconciler's queries).
+``AlibabaMarketplace(client, inbox=...)`` serves ``Platform.ALIBABA`` only: a call naming
+another platform raises ``MarketplaceNotFound`` (the composite routes Taobao elsewhere). Reads
+go through ``client.read`` (retried by the client on transient failures), writes through
+``client.write`` (sent once: a lost answer is ``MarketplaceTimeout``, settled by the
+reconciler's queries). ``inbox`` is the feed (see ``messages`` below).
 
 The mapping, API by API (the answers read into the port's objects by ``mapper.py``):
 
@@ -39,19 +40,26 @@ The mapping, API by API (the answers read into the port's objects by ``mapper.py
   ``cancelRefund``, ``refund.returnGoods``, all amounts in fen; ``refund_notes`` from
   ``OpQueryOrderRefundOperationList`` (its members inferred). ``modify_refund`` and
   ``add_refund_note`` have no buyer API in the reference: ``Unsupported``.
-- ``messages``: the compensation pull ``push.query.messageList``; the cursor carries the
-  ``msgId`` s handed out last time, confirmed (``push.message.confirm``) when the caller
-  passes the cursor back, i.e. once it has taken them: at least once, never lost.
+- ``messages``: the inbox (inbox.py, the cursor a ``seq``), fed by two ways in: the pushes
+  of 1688's message centre (``POST /callbacks/alibaba``) and the compensation pull
+  ``push.query.messageList`` (run by ``messages()`` at most every ``pull_interval_s``), whose
+  messages are kept in the inbox before they are confirmed (``push.message.confirm``): at
+  least once, never lost, a message both pushed and pulled read once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+import structlog
+
+from daigou.core.clock import wall_ms
 from daigou.marketplace import port as P
 from daigou.marketplace.alibaba1688.errors import GatewayRefused
+from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import (
     ALI,
     as_dict,
@@ -59,13 +67,13 @@ from daigou.marketplace.alibaba1688.mapper import (
     as_list,
     as_text,
     fen_or,
-    message_from_push,
     note_from_operation,
     order_from_buyer_view,
     pct,
     refund_from_detail,
     yuan,
 )
+from daigou.marketplace.alibaba1688.push import PushRejected, parse
 from daigou.marketplace.alibaba1688.values import fen_to_yuan, parse_time
 
 TRADE = "com.alibaba.trade"
@@ -80,8 +88,9 @@ SORTS = {
     P.Sort.PRICE_DESC: {"price": "desc"},
     P.Sort.SALES_DESC: {"monthSold": "desc"},
 }
-CURSOR_PREFIX = "ack:"
-PAGE_MIN, PAGE_MAX = 20, 200  # push.query.messageList's pageSize bounds
+PAGE_MAX = 200  # push.query.messageList's largest pageSize
+PULL_ROUNDS = 5  # pages confirmed per pull at most (the next pull goes on)
+log = structlog.get_logger("daigou")
 
 
 class AopCaller(Protocol):
@@ -127,9 +136,21 @@ class AlibabaMarketplace:
 
     name = "alibaba1688"
 
-    def __init__(self, client: AopCaller, *, pay_channel: str = "alipay") -> None:
+    def __init__(
+        self,
+        client: AopCaller,
+        *,
+        pay_channel: str = "alipay",
+        inbox: Inbox | None = None,
+        pull_interval_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.pay_channel = pay_channel
+        self.inbox = inbox  # the feed: pushes received and pulls kept (inbox.py)
+        self.pull_interval_s = pull_interval_s  # 0: pull on every messages()
+        self._monotonic = monotonic
+        self._last_pull: float | None = None
 
     # --- plumbing -------------------------------------------------------------------------
     @staticmethod
@@ -660,26 +681,57 @@ class AlibabaMarketplace:
 
     # --- messages -------------------------------------------------------------------------
     def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
-        """The compensation pull: confirm what the cursor says was handed out, then list the
-        unconfirmed messages (the first ``limit``); the new cursor names those."""
+        """The inbox after ``cursor`` (the last ``seq`` read): what 1688 pushed to ``POST
+        /callbacks/alibaba`` and what the compensation pull kept, once each. The pull runs
+        first when due (at most every ``pull_interval_s``); a failed pull is logged and the
+        inbox is read all the same."""
         self._ali(platform)
-        handed = _cursor_ids(cursor)
-        if handed:
-            self.client.write(OPEN, "push.message.confirm", {"msgIdList": handed}, authorised=False)
-        size = min(PAGE_MAX, max(PAGE_MIN, limit))
-        body = self.client.read(
-            OPEN, "push.query.messageList", {"page": 1, "pageSize": size}, authorised=False
-        )
-        page = as_dict(body.get("pushMessagePage"))
-        messages = tuple(message_from_push(as_dict(m)) for m in as_list(page.get("datas")))[:limit]
-        ids = ",".join(m.message_id for m in messages)
-        return P.MessageBatch(messages, CURSOR_PREFIX + ids)
+        if self.inbox is None:
+            raise Unsupported("messages without an inbox (the composition root gives one)")
+        if self._pull_due():
+            try:
+                self.pull()
+            except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
+                log.warning("1688 compensation pull failed; the inbox is read", error=str(exc))
+        return self.inbox.read(cursor, limit)
 
+    def _pull_due(self) -> bool:
+        now = self._monotonic()
+        if self._last_pull is not None and now - self._last_pull < self.pull_interval_s:
+            return False
+        self._last_pull = now
+        return True
 
-def _cursor_ids(cursor: str | None) -> list[int]:
-    if not cursor or not cursor.startswith(CURSOR_PREFIX):
-        return []
-    return [int(i) for i in cursor[len(CURSOR_PREFIX) :].split(",") if i.isdigit()]
+    def pull(self) -> int:
+        """The compensation pull: list the unconfirmed messages (``push.query.messageList``),
+        keep them in the inbox (committed), and only then confirm them
+        (``push.message.confirm``): at least once, nothing lost. A message about another
+        member is confirmed without being kept (not ours; left unconfirmed it would fill the
+        list); one that cannot be read is neither (logged). Answers how many were handled."""
+        assert self.inbox is not None
+        params: dict[str, Any] = {"page": 1, "pageSize": PAGE_MAX}
+        if self.inbox.member_id:
+            params["userInfo"] = self.inbox.member_id
+        handled = 0
+        for _ in range(PULL_ROUNDS):  # confirming shifts the pages: page 1 again each round
+            body = self.client.read(OPEN, "push.query.messageList", params, authorised=False)
+            envelopes = as_list(as_dict(body.get("pushMessagePage")).get("datas"))
+            readable = []
+            for envelope in envelopes:
+                try:
+                    readable.append(parse(json.dumps(envelope, ensure_ascii=False)))
+                except PushRejected as exc:
+                    log.warning("1688 pulled message unreadable: not kept", reason=str(exc))
+            if readable:
+                kept = self.inbox.keep(readable, wall_ms())
+                ids = [int(k.msg_id) if k.msg_id.isdigit() else k.msg_id for k in kept]
+                self.client.write(
+                    OPEN, "push.message.confirm", {"msgIdList": ids}, authorised=False
+                )
+                handled += len(kept)
+            if len(envelopes) < PAGE_MAX:
+                break
+        return handled
 
 
 # --- the answer shapes, as functions (unit-tested apart) --------------------------------------

@@ -11,8 +11,8 @@ secret)`` (HMAC-SHA1 over ``"message" + message`` with the app secret, upper hex
 reference reads the manual; no official vector confirms it (docs/marketplaces.md).
 
 Duplicates are not detected here: 1688 re-sends a delivery it thinks failed (usually 3 times)
-and the compensation pull may return a message already pushed, so the feed that consumes
-these records ``msg_id`` and drops one it has seen.
+and the compensation pull may return a message already pushed, so the inbox (inbox.py) keeps
+each ``msg_id`` once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,19 @@ MESSAGE_FIELD = "message"
 
 
 class PushRejected(ValueError):
-    """A delivery that is not a valid, signed 1688 message (the reason is safe to log)."""
+    """A delivery that is not a valid, signed 1688 message (the reason is safe to log).
+
+    ``field`` names what is wrong, as a path of the form: ``_aop_signature`` (missing or not
+    matching: the sender is not the app's message centre), else ``message`` or a member of it
+    (``message.msgId``): a signed body that is not a 1688 message."""
+
+    def __init__(self, reason: str, field: str = MESSAGE_FIELD) -> None:
+        super().__init__(reason)
+        self.field = field
+
+    @property
+    def unsigned(self) -> bool:
+        return self.field == SIGNATURE_FIELD
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,8 @@ def sign(message: str, secret: str) -> str:
 
 def parse(message: str) -> PushMessage:
     """The envelope of a ``message`` field (not verified: see :func:`verify`)."""
+    if "\x00" in message or "\\u0000" in message:  # no field holds one; PostgreSQL cannot
+        raise PushRejected("message holds a NUL character")
     try:
         body = json.loads(message)
     except ValueError as exc:
@@ -61,23 +75,23 @@ def parse(message: str) -> PushMessage:
     msg_id = body.get("msgId")
     kind = body.get("type")
     if msg_id in (None, "") or isinstance(msg_id, bool):
-        raise PushRejected("message has no msgId")
+        raise PushRejected("message has no msgId", "message.msgId")
     if not isinstance(kind, str) or not kind:
-        raise PushRejected("message has no type")
+        raise PushRejected("message has no type", "message.type")
     try:
         born = parse_time(body.get("gmtBorn"))
     except ValueError as exc:
-        raise PushRejected(f"message has no valid gmtBorn: {exc}") from exc
+        raise PushRejected(f"message has no valid gmtBorn: {exc}", "message.gmtBorn") from exc
     data = body.get("data")
     if isinstance(data, str):  # some topics nest the payload as a JSON string
         try:
             data = json.loads(data)
         except ValueError as exc:
-            raise PushRejected("message data is not JSON") from exc
+            raise PushRejected("message data is not JSON", "message.data") from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise PushRejected("message data is not a JSON object")
+        raise PushRejected("message data is not a JSON object", "message.data")
     user = body.get("userInfo")
     return PushMessage(
         msg_id=str(msg_id),
@@ -97,10 +111,10 @@ def verify(form: Mapping[str, str], secret: str) -> PushMessage:
     if not message:
         raise PushRejected("no message field")
     if not signature:
-        raise PushRejected("no _aop_signature field")
+        raise PushRejected("no _aop_signature field", SIGNATURE_FIELD)
     expected = sign(message, secret)
     if not hmac.compare_digest(expected.encode(), signature.strip().upper().encode()):
-        raise PushRejected("bad signature")
+        raise PushRejected("bad signature", SIGNATURE_FIELD)
     return parse(message)
 
 
