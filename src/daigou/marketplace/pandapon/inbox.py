@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy import BigInteger, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from daigou.db.base import Base
@@ -50,7 +50,13 @@ def receive(
     PandaPon's ``CALLBACK_TEST`` is answered (2xx) and kept nowhere, verified or not: PandaPon
     sends it while the callback URL is saved, before it shows the secret (0.10). Anything else
     needs the secret and a valid signature (``CallbackRejected``; ``LookupError`` when no secret
-    is configured)."""
+    is configured).
+
+    The stream is read by ``seq``, so a reader must never pass a ``seq`` not committed yet: on
+    PostgreSQL the sequence hands numbers out before commit, so two deliveries at once could
+    commit out of order and a reader between them would skip the lower one for good. Keeping
+    takes the table's SHARE ROW EXCLUSIVE lock (keepers one at a time; readers never wait), as
+    the 1688 inbox does. SQLite has one writer already."""
     if _is_test(body):
         return False
     if not secret:
@@ -58,6 +64,8 @@ def receive(
     parsed = verify(secret, headers, body, now_ms / 1000)
     message = M.message(parsed)
     with db.transaction() as s:
+        if db.is_postgres:  # seq in commit order (see above)
+            s.execute(text("LOCK TABLE pandapon_inbox IN SHARE ROW EXCLUSIVE MODE"))
         return insert_ignore(
             s,
             PandaPonInbox.__table__,
