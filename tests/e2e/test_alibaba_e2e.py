@@ -4,8 +4,9 @@ loopback (tests/support/alibaba_stub.py, over its own sandbox seller on its own 
 
 The operator authorises the buyer account with the CLI; a developer with a callback receiver
 then searches, opens an offer, previews, creates two orders, pays both in one bulk pay; the
-stub's seller ships one; the gateway learns it only through its feed (the compensation pull:
-the stub keeps the seller's messages unpushed, the gateway's worker lists and confirms them);
+stub's seller ships one; the gateway learns it only through its feed (the shipment pushed to
+``POST /callbacks/alibaba``, the later messages only by the compensation pull, which also lists
+the pushed ones again until confirmed: each still counts once);
 the developer reads the trace, confirms receipt and asks part of the money back; the seller
 agrees and the gateway credits it. Money is checked on both sides to the fen (the developer's
 balance and ledger; what the stub's seller holds as paid and refunded), the callbacks in
@@ -64,6 +65,11 @@ class Market:
         """What the seller emitted since last time, kept for the compensation pull only."""
         return self.stub.queue_from_market()
 
+    def push(self, gateway: str) -> list[int]:
+        """What the seller emitted since last time, pushed to the gateway's receiver as 1688's
+        message centre does (and kept for the compensation pull too, until confirmed)."""
+        return self.stub.relay(f"{gateway}/callbacks/alibaba")
+
     def unconfirmed(self) -> list[int]:
         return [m.msg_id for m in self.stub.pushed if not m.confirmed]
 
@@ -106,6 +112,8 @@ def test_the_whole_1688_purchase_through_the_open_platform_adapter(
         "DAIGOU_ALIBABA_BASE_URL": f"{stub.url}/openapi",
         "DAIGOU_ALIBABA_REDIRECT_URI": "http://127.0.0.1:9/callback",
         "DAIGOU_ALIBABA_CALLS_PER_SECOND": "50",
+        # the compensation pull on every poll of the feed (60 s apart by default)
+        "DAIGOU_ALIBABA_PULL_INTERVAL_SECONDS": "0",
     }
     # the operator authorises the buyer account: the code 1688's redirect carries, traded
     cli = cli_runner(tmp_path, gateway_url, app)
@@ -194,9 +202,11 @@ def test_the_whole_1688_purchase_through_the_open_platform_adapter(
             assert market.raw_order(o)["paid_ms"]
             cb.wait_types(o, ["ORDER_BUYER_VIEW_BUYER_MAKE", "ORDER_BUYER_VIEW_ORDER_PAY"])
 
-        # the seller ships; the gateway learns it only from the compensation pull
+        # the seller ships; 1688 pushes it to the gateway's receiver (the same messages stay
+        # listed by the compensation pull until confirmed: each must still count once)
         market.seller.ship(ALI, oid, bill_no="SF20260903001")
-        assert market.feed() > 0
+        statuses = market.push(base)
+        assert statuses and set(statuses) == {200}, statuses
         wait_until(
             lambda: _detail(client, oid)["baseInfo"]["status"] == "waitbuyerreceive",
             timeout=15,
