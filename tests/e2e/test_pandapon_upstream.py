@@ -1,12 +1,15 @@
 """The PandaPon upstream adapter against a real PandaPon-dialect server: a second `daigou serve`
 (sandbox mode) with a developer created with ``"dialect": "pandapon"`` and a balance. The port
-contract suite runs against the adapter pointed at it; the seller's actions go through the
-upstream's operator API (/admin/sandbox/...)."""
+contract suite runs against the adapter pointed at it, for 1688 and for Taobao; the seller's
+actions go through the upstream's operator API (/admin/sandbox/...); a whole gateway buys each
+platform through it."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from daigou.marketplace.pandapon.client import PandaPonClient
 from daigou.marketplace.pandapon.inbox import Inbox
 from tests.support.callbacks import admin_post
 from tests.support.databases import BACKENDS, fresh_database
-from tests.support.port_contract import PortContract, fresh
+from tests.support.port_contract import STATUSES_1688, STATUSES_TAOBAO, PortContract, fresh
 from tests.support.receiver import Receiver
 from tests.support.serve import daigou_env, serving
 from tests.support.wait import wait_until
@@ -81,18 +84,36 @@ def upstream(
 
 
 class UpstreamSeller:
-    """The upstream sandbox's seller, through its operator API (12.16, 12.20)."""
+    """The upstream sandbox's seller, through its operator API (12.16, 12.20). A Taobao order
+    of the account is a purchase order: the seller ships its shop orders (``salesOrderIds``)
+    and answers the marketplace's refund (``platformRefundId``)."""
 
     def __init__(self, upstream: Upstream, market: PandaPonMarketplace) -> None:
         self.upstream, self.market = upstream, market
 
-    def ship(self, platform: P.Platform, order_id: str, *_: Any) -> P.MarketOrder:
-        self.upstream.admin(
-            "/admin/sandbox/order/ship",
-            {"platform": platform.message_platform, "orderId": order_id},
+    def _shop_orders(self, platform: P.Platform, order_id: str) -> list[str]:
+        if platform is P.Platform.ALIBABA:
+            return [order_id]
+        raw = self.market.client.read("GET", "/open/order/detail", params={"orderId": order_id})
+        return [str(i) for i in raw["salesOrderIds"]]
+
+    def _market_refund(self, platform: P.Platform, refund_id: str) -> str:
+        if platform is P.Platform.ALIBABA:
+            return refund_id
+        raw = self.market.client.read(
+            "GET", "/open/order/refund/query", params={"refundId": refund_id}
         )
+        return str(raw["refundOrderAggregate"]["refundOrder"]["platformRefundId"])
+
+    def ship(self, platform: P.Platform, order_id: str, *_: Any) -> P.MarketOrder:
+        for shop_order in self._shop_orders(platform, order_id):
+            self.upstream.admin(
+                "/admin/sandbox/order/ship",
+                {"platform": platform.message_platform, "orderId": shop_order},
+            )
+        shipped = (STATUSES_TAOBAO if platform is P.Platform.TAOBAO else STATUSES_1688)["shipped"]
         return wait_until(
-            lambda: (o := self.market.order(platform, order_id)).status == "waitbuyerreceive" and o,
+            lambda: (o := self.market.order(platform, order_id)).status == shipped and o,
             timeout=15,
         )
 
@@ -102,7 +123,7 @@ class UpstreamSeller:
         before = self.market.refund(platform, refund_id)
         body: dict[str, Any] = {
             "platform": platform.message_platform,
-            "refundId": refund_id,
+            "refundId": self._market_refund(platform, refund_id),
             "action": action,
         }
         if reason:
@@ -114,7 +135,9 @@ class UpstreamSeller:
         )
 
 
-class TestPandaPonUpstream(PortContract):
+class UpstreamContract(PortContract):
+    """The port contract against the adapter pointed at the module's upstream."""
+
     keyword = "shirt"  # PandaPon's keyword search needs a word
     offers_have_activities = False  # the few offers of a page in the small test catalogue
 
@@ -128,9 +151,35 @@ class TestPandaPonUpstream(PortContract):
     def seller(self, upstream: Upstream, market: PandaPonMarketplace) -> UpstreamSeller:
         return UpstreamSeller(upstream, market)
 
+
+class TestPandaPonUpstreamTaobao(UpstreamContract):
+    """Taobao through PandaPon: its numeric statuses and goods statuses; PandaPon's Taobao says
+    goods received only once shipped, and its return shipment (3.10) carries no pictures; it
+    has no marketing activities."""
+
+    platform = P.Platform.TAOBAO
+    statuses = STATUSES_TAOBAO
+    goods_received = "2"
+    goods_not_received = "1"
+    return_vouchers_kept = False
+    received_before_shipping = False
+
+    def test_categories_are_known_as_items_name_them(self, market):
+        offer, _ = self.orderable(market)
+        node = market.categories(self.platform, offer.category_id, "en")
+        assert (node.category_id, node.name, node.parent_id) == (
+            offer.category_id,
+            offer.category_name,
+            0,
+        )
+        with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
+            market.categories(self.platform, 987654321, "en")
+
+
+class TestPandaPonUpstream(UpstreamContract):
     # PandaPon's 1688 API has no call for these (the adapter raises UNSUPPORTED)
     @pytest.mark.skip(reason="PandaPon's 1688 API cannot modify a refund")
-    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market):
+    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market, seller):
         raise AssertionError
 
     @pytest.mark.skip(reason="PandaPon's 1688 API cannot modify a refund")
@@ -156,7 +205,9 @@ class TestPandaPonUpstream(PortContract):
         with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
             market.modify_refund(P.Platform.ALIBABA, "TQ1", 1, 1, "x")
         with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
-            market.search(P.SearchQuery(P.Platform.TAOBAO, keyword="x"))
+            market.search(P.SearchQuery(P.Platform.ALIBABA, keyword="x", image=b"jpeg"))
+        with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):  # 1.4 needs a keyword
+            market.search(P.SearchQuery(P.Platform.TAOBAO))
 
     def test_a_bad_secret_is_an_error_not_a_refusal(self, upstream):
         market = PandaPonMarketplace(
