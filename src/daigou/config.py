@@ -328,11 +328,6 @@ class Settings(BaseSettings):
                     + ", ".join(missing_1688)
                     + " (not set)"
                 )
-        if choices["taobao"] == "pandapon":
-            problems.append(
-                "DAIGOU_MARKETPLACE_TAOBAO=pandapon: Taobao through a PandaPon account is not "
-                "available yet (use sandbox; 1688 can go through PandaPon)"
-            )
         if "pandapon" in choices.values():
             missing = [
                 f"DAIGOU_{name.upper()}"

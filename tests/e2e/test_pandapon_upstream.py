@@ -1,12 +1,15 @@
 """The PandaPon upstream adapter against a real PandaPon-dialect server: a second `daigou serve`
 (sandbox mode) with a developer created with ``"dialect": "pandapon"`` and a balance. The port
-contract suite runs against the adapter pointed at it; the seller's actions go through the
-upstream's operator API (/admin/sandbox/...)."""
+contract suite runs against the adapter pointed at it, for 1688 and for Taobao; the seller's
+actions go through the upstream's operator API (/admin/sandbox/...); a whole gateway buys each
+platform through it."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from daigou.marketplace.pandapon.client import PandaPonClient
 from daigou.marketplace.pandapon.inbox import Inbox
 from tests.support.callbacks import admin_post
 from tests.support.databases import BACKENDS, fresh_database
-from tests.support.port_contract import PortContract, fresh
+from tests.support.port_contract import STATUSES_1688, STATUSES_TAOBAO, PortContract, fresh
 from tests.support.receiver import Receiver
 from tests.support.serve import daigou_env, serving
 from tests.support.wait import wait_until
@@ -28,6 +31,16 @@ from tests.support.wait import wait_until
 class Upstream:
     def __init__(self, base: str, token: str, account: dict[str, Any], backend: str) -> None:
         self.base, self.token, self.account, self.backend = base, token, account, backend
+        self._callback_secret: str | None = None
+
+    def callback_secret(self, market: PandaPonMarketplace) -> str:
+        """The account's callback secret: PandaPon shows it on the first save of a callback URL
+        (once the URL answered its test: a stand-in takes it), never again."""
+        if self._callback_secret is None:
+            with Receiver() as stand_in:
+                config = market.client.write("/open/callback/config", {"callbackUrl": stand_in.url})
+            self._callback_secret = str(config["secret"])
+        return self._callback_secret
 
     def balance(self) -> int:
         """The PandaPon account's available balance (0.1, as the account sees it)."""
@@ -81,18 +94,36 @@ def upstream(
 
 
 class UpstreamSeller:
-    """The upstream sandbox's seller, through its operator API (12.16, 12.20)."""
+    """The upstream sandbox's seller, through its operator API (12.16, 12.20). A Taobao order
+    of the account is a purchase order: the seller ships its shop orders (``salesOrderIds``)
+    and answers the marketplace's refund (``platformRefundId``)."""
 
     def __init__(self, upstream: Upstream, market: PandaPonMarketplace) -> None:
         self.upstream, self.market = upstream, market
 
-    def ship(self, platform: P.Platform, order_id: str, *_: Any) -> P.MarketOrder:
-        self.upstream.admin(
-            "/admin/sandbox/order/ship",
-            {"platform": platform.message_platform, "orderId": order_id},
+    def _shop_orders(self, platform: P.Platform, order_id: str) -> list[str]:
+        if platform is P.Platform.ALIBABA:
+            return [order_id]
+        raw = self.market.client.read("GET", "/open/order/detail", params={"orderId": order_id})
+        return [str(i) for i in raw["salesOrderIds"]]
+
+    def _market_refund(self, platform: P.Platform, refund_id: str) -> str:
+        if platform is P.Platform.ALIBABA:
+            return refund_id
+        raw = self.market.client.read(
+            "GET", "/open/order/refund/query", params={"refundId": refund_id}
         )
+        return str(raw["refundOrderAggregate"]["refundOrder"]["platformRefundId"])
+
+    def ship(self, platform: P.Platform, order_id: str, *_: Any) -> P.MarketOrder:
+        for shop_order in self._shop_orders(platform, order_id):
+            self.upstream.admin(
+                "/admin/sandbox/order/ship",
+                {"platform": platform.message_platform, "orderId": shop_order},
+            )
+        shipped = (STATUSES_TAOBAO if platform is P.Platform.TAOBAO else STATUSES_1688)["shipped"]
         return wait_until(
-            lambda: (o := self.market.order(platform, order_id)).status == "waitbuyerreceive" and o,
+            lambda: (o := self.market.order(platform, order_id)).status == shipped and o,
             timeout=15,
         )
 
@@ -102,7 +133,7 @@ class UpstreamSeller:
         before = self.market.refund(platform, refund_id)
         body: dict[str, Any] = {
             "platform": platform.message_platform,
-            "refundId": refund_id,
+            "refundId": self._market_refund(platform, refund_id),
             "action": action,
         }
         if reason:
@@ -114,7 +145,9 @@ class UpstreamSeller:
         )
 
 
-class TestPandaPonUpstream(PortContract):
+class UpstreamContract(PortContract):
+    """The port contract against the adapter pointed at the module's upstream."""
+
     keyword = "shirt"  # PandaPon's keyword search needs a word
     offers_have_activities = False  # the few offers of a page in the small test catalogue
 
@@ -128,9 +161,35 @@ class TestPandaPonUpstream(PortContract):
     def seller(self, upstream: Upstream, market: PandaPonMarketplace) -> UpstreamSeller:
         return UpstreamSeller(upstream, market)
 
+
+class TestPandaPonUpstreamTaobao(UpstreamContract):
+    """Taobao through PandaPon: its numeric statuses and goods statuses; PandaPon's Taobao says
+    goods received only once shipped, and its return shipment (3.10) carries no pictures; it
+    has no marketing activities."""
+
+    platform = P.Platform.TAOBAO
+    statuses = STATUSES_TAOBAO
+    goods_received = "2"
+    goods_not_received = "1"
+    return_vouchers_kept = False
+    received_before_shipping = False
+
+    def test_categories_are_known_as_items_name_them(self, market):
+        offer, _ = self.orderable(market)
+        node = market.categories(self.platform, offer.category_id, "en")
+        assert (node.category_id, node.name, node.parent_id) == (
+            offer.category_id,
+            offer.category_name,
+            0,
+        )
+        with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
+            market.categories(self.platform, 987654321, "en")
+
+
+class TestPandaPonUpstream(UpstreamContract):
     # PandaPon's 1688 API has no call for these (the adapter raises UNSUPPORTED)
     @pytest.mark.skip(reason="PandaPon's 1688 API cannot modify a refund")
-    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market):
+    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market, seller):
         raise AssertionError
 
     @pytest.mark.skip(reason="PandaPon's 1688 API cannot modify a refund")
@@ -156,7 +215,9 @@ class TestPandaPonUpstream(PortContract):
         with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
             market.modify_refund(P.Platform.ALIBABA, "TQ1", 1, 1, "x")
         with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):
-            market.search(P.SearchQuery(P.Platform.TAOBAO, keyword="x"))
+            market.search(P.SearchQuery(P.Platform.ALIBABA, keyword="x", image=b"jpeg"))
+        with pytest.raises(P.MarketplaceError, match="UNSUPPORTED"):  # 1.4 needs a keyword
+            market.search(P.SearchQuery(P.Platform.TAOBAO))
 
     def test_a_bad_secret_is_an_error_not_a_refusal(self, upstream):
         market = PandaPonMarketplace(
@@ -167,104 +228,224 @@ class TestPandaPonUpstream(PortContract):
 
 
 # --- a whole gateway buying through PandaPon -----------------------------------------------------
+@dataclass
+class Buyer:
+    """A gateway buying through the upstream's PandaPon account: its developer's client, its
+    database, and the account as the adapter sees it."""
+
+    client: Any
+    database_url: str
+    up: PandaPonMarketplace
+
+    def pushed(self, platform: P.Platform, order_id: str) -> set[str]:
+        """The topics of the upstream's pushes the gateway's inbox keeps for an order."""
+        database = Database(self.database_url)
+        try:
+            pushed = Inbox(database).read(platform, None, 100).messages
+        finally:
+            database.dispose()
+        return {m.topic for m in pushed if m.order_id == order_id}
+
+
+@contextmanager
+def buying_gateway(
+    upstream: Upstream, tmp_path: Path, request: pytest.FixtureRequest, **marketplaces: str
+) -> Iterator[Buyer]:
+    """A second gateway over the upstream's account (``marketplaces``: its DAIGOU_MARKETPLACE_*),
+    PandaPon's signed callbacks coming to its inbox."""
+    from daigou_sdk import Client
+
+    up = upstream.adapter()
+    try:
+        secret = upstream.callback_secret(up)
+        with fresh_database(upstream.backend, request, tmp_path) as url:
+            env = daigou_env(
+                tmp_path / "var",
+                url,
+                DAIGOU_PANDAPON_BASE_URL=upstream.base,
+                DAIGOU_PANDAPON_ACCESS_KEY=upstream.account["accessKey"],
+                DAIGOU_PANDAPON_SECRET=upstream.account["secret"],
+                DAIGOU_PANDAPON_USER_ID=upstream.account["userId"],
+                DAIGOU_PANDAPON_CALLBACK_SECRET=secret,
+                DAIGOU_WORKER_POLL_SECONDS="0.2",
+                **marketplaces,
+            )
+            with serving(env) as (_child, base):
+                # PandaPon's callbacks now come to the gateway (its test delivery answered)
+                up.client.write(
+                    "/open/callback/config", {"callbackUrl": base + "/callbacks/pandapon"}
+                )
+                creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
+                yield Buyer(Client(base, creds["accessKey"], creds["secret"]), url, up)
+    finally:
+        up.client.close()
+
+
 def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, request):
     """A second gateway (1688 over PandaPon, Taobao on its own sandbox) sells to its developer:
     search, create, pay, the upstream seller ships, PandaPon's signed callbacks reach the
     gateway's inbox and move its order, refund; the money moves on both sides."""
-    from daigou_sdk import Client
     from tests.support.e2e_world import ADDRESS_1688, offers_1688
 
-    up = upstream.adapter()
-    # PandaPon shows the callback secret once the URL answered its test: a stand-in takes it
-    with Receiver() as stand_in:
-        config = up.client.write("/open/callback/config", {"callbackUrl": stand_in.url})
-    with fresh_database(upstream.backend, request, tmp_path) as url:
-        env = daigou_env(
-            tmp_path / "var",
-            url,
-            DAIGOU_MARKETPLACE_1688="pandapon",
-            DAIGOU_PANDAPON_BASE_URL=upstream.base,
-            DAIGOU_PANDAPON_ACCESS_KEY=upstream.account["accessKey"],
-            DAIGOU_PANDAPON_SECRET=upstream.account["secret"],
-            DAIGOU_PANDAPON_USER_ID=upstream.account["userId"],
-            DAIGOU_PANDAPON_CALLBACK_SECRET=config["secret"],
-            DAIGOU_WORKER_POLL_SECONDS="0.2",
+    with buying_gateway(upstream, tmp_path, request, DAIGOU_MARKETPLACE_1688="pandapon") as b:
+        client, up = b.client, b.up
+        up_before = upstream.balance()
+        before = int(client.balance()["availableAmount"])
+
+        cargo = offers_1688(client, 1)[0]
+        made = client.post(
+            "/alibaba/order/create",
+            {
+                "flow": "general",
+                "addressParam": ADDRESS_1688,
+                "cargoParamList": cargo,
+                "outOrderId": "pp-e2e-1",
+            },
         )
-        with serving(env) as (_child, base):
-            # PandaPon's callbacks now come to the gateway (its test delivery answered)
-            up.client.write("/open/callback/config", {"callbackUrl": base + "/callbacks/pandapon"})
-            creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
-            client = Client(base, creds["accessKey"], creds["secret"])
-            up_before = upstream.balance()
-            before = int(client.balance()["availableAmount"])
+        oid = str(made["orderId"])
+        # the order is the upstream's: its id, its total
+        upstream_order = up.order(P.Platform.ALIBABA, oid)
+        assert upstream_order.out_order_id  # the gateway's own key for its create
+        total = upstream_order.total_fen
+        paid = client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": [oid]})
+        assert paid["successOrderIds"] == [oid], paid
+        assert int(client.balance()["availableAmount"]) == before - total
+        assert upstream.balance() == up_before - total  # the account paid the same
+        assert up.order(P.Platform.ALIBABA, oid).status == "waitsellersend"
 
-            cargo = offers_1688(client, 1)[0]
-            made = client.post(
-                "/alibaba/order/create",
-                {
-                    "flow": "general",
-                    "addressParam": ADDRESS_1688,
-                    "cargoParamList": cargo,
-                    "outOrderId": "pp-e2e-1",
-                },
-            )
-            oid = str(made["orderId"])
-            # the order is the upstream's: its id, its total
-            upstream_order = up.order(P.Platform.ALIBABA, oid)
-            assert upstream_order.out_order_id  # the gateway's own key for its create
-            total = upstream_order.total_fen
-            paid = client.post("/alibaba/order/batch/submit/to/pay", {"orderIds": [oid]})
-            assert paid["successOrderIds"] == [oid], paid
-            assert int(client.balance()["availableAmount"]) == before - total
-            assert upstream.balance() == up_before - total  # the account paid the same
-            assert up.order(P.Platform.ALIBABA, oid).status == "waitsellersend"
+        UpstreamSeller(upstream, up).ship(P.Platform.ALIBABA, oid)
 
-            UpstreamSeller(upstream, up).ship(P.Platform.ALIBABA, oid)
+        def detail() -> dict[str, Any]:
+            return dict(client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid}))
 
-            def detail() -> dict[str, Any]:
-                return dict(
-                    client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid})
-                )
+        # the upstream's push, received and read by the feed, moves the gateway's record
+        wait_until(lambda: detail()["baseInfo"]["status"] == "waitbuyerreceive", timeout=20)
+        assert {
+            "ORDER_BUYER_VIEW_ORDER_PAY",
+            "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",
+        } <= b.pushed(P.Platform.ALIBABA, oid)
+        line = detail()["productItems"][0]
+        refund = client.post(
+            "/alibaba/refund/detail/create",
+            {
+                "orderId": oid,
+                "orderEntryIds": [line["subItemID"]],
+                "disputeRequest": "refund",
+                "applyPayment": 1,
+                "applyCarriage": 0,
+                "applyReasonId": _reason(client, oid, line["subItemID"]),
+                "description": "one fen back",
+                "goodsStatus": "refundWaitBuyerReceive",
+            },
+        )
+        rid = refund["refundId"]
+        assert up.refund(P.Platform.ALIBABA, rid).status == "waitselleragree"
+        UpstreamSeller(upstream, up).refund_act(P.Platform.ALIBABA, rid, "agree")
+        wait_until(
+            lambda: (
+                client.post("/alibaba/refund/detail/get", {"refundId": rid})["refundStatus"]
+                == "refundsuccess"
+            ),
+            timeout=20,
+        )
+        wait_until(
+            lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
+        )
+        assert upstream.balance() == up_before - total + 1
 
-            # the upstream's push, received and read by the feed, moves the gateway's record
-            wait_until(lambda: detail()["baseInfo"]["status"] == "waitbuyerreceive", timeout=20)
-            database = Database(url)
-            try:
-                pushed = Inbox(database).read(P.Platform.ALIBABA, None, 100).messages
-            finally:
-                database.dispose()
-            assert {"ORDER_BUYER_VIEW_ORDER_PAY", "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS"} <= {
-                m.topic for m in pushed if m.order_id == oid
-            }
-            line = detail()["productItems"][0]
-            refund = client.post(
-                "/alibaba/refund/detail/create",
-                {
-                    "orderId": oid,
-                    "orderEntryIds": [line["subItemID"]],
-                    "disputeRequest": "refund",
-                    "applyPayment": 1,
-                    "applyCarriage": 0,
-                    "applyReasonId": _reason(client, oid, line["subItemID"]),
-                    "description": "one fen back",
-                    "goodsStatus": "refundWaitBuyerReceive",
-                },
-            )
-            rid = refund["refundId"]
-            assert up.refund(P.Platform.ALIBABA, rid).status == "waitselleragree"
-            UpstreamSeller(upstream, up).refund_act(P.Platform.ALIBABA, rid, "agree")
-            wait_until(
-                lambda: (
-                    client.post("/alibaba/refund/detail/get", {"refundId": rid})["refundStatus"]
-                    == "refundsuccess"
-                ),
-                timeout=20,
-            )
-            wait_until(
-                lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
-            )
-            assert upstream.balance() == up_before - total + 1
-            up.client.close()
+
+def test_a_gateway_buys_taobao_through_a_pandapon_account(upstream, tmp_path, request):
+    """A second gateway with both platforms on one PandaPon account buys Taobao for its
+    developer: render, create, pay, the upstream seller ships (the push moves the gateway's
+    order), confirm receipt, a reverse order refunded; the money moves on both sides."""
+    from tests.support.e2e_goods import taobao_lines
+    from tests.support.e2e_world import RECEIVER_TAOBAO
+
+    with buying_gateway(
+        upstream,
+        tmp_path,
+        request,
+        DAIGOU_MARKETPLACE_1688="pandapon",
+        DAIGOU_MARKETPLACE_TAOBAO="pandapon",
+    ) as b:
+        client, up = b.client, b.up
+        up_before = upstream.balance()
+        before = int(client.balance()["availableAmount"])
+
+        lines = taobao_lines(client, RECEIVER_TAOBAO, 1)
+        priced = client.post(
+            "/open/order/render", {"receiver": RECEIVER_TAOBAO, "orderLineList": lines}
+        )
+        made = client.post(
+            "/open/order",
+            {
+                "purchaseAmount": priced["purchaseAmount"],
+                "receiver": RECEIVER_TAOBAO,
+                "orderLineList": lines,
+                "sellerOrderNumber": "pp-tb-1",
+            },
+        )
+        oid, bought = made["orderId"], str(made["salesOrderId"])
+        # the shop order is the upstream's purchase order: its id, its total
+        upstream_order = up.order(P.Platform.TAOBAO, bought)
+        assert upstream_order.out_order_id  # the gateway's own key for its create
+        total = upstream_order.total_fen
+        assert (made["status"], made["purchaseAmount"]) == (0, total)
+        paid = client.post("/open/order/pay", {"orderId": oid})
+        assert paid["status"] == 10, paid
+        assert int(client.balance()["availableAmount"]) == before - total
+        assert upstream.balance() == up_before - total  # the account paid the same
+        assert up.order(P.Platform.TAOBAO, bought).status == "10"
+
+        UpstreamSeller(upstream, up).ship(P.Platform.TAOBAO, bought)
+
+        def detail() -> dict[str, Any]:
+            return dict(client.get("/open/order/detail", {"orderId": oid}))
+
+        # the upstream's push, received and read by the feed, moves the gateway's order
+        wait_until(lambda: detail()["status"] == 11, timeout=20)
+        assert "TAOBAO_ORDER_STATUS_CHANGE" in b.pushed(P.Platform.TAOBAO, bought)
+        sub = detail()["subOrders"][0]
+        assert sub["logisticNumber"]  # the parcel the upstream's seller sent
+        done = client.post("/open/order/receivegoods", {"orderId": oid})
+        assert done["status"] == 20
+        assert up.order(P.Platform.TAOBAO, bought).status == "20"
+
+        form = client.post(
+            "/open/order/refund/render",
+            {"subOrderId": sub["subOrderId"], "refundType": 1, "goodsStatus": 2},
+        )
+        reason = next(
+            r for r in form["refundOrderTemplate"]["refundReasons"] if not r["needVoucher"]
+        )
+        refund = client.post(
+            "/open/order/refund/submit",
+            {
+                "subOrderId": sub["subOrderId"],
+                "refundType": 1,
+                "goodsStatus": 2,
+                "reasonId": reason["reasonId"],
+                "refundFee": 1,
+                "refundDesc": "one fen back",
+            },
+        )
+        rid = refund["refundOrder"]["refundId"]
+        market_rid = refund["refundOrder"]["platformRefundId"]
+        assert up.refund(P.Platform.TAOBAO, market_rid).status == "10"
+        UpstreamSeller(upstream, up).refund_act(P.Platform.TAOBAO, market_rid, "agree")
+        wait_until(
+            lambda: (
+                client.get("/open/order/refund/query", {"refundId": rid})["refundOrderAggregate"][
+                    "refundOrder"
+                ]["refundStatus"]
+                == 100
+            ),
+            timeout=20,
+        )
+        wait_until(
+            lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
+        )
+        assert upstream.balance() == up_before - total + 1
 
 
 def _reason(client: Any, oid: str, entry: str) -> int:

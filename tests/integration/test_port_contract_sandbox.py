@@ -1,6 +1,6 @@
 """The port contract (tests/support/port_contract.py) against the sandbox adapter, alone and
 behind ``GuardedMarketplace`` (limiter, retries of reads, call log), on SQLite and
-PostgreSQL."""
+PostgreSQL; and the sandbox alone as Taobao."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ import pytest
 
 from daigou.bootstrap import bootstrap
 from daigou.core.clock import ManualClock
+from daigou.marketplace import port as P
 from daigou.marketplace.calls import CallRecorder
 from daigou.marketplace.guarded import GuardedMarketplace
 from daigou.marketplace.limits import Limiter
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
 from daigou.marketplace.sandbox.controls import SandboxOperator
-from tests.support.port_contract import PortContract
+from tests.support.port_contract import STATUSES_TAOBAO, PortContract
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
@@ -66,3 +67,13 @@ class TestTheGatewaysComposite(PortContract):
     @pytest.fixture
     def seller(self, gateway):
         return gateway.sandbox
+
+
+class TestSandboxTaobao(TestSandbox):
+    """The same contract on the sandbox's Taobao: its statuses are PandaPon's numeric codes and
+    a reverse order is asked with the goods statuses "1" / "2" (the gateway's Taobao core)."""
+
+    platform = P.Platform.TAOBAO
+    statuses = STATUSES_TAOBAO
+    goods_received = "2"
+    goods_not_received = "1"

@@ -1,6 +1,7 @@
 """The marketplace behind each platform (config.py, bootstrap.py): DAIGOU_MARKETPLACE_1688 and
 DAIGOU_MARKETPLACE_TAOBAO, the old DAIGOU_MARKETPLACE, the PandaPon settings checked at start
-with every missing one named, and the 1688 Open Platform adapter refused clearly."""
+with every missing one named (Taobao through PandaPon too), and the 1688 Open Platform adapter
+refused clearly."""
 
 from __future__ import annotations
 
@@ -41,11 +42,7 @@ def test_the_old_variable_sets_both_unless_they_are_given(monkeypatch):
     monkeypatch.delenv("DAIGOU_MARKETPLACE_TAOBAO")
     both = settings(**PANDAPON)
     assert both.marketplace_for_taobao == "pandapon"
-    # Taobao through PandaPon is not built yet: refused at start, never pretended
-    assert both.marketplace_problems() == [
-        "DAIGOU_MARKETPLACE_TAOBAO=pandapon: Taobao through a PandaPon account is not available "
-        "yet (use sandbox; 1688 can go through PandaPon)"
-    ]
+    assert both.marketplace_problems() == []
 
 
 def test_the_new_variables_are_read_and_checked(monkeypatch):
@@ -70,11 +67,12 @@ def test_every_missing_pandapon_setting_is_named_at_once():
     [
         # the 1688 app's settings are named (tests/integration/test_alibaba_wired.py runs it)
         ({"marketplace_1688": "alibaba"}, "DAIGOU_ALIBABA_APP_KEY, DAIGOU_ALIBABA_APP_SECRET"),
-        ({"marketplace_taobao": "pandapon"}, "Taobao through a PandaPon account"),
+        ({"marketplace_taobao": "pandapon"}, "DAIGOU_PANDAPON_BASE_URL"),
     ],
 )
-def test_what_is_not_built_or_not_set_is_refused_clearly(choice, named):
-    s = settings(**choice, **PANDAPON)
+def test_what_is_not_set_is_refused_clearly(choice, named):
+    given = {} if choice.get("marketplace_taobao") else PANDAPON
+    s = settings(**choice, **given)
     with pytest.raises(MarketplaceConfigError, match=named):
         _configured_adapters(s, None, ManualClock(0))  # type: ignore[arg-type]
 
@@ -95,6 +93,21 @@ def test_one_adapter_per_platform_and_the_sandbox_serves_the_rest(tmp_path: Path
         db.dispose()
     assert isinstance(adapters[Platform.ALIBABA], PandaPonMarketplace)
     assert adapters[Platform.TAOBAO].name == "sandbox" and sandbox is not None
+
+
+def test_both_platforms_through_pandapon_share_one_adapter(tmp_path: Path):
+    s = settings(
+        marketplace_1688="pandapon",
+        marketplace_taobao="pandapon",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/x.sqlite3",
+        **PANDAPON,
+    )
+    adapters, sandbox, _clock = _configured_adapters(s, None, ManualClock(0))  # type: ignore[arg-type]
+    assert isinstance(adapters[Platform.TAOBAO], PandaPonMarketplace)
+    assert adapters[Platform.TAOBAO] is adapters[Platform.ALIBABA]  # one client, one limiter
+    assert sandbox is None
+    adapters[Platform.TAOBAO].client.close()
 
 
 def test_serve_exits_2_naming_what_is_missing(tmp_path: Path):

@@ -1,16 +1,16 @@
-"""The port over a PandaPon account (ENDPOINTS sections 0 and 5-7, as PandaPon defines them).
+"""The port over a PandaPon account (ENDPOINTS sections 0-7, as PandaPon defines them).
 
-Done: 1688 goods (5.1, 5.2/5.6, 5.4, 5.5, 9.2), the whole 1688 purchase (6.1 preview, 6.2
-create with ``outOrderId``, 6.5 detail, 6.6 by ``outOrderId``, 6.7 cancel, 6.9 bulk pay for one
-order, 6.10 confirm, 6.11 logistics), 1688 after-sales (7.1, 7.3, 7.4, 7.5, 7.6, 7.7) and the
-feed: PandaPon's callbacks as received (inbox.py) or, without them, its pull API (0.5 list by
-cursor, 0.8 confirm). Not yet: Taobao goods and orders over
-PandaPon (sections 1-3; the settings refuse ``DAIGOU_MARKETPLACE_TAOBAO=pandapon`` at start),
-search by picture, and the operations PandaPon's 1688 API has no call for (modifying a
-refund, adding a negotiation note): these raise ``MarketplaceError("UNSUPPORTED")``.
+1688: goods (5.1, 5.2/5.6, 5.4, 5.5, 9.2), the whole purchase (6.1 preview, 6.2 create with
+``outOrderId``, 6.5 detail, 6.6 by ``outOrderId``, 6.7 cancel, 6.9 bulk pay for one order, 6.10
+confirm, 6.11 logistics) and after-sales (7.1, 7.3, 7.4, 7.5, 7.6, 7.7). Taobao: every port
+method over sections 1-3 (``taobao.py``, which lists the calls that need a daigou upstream).
+The feed of both: PandaPon's callbacks as received (inbox.py) or, without them, its pull API
+(0.5 list by cursor and ``messagePlatform``, 0.8 confirm). Not available: 1688 search by
+picture, and what PandaPon's 1688 API has no call for (modifying a refund, adding a
+negotiation note): these raise ``MarketplaceError("UNSUPPORTED")``.
 
 Every write carries the port's deduplication key as ``Idempotency-Key`` (and ``outOrderId``
-on create), so the upstream answers a repeat with its first answer.
+or ``sellerOrderNumber`` on create), so the upstream answers a repeat with its first answer.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from daigou.marketplace import port as P
 from daigou.marketplace.pandapon import mapper as M
 from daigou.marketplace.pandapon.client import PandaPonClient
 from daigou.marketplace.pandapon.inbox import Inbox
+from daigou.marketplace.pandapon.taobao import PandaPonTaobao
+
+TAOBAO = P.Platform.TAOBAO
 
 SORTS = {
     P.Sort.PRICE_ASC: {"price": "asc"},
@@ -43,14 +46,12 @@ class PandaPonMarketplace:
     def __init__(self, client: PandaPonClient, inbox: Inbox | None = None) -> None:
         self.client = client
         self.inbox = inbox  # PandaPon's pushes as received; None: pull them (0.5, 0.8)
-
-    def _only_1688(self, platform: P.Platform, what: str) -> None:
-        if platform is not P.Platform.ALIBABA:
-            raise _unsupported(platform, what)
+        self.taobao = PandaPonTaobao(client)  # the Taobao half, on the same client
 
     # --- goods -----------------------------------------------------------------------------
     def search(self, query: P.SearchQuery) -> P.SearchPage:
-        self._only_1688(query.platform, "search")
+        if query.platform is TAOBAO:
+            return self.taobao.search(query)
         body: dict[str, Any] = {
             "beginPage": query.page,
             "pageSize": query.page_size,
@@ -80,7 +81,8 @@ class PandaPonMarketplace:
         return P.SearchPage(items, int(page.get("totalRecords") or len(items)))
 
     def offer(self, platform: P.Platform, offer_id: str, language: str) -> P.Offer:
-        self._only_1688(platform, "offer")
+        if platform is TAOBAO:
+            return self.taobao.offer(offer_id, language)
         data = self.client.read(
             "POST",
             "/alibaba/product/detail/get",
@@ -91,7 +93,8 @@ class PandaPonMarketplace:
         return M.offer(data)
 
     def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
-        self._only_1688(platform, "categories")
+        if platform is TAOBAO:
+            return self.taobao.categories(parent_id)
         data = self.client.read(
             "POST",
             "/alibaba/product/category/get",
@@ -104,7 +107,8 @@ class PandaPonMarketplace:
     def offer_activities(
         self, platform: P.Platform, offer_id: str, language: str
     ) -> tuple[P.Activity, ...]:
-        self._only_1688(platform, "offer_activities")
+        if platform is TAOBAO:
+            return self.taobao.offer_activities(offer_id, language)
         data = self.client.read(
             "POST",
             "/alibaba/marketing/offer/activity/query",
@@ -126,12 +130,14 @@ class PandaPonMarketplace:
         return body
 
     def preview(self, draft: P.OrderDraft) -> P.Preview:
-        self._only_1688(draft.platform, "preview")
+        if draft.platform is TAOBAO:
+            return self.taobao.preview(draft)
         data = self.client.read("POST", "/alibaba/order/create/preview", self._draft_body(draft))
         return M.preview(data)
 
     def create_order(self, draft: P.OrderDraft) -> P.CreateResult:
-        self._only_1688(draft.platform, "create_order")
+        if draft.platform is TAOBAO:
+            return self.taobao.create_order(draft)
         body = self._draft_body(draft)
         if draft.message:
             body["message"] = draft.message
@@ -152,7 +158,8 @@ class PandaPonMarketplace:
     def orders_by_out_order_id(
         self, platform: P.Platform, out_order_id: str
     ) -> tuple[P.MarketOrder, ...]:
-        self._only_1688(platform, "orders_by_out_order_id")
+        if platform is TAOBAO:
+            return self.taobao.orders_by_out_order_id(out_order_id)
         found: list[P.MarketOrder] = []
         cursor: str | None = None
         while True:
@@ -166,7 +173,8 @@ class PandaPonMarketplace:
                 return tuple(sorted(found, key=lambda o: o.order_id))
 
     def order(self, platform: P.Platform, order_id: str) -> P.MarketOrder:
-        self._only_1688(platform, "order")
+        if platform is TAOBAO:
+            return self.taobao.order(order_id)
         data = self.client.read(
             "POST",
             "/alibaba/order/detail",
@@ -179,7 +187,8 @@ class PandaPonMarketplace:
     def cancel_order(
         self, platform: P.Platform, order_id: str, reason: str, op_request_id: str
     ) -> P.MarketOrder:
-        self._only_1688(platform, "cancel_order")
+        if platform is TAOBAO:
+            return self.taobao.cancel_order(order_id, reason, op_request_id)
         self.client.write(
             "/alibaba/order/cancel",
             {"webSite": "1688", "orderId": order_id, "cancelReason": reason or "other"},
@@ -197,7 +206,8 @@ class PandaPonMarketplace:
         answered PRICE_CHANGED without paying (as the marketplaces do). The ``op_request_id``
         is the Idempotency-Key: a repeat gets the first answer; an order paid before under
         another key answers ORDER_ALREADY_PAID."""
-        self._only_1688(platform, "pay")
+        if platform is TAOBAO:
+            return self.taobao.pay(order_id, amount_fen, op_request_id)
         current = self.order(platform, order_id)
         if current.status == "waitbuyerpay" and current.total_fen != amount_fen:
             return P.PayResult(
@@ -234,7 +244,8 @@ class PandaPonMarketplace:
     def confirm_receipt(
         self, platform: P.Platform, order_id: str, entry_ids: tuple[str, ...]
     ) -> P.MarketOrder:
-        self._only_1688(platform, "confirm_receipt")
+        if platform is TAOBAO:
+            return self.taobao.confirm_receipt(order_id)
         body: dict[str, Any] = {"orderId": order_id}
         if entry_ids:
             body["orderEntryIds"] = list(entry_ids)
@@ -246,7 +257,8 @@ class PandaPonMarketplace:
         return self.order(platform, order_id)
 
     def logistics(self, platform: P.Platform, order_id: str) -> tuple[P.Parcel, ...]:
-        self._only_1688(platform, "logistics")
+        if platform is TAOBAO:
+            return self.taobao.logistics(order_id)
         data = self.client.read(
             "GET",
             "/alibaba/order/logistics/trace",
@@ -276,7 +288,8 @@ class PandaPonMarketplace:
     def refund_reasons(
         self, platform: P.Platform, order_id: str, entry_ids: tuple[str, ...], goods_status: str
     ) -> tuple[P.RefundReason, ...]:
-        self._only_1688(platform, "refund_reasons")
+        if platform is TAOBAO:
+            return self.taobao.refund_reasons(order_id, entry_ids, goods_status)
         data = self.client.read(
             "POST",
             "/alibaba/refund/reason/list",
@@ -296,7 +309,8 @@ class PandaPonMarketplace:
         )
 
     def create_refund(self, draft: P.RefundDraft) -> P.MarketRefund:
-        self._only_1688(draft.platform, "create_refund")
+        if draft.platform is TAOBAO:
+            return self.taobao.create_refund(draft)
         body: dict[str, Any] = {
             "orderId": draft.order_id,
             "orderEntryIds": list(draft.entry_ids),
@@ -331,11 +345,13 @@ class PandaPonMarketplace:
         return data
 
     def refund(self, platform: P.Platform, refund_id: str) -> P.MarketRefund:
-        self._only_1688(platform, "refund")
+        if platform is TAOBAO:
+            return self.taobao.refund(refund_id)
         return M.refund(self._refund_detail(refund_id))
 
     def order_refunds(self, platform: P.Platform, order_id: str) -> tuple[P.MarketRefund, ...]:
-        self._only_1688(platform, "order_refunds")
+        if platform is TAOBAO:
+            return self.taobao.order_refunds(order_id)
         self.order(platform, order_id)  # an unknown order is not found, not an empty list
         found: list[P.MarketRefund] = []
         cursor: str | None = None
@@ -352,7 +368,8 @@ class PandaPonMarketplace:
     def cancel_refund(
         self, platform: P.Platform, refund_id: str, op_request_id: str
     ) -> P.MarketRefund:
-        self._only_1688(platform, "cancel_refund")
+        if platform is TAOBAO:
+            return self.taobao.cancel_refund(refund_id, op_request_id)
         self.client.write(
             "/alibaba/refund/cancel",
             {"refundId": refund_id},
@@ -372,7 +389,8 @@ class PandaPonMarketplace:
         description: str = "",
         vouchers: tuple[str, ...] = (),
     ) -> P.MarketRefund:
-        self._only_1688(platform, "return_goods")
+        if platform is TAOBAO:
+            return self.taobao.return_goods(refund_id, company_no, bill_no, description)
         body: dict[str, Any] = {
             "refundId": refund_id,
             "logisticsCompanyNo": company_no,
@@ -396,10 +414,15 @@ class PandaPonMarketplace:
         goods_status: str | None = None,
         vouchers: tuple[str, ...] | None = None,
     ) -> P.MarketRefund:
+        if platform is TAOBAO:
+            return self.taobao.modify_refund(
+                refund_id, apply_payment_fen, reason_id, description, goods_status, vouchers
+            )
         raise _unsupported(platform, "modifying a refund")
 
     def refund_notes(self, platform: P.Platform, refund_id: str) -> tuple[P.RefundNote, ...]:
-        self._only_1688(platform, "refund_notes")
+        if platform is TAOBAO:
+            return self.taobao.refund_notes(refund_id)
         return M.notes(refund_id, self._refund_detail(refund_id).get("operations"))
 
     def add_refund_note(
@@ -410,6 +433,8 @@ class PandaPonMarketplace:
         images: tuple[str, ...],
         op_request_id: str,
     ) -> P.RefundNote:
+        if platform is TAOBAO:
+            return self.taobao.add_refund_note(refund_id, content, images, op_request_id)
         raise _unsupported(platform, "a negotiation note")
 
     # --- messages ------------------------------------------------------------------------------

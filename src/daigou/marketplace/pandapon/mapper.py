@@ -377,8 +377,13 @@ def notes(refund_id: str, operations: list[dict[str, Any]] | None) -> tuple[P.Re
 
 # --- messages -------------------------------------------------------------------------------------
 def message(m: dict[str, Any]) -> P.MarketMessage:
+    """A message of either platform (``messagePlatform`` 0 is Taobao's, S8's other names)."""
+    if str(m.get("messagePlatform", 1)) == "0":
+        from daigou.marketplace.pandapon import taobao_mapper  # it builds on this module
+
+        return taobao_mapper.message(m)
     body = m.get("messageBody") or {}
-    platform = P.Platform.TAOBAO if int(m.get("messagePlatform", 1)) == 0 else ALIBABA
+    platform = ALIBABA
     order_id = body.get("orderId")
     refund_id = body.get("refundId")
     status = body.get("currentStatus", body.get("status"))
