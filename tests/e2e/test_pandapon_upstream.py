@@ -7,6 +7,7 @@ platform through it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,18 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from daigou.db.session import Database
 from daigou.marketplace import port as P
 from daigou.marketplace.pandapon.adapter import PandaPonMarketplace
 from daigou.marketplace.pandapon.client import PandaPonClient
-from daigou.marketplace.pandapon.inbox import Inbox
-from tests.support.callbacks import admin_post
+from daigou.marketplace.pandapon.inbox import Inbox, PandaPonInbox
+from tests.support.callbacks import Callbacks, admin_post
 from tests.support.databases import BACKENDS, fresh_database
 from tests.support.port_contract import STATUSES_1688, STATUSES_TAOBAO, PortContract, fresh
 from tests.support.receiver import Receiver
 from tests.support.serve import daigou_env, serving
 from tests.support.wait import wait_until
+
+IN_SALES = "ORDER_BUYER_VIEW_ORDER_BUYER_REFUND_IN_SALES"
 
 
 class Upstream:
@@ -41,6 +45,22 @@ class Upstream:
                 config = market.client.write("/open/callback/config", {"callbackUrl": stand_in.url})
             self._callback_secret = str(config["secret"])
         return self._callback_secret
+
+    def settle_earlier(self, market: PandaPonMarketplace) -> None:
+        """The account's messages still to be delivered (the earlier tests', or sent while no
+        gateway listened) marked handled (0.8), so none holds up a later one of its key (the
+        wallet's) behind its retries."""
+        for _ in range(100):  # bounded
+            page = market.client.read(
+                "GET",
+                "/open/message/list",
+                params={"deliveryStatus": "pending,waiting", "pageSize": 100},
+            )
+            ids = [m["messageId"] for m in page["data"]]
+            if not ids:
+                return
+            market.client.write("/open/message/confirm", {"messageIds": ids})
+        raise AssertionError("messages keep coming")
 
     def balance(self) -> int:
         """The PandaPon account's available balance (0.1, as the account sees it)."""
@@ -230,12 +250,28 @@ class TestPandaPonUpstream(UpstreamContract):
 # --- a whole gateway buying through PandaPon -----------------------------------------------------
 @dataclass
 class Buyer:
-    """A gateway buying through the upstream's PandaPon account: its developer's client, its
-    database, and the account as the adapter sees it."""
+    """A gateway buying through the upstream's PandaPon account: its developer's client and
+    callbacks, its database, and the account as the adapter sees it."""
 
     client: Any
+    base: str
     database_url: str
     up: PandaPonMarketplace
+    cb: Callbacks  # what the gateway sent its developer's callback receiver
+    rx: Receiver
+    since_ms: int  # the upstream's messages from here on are this gateway's
+
+    def inbox(self) -> list[dict[str, Any]]:
+        """The upstream's pushes the gateway's inbox keeps, in the order it received them."""
+        database = Database(self.database_url)
+        try:
+            with database.reading() as conn:
+                rows = conn.execute(
+                    select(PandaPonInbox.message_id, PandaPonInbox.body).order_by(PandaPonInbox.seq)
+                ).all()
+        finally:
+            database.dispose()
+        return [{"id": i, **json.loads(body)} for i, body in rows]
 
     def pushed(self, platform: P.Platform, order_id: str) -> set[str]:
         """The topics of the upstream's pushes the gateway's inbox keeps for an order."""
@@ -245,6 +281,61 @@ class Buyer:
         finally:
             database.dispose()
         return {m.topic for m in pushed if m.order_id == order_id}
+
+    def upstream_messages(self) -> list[dict[str, Any]]:
+        """The PandaPon account's messages since this gateway took its callbacks (0.5)."""
+        out: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"startTime": self.since_ms, "pageSize": 100}
+        for _ in range(20):
+            page = self.up.client.read("GET", "/open/message/list", params=params)
+            out.extend(page["data"])
+            if not page.get("nextCursor"):
+                return out
+            params["cursor"] = page["nextCursor"]
+        raise AssertionError("too many pages")
+
+    def upstream_delivered(self) -> list[dict[str, Any]]:
+        """The upstream side: every message the PandaPon account got since this gateway took
+        its callbacks was delivered to the gateway's ``/callbacks/pandapon``, every attempt
+        answered 2xx, and the gateway's inbox keeps each once, those of one key (an order, a
+        refund, the wallet) in the upstream's order. Returns the messages."""
+        sent: list[dict[str, Any]] = []
+
+        def settled() -> bool:
+            nonlocal sent
+            sent = self.upstream_messages()
+            kept = {m["id"] for m in self.inbox() if int(m["timestamp"]) >= self.since_ms}
+            return all(m["deliveryStatus"] == "delivered" for m in sent) and kept == {
+                m["messageId"] for m in sent
+            }
+
+        wait_until(
+            settled,
+            timeout=20,
+            interval=0.2,
+            message=lambda: (
+                f"upstream {[(m['messageType'], m['deliveryStatus']) for m in sent]}"
+                f", inbox {[m['messageType'] for m in self.inbox()]}"
+            ),
+        )
+        assert sent
+        for m in sent:
+            log = self.up.client.read(
+                "GET", "/open/message/deliveries", params={"messageId": m["messageId"]}
+            )
+            assert log["deliveryStatus"] == "delivered", log
+            assert log["attempts"], log
+            for attempt in log["attempts"]:
+                assert attempt["url"] == self.base + "/callbacks/pandapon", attempt
+                assert 200 <= (attempt["httpStatus"] or 0) < 300, attempt
+        kept = [m["id"] for m in self.inbox()]
+        assert len(kept) == len(set(kept)), kept  # each kept once
+        by_key: dict[str, list[str]] = {}
+        for m in sent:
+            by_key.setdefault(m["orderKey"], []).append(m["messageId"])
+        for key, ids in by_key.items():
+            assert [i for i in kept if i in ids] == ids, key  # one key's messages in order
+        return sent
 
 
 @contextmanager
@@ -275,8 +366,16 @@ def buying_gateway(
                 up.client.write(
                     "/open/callback/config", {"callbackUrl": base + "/callbacks/pandapon"}
                 )
+                upstream.settle_earlier(up)
                 creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
-                yield Buyer(Client(base, creds["accessKey"], creds["secret"]), url, up)
+                client = Client(base, creds["accessKey"], creds["secret"])
+                with Receiver() as rx:  # the developer's callback receiver, before buying
+                    config = client.post("/open/callback/config", {"callbackUrl": rx.url})
+                    rx.wait_for(1)  # the test delivery
+                    rx.clear()
+                    since = int(time.time() * 1000)
+                    cb = Callbacks(rx, config["secret"])
+                    yield Buyer(client, base, url, up, cb, rx, since)
     finally:
         up.client.close()
 
@@ -352,6 +451,31 @@ def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, tmp_path, requ
             lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
         )
         assert upstream.balance() == up_before - total + 1
+
+        # --- callbacks to the developer: in order, each once, the wallet's as the ledger ------
+        cb = b.cb
+        steps = [
+            ("ORDER_BUYER_VIEW_BUYER_MAKE", "waitbuyerpay"),
+            ("ORDER_BUYER_VIEW_ORDER_PAY", "waitsellersend"),
+            ("ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS", "waitbuyerreceive"),
+            ("LOGISTICS_BUYER_VIEW_TRACE", "waitbuyerreceive"),
+            (IN_SALES, "terminated"),  # the upstream ended the trade: the gateway followed
+        ]
+        refund_steps = [(IN_SALES, "waitselleragree"), (IN_SALES, "refundsuccess")]
+        _arrived(b, oid, steps, rid, refund_steps, oid, 3)
+        (batch,) = [m for m in cb.all() if m["messageType"] == "ORDER_BATCH_PAY"]
+        assert batch["messageBody"]["batchPay"] == [{"orderId": oid, "status": "successed"}]
+        assert _wallet(b, oid) == sorted([("hold", -total), ("capture", 0), ("refund", 1)])
+
+        # --- the upstream's callbacks to the gateway: delivered, answered, kept once --------
+        sent = b.upstream_delivered()
+        assert [(m["messageType"], _status(m)) for m in sent if _about(m, oid)] == [
+            *steps[:2],
+            ("ORDER_BATCH_PAY", None),
+            *steps[2:4],
+            *refund_steps,
+            *steps[4:],
+        ]
 
 
 def test_a_gateway_buys_taobao_through_a_pandapon_account(upstream, tmp_path, request):
@@ -446,6 +570,111 @@ def test_a_gateway_buys_taobao_through_a_pandapon_account(upstream, tmp_path, re
             lambda: int(client.balance()["availableAmount"]) == before - total + 1, timeout=20
         )
         assert upstream.balance() == up_before - total + 1
+
+        # --- callbacks to the developer: in order, each once, the wallet's as the ledger ------
+        # (its ledger names the order by the shop order the developer bought, salesOrderId)
+        steps = [("TAOBAO_ORDER_STATUS_CHANGE", s) for s in (0, 10, 11, 20)]
+        refund_steps = [("TAOBAO_ORDER_REFUND", 10), ("TAOBAO_ORDER_REFUND", 100)]
+        _arrived(b, oid, steps, rid, refund_steps, bought, 3)
+        assert _wallet(b, bought) == sorted([("hold", -total), ("capture", 0), ("refund", 1)])
+
+        # --- the upstream's callbacks to the gateway: delivered, answered, kept once --------
+        sent = b.upstream_delivered()
+        assert [(m["messageType"], _status(m)) for m in sent if _about(m, bought)] == [
+            *steps,
+            *refund_steps,
+        ]
+
+
+def _arrived(
+    b: Buyer,
+    order_id: str,
+    steps: list[tuple[str, Any]],
+    refund_id: str,
+    refund_steps: list[tuple[str, Any]],
+    ledger_order_id: str,
+    wallet_entries: int,
+) -> None:
+    """Wait for the developer's callbacks of an order, its refund and its wallet entries;
+    then check each came once, in order (``sequence`` 1, 2, ...)."""
+    cb = b.cb
+
+    def order(_: object) -> list[tuple[str, Any]]:
+        return [(m["messageType"], _status(m)) for m in _order_messages(cb, order_id)]
+
+    def refund(_: object) -> list[tuple[str, Any]]:
+        return [(m["messageType"], _status(m)) for m in _refund_messages(cb, refund_id)]
+
+    try:
+        cb.wait(
+            lambda got: (
+                order(got) == steps
+                and refund(got) == refund_steps
+                and len(_wallet_messages(cb, ledger_order_id)) == wallet_entries
+            ),
+            timeout=20,
+        )
+    except AssertionError:
+        raise AssertionError(
+            f"order {order(None)}, refund {refund(None)}, "
+            f"wallet {len(_wallet_messages(cb, ledger_order_id))}"
+        ) from None
+    for messages in (_order_messages(cb, order_id), _refund_messages(cb, refund_id)):
+        seqs = [m["messageBody"]["sequence"] for m in messages]
+        assert seqs == list(range(1, len(seqs) + 1)), seqs
+    delivered = [r.headers["webhook-id"] for r in b.rx.requests]
+    assert len(delivered) == len(set(delivered))  # each message delivered once
+
+
+def _order_messages(cb: Callbacks, order_id: str) -> list[dict[str, Any]]:
+    """An order's own callbacks (a refund's carry its refundId and their own sequence)."""
+    return [
+        m
+        for m in cb.all()
+        if m["messageBody"].get("orderId") == order_id and "refundId" not in m["messageBody"]
+    ]
+
+
+def _refund_messages(cb: Callbacks, refund_id: str) -> list[dict[str, Any]]:
+    return [m for m in cb.all() if m["messageBody"].get("refundId") == refund_id]
+
+
+def _wallet_messages(cb: Callbacks, order_id: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in cb.all()
+        if m["messageType"] == "WALLET_BALANCE_CHANGE"
+        and m["messageBody"]["entry"]["orderId"] == order_id
+    ]
+
+
+def _wallet(b: Buyer, order_id: str) -> list[tuple[str, int]]:
+    """The developer's balance-change callbacks of an order are its ledger entries, one each,
+    and the last one's balance is the balance now; returns their (type, amount)."""
+    entries = [m["messageBody"]["entry"] for m in _wallet_messages(b.cb, order_id)]
+    ledger = b.client.get("/open/account/ledger", {"orderId": order_id, "pageSize": 100})["data"]
+
+    def key(e: dict[str, Any]) -> tuple[str, str, int, int]:
+        return (e["entryId"], e["type"], e["amount"], e["heldDelta"])
+
+    assert sorted(map(key, entries)) == sorted(map(key, ledger)), (entries, ledger)
+    wallet = [m for m in b.cb.all() if m["messageType"] == "WALLET_BALANCE_CHANGE"]
+    last = max(wallet, key=lambda m: m["messageBody"]["sequence"])["messageBody"]["balance"]
+    assert last["availableAmount"] == int(b.client.balance()["availableAmount"]), last
+    return sorted((e["type"], e["amount"]) for e in entries)
+
+
+def _status(message: dict[str, Any]) -> Any:
+    body = message["messageBody"]
+    return next((body[k] for k in ("currentStatus", "refundStatus", "status") if k in body), None)
+
+
+def _about(message: dict[str, Any], order_id: str) -> bool:
+    """An upstream message about one of the account's orders (or its refunds; not the wallet)."""
+    body = message["messageBody"]
+    ids = {body.get("orderId"), body.get("purchaseOrderId")}
+    ids |= {p.get("orderId") for p in body.get("batchPay") or ()}
+    return message["messageType"] != "WALLET_BALANCE_CHANGE" and order_id in ids
 
 
 def _reason(client: Any, oid: str, entry: str) -> int:
