@@ -99,8 +99,8 @@ class TestAlibabaThroughTheStub(PortContract):
         return SandboxOperator(sandbox)
 
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
-    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market):
-        super().test_an_unanswered_request_is_modified_and_none_keeps_a_value(market)
+    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market, seller):
+        super().test_an_unanswered_request_is_modified_and_none_keeps_a_value(market, seller)
 
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
     def test_a_refused_request_is_modified_and_asked_again(self, market, seller):
