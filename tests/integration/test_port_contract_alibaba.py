@@ -9,10 +9,14 @@ Contract tests the 1688 adapter cannot pass (no buyer API mapped for them: the a
 - modifying a refund request (2 tests) and a buyer's refund note (2 tests; reading the notes
   works, through ``OpQueryOrderRefundOperationList``).
 ``offers_have_activities`` is False: no activity API is mapped, the adapter answers "none".
+Search by picture (``product.image.upload`` then ``product.search.imageQuery``) passes the
+contract's picture tests; categories (``category.translation.getById``) are checked against
+the sandbox's own tree below.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -24,7 +28,11 @@ from daigou.marketplace import port as P
 from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace, Unsupported
 from daigou.marketplace.alibaba1688.client import AopClient
 from daigou.marketplace.alibaba1688.inbox import Inbox
-from daigou.marketplace.alibaba1688.mapper import message_from_push, order_from_buyer_view
+from daigou.marketplace.alibaba1688.mapper import (
+    BadPicture,
+    message_from_push,
+    order_from_buyer_view,
+)
 from daigou.marketplace.sandbox.adapter import SandboxMarketplace
 from daigou.marketplace.sandbox.clock import SandboxClock
 from daigou.marketplace.sandbox.controls import SandboxOperator
@@ -91,8 +99,8 @@ class TestAlibabaThroughTheStub(PortContract):
         return SandboxOperator(sandbox)
 
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
-    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market):
-        super().test_an_unanswered_request_is_modified_and_none_keeps_a_value(market)
+    def test_an_unanswered_request_is_modified_and_none_keeps_a_value(self, market, seller):
+        super().test_an_unanswered_request_is_modified_and_none_keeps_a_value(market, seller)
 
     @pytest.mark.xfail(raises=Unsupported, strict=True, reason=NO_API)
     def test_a_refused_request_is_modified_and_asked_again(self, market, seller):
@@ -311,3 +319,49 @@ def test_a_rate_limited_write_is_not_retried(stub, http):
         market.cancel_order(ALI, order.order_id, "buyerCancel", fresh("c"))
     assert len(stub.calls_to("alibaba.trade.cancel")) == 1
     assert market.order(ALI, order.order_id).status == "waitbuyerpay"
+
+
+# --- goods: categories and the picture search's two calls --------------------------------------
+def test_categories_through_the_stub_are_the_sandboxs(stub, http, sandbox):
+    market = AlibabaMarketplace(client_for(stub, http))
+    root = market.categories(ALI, 0, "en")
+    assert root == sandbox.categories(ALI, 0, "en") and root.children
+    top = root.children[0]
+    node = market.categories(ALI, top.category_id, "en")
+    assert node == sandbox.categories(ALI, top.category_id, "en")
+    assert node.children and {c.parent_id for c in node.children} == {top.category_id}
+    assert node.name.translated and node.name.original != node.name.translated
+    calls = stub.calls_to("category.translation.getById")
+    assert [(c.params["categoryId"], c.params["language"]) for c in calls] == [
+        ("0", "en"),
+        (str(top.category_id), "en"),
+    ]
+    with pytest.raises(P.MarketplaceNotFound):
+        market.categories(ALI, 987654321, "en")
+
+
+def test_a_picture_is_uploaded_once_then_searched_by_its_image_id(stub, http):
+    market = AlibabaMarketplace(client_for(stub, http, sleep=lambda s: None))
+    offer, _ = TestAlibabaThroughTheStub().orderable(market)
+    picture = TestAlibabaThroughTheStub().query_picture(offer)
+    # the upload is a read: a lost answer (here a 502) is sent again, costing one image id
+    stub.fail("product.image.upload", "5xx")
+    page = market.search(P.SearchQuery(ALI, image=picture, page_size=5, language="en"))
+    assert offer.offer_id in [s.offer_id for s in page.items]
+    uploads = stub.calls_to("product.image.upload")
+    assert len(uploads) == 2
+    sent = json.loads(uploads[-1].params["uploadImageParam"])
+    assert base64.b64decode(sent["imageBase64"]) == picture
+    (query,) = stub.calls_to("product.search.imageQuery")
+    asked = json.loads(query.params["offerQueryParam"])
+    assert asked["imageId"] and "keyword" not in asked
+    assert (asked["pageSize"], asked["country"]) == (5, "en")
+    assert not stub.calls_to("product.search.keywordQuery")[1:]  # orderable's search only
+
+
+def test_a_picture_1688_refuses_is_a_bad_picture_not_a_retry(stub, http):
+    market = AlibabaMarketplace(client_for(stub, http, sleep=lambda s: None))
+    with pytest.raises(BadPicture, match="IMAGE_INVALID|JPEG"):
+        market.search(P.SearchQuery(ALI, image=b"GIF89a not a picture"))
+    assert len(stub.calls_to("product.image.upload")) == 1
+    assert stub.calls_to("product.search.imageQuery") == []

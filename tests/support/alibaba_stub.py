@@ -51,6 +51,19 @@ Status: V verified against the doc copy or a client's real traffic, I inferred, 
 | alibaba.trade.refund.returnGoods     | I      | {result:{success, code, message}}             |
 | product.search.keywordQuery and      | V/I    | clients: {result:{success, code, message,     |
 |   product.search.queryProductDetail  |        | result:payload}}; payload members are I       |
+| product.image.upload                 | I      | param uploadImageParam (the name from the     |
+|                                      |        | official SDK's class) {imageBase64}; answer   |
+|                                      |        | {result:{success, code, message,              |
+|                                      |        | result: imageId}}; a picture that is no JPEG  |
+|                                      |        | or PNG: success false, code IMAGE_INVALID (I) |
+| product.search.imageQuery            | I      | offerQueryParam {imageId, beginPage,          |
+|                                      |        | pageSize, country...}; keywordQuery's page    |
+| category.translation.getById         | I      | params categoryId (0: the top level),         |
+|                                      |        | language; {result:{success, code, message,    |
+|                                      |        | result:{categoryId, chineseName,              |
+|                                      |        | translatedName, language, leaf, level,        |
+|                                      |        | parentCateId, childCategorys:[{id,            |
+|                                      |        | chineseName, translatedName, leaf}]}}}        |
 | system.oauth2:getToken               | V      | clients: {access_token, refresh_token,        |
 |                                      |        | expires_in, refresh_token_timeout}            |
 | push.query.messageList               | V/I    | clients: {pushMessagePage:{datas}};           |
@@ -78,6 +91,8 @@ Use::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import itertools
@@ -95,6 +110,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from daigou.marketplace import port as P
+from daigou.marketplace.sandbox import images
 
 SHANGHAI = timezone(timedelta(hours=8))
 ALI = P.Platform.ALIBABA
@@ -179,6 +195,9 @@ API_NAMESPACES = {
     "alibaba.trade.refund.returnGoods": "com.alibaba.trade",
     "product.search.keywordQuery": "com.alibaba.fenxiao.crossborder",
     "product.search.queryProductDetail": "com.alibaba.fenxiao.crossborder",
+    "product.image.upload": "com.alibaba.fenxiao.crossborder",
+    "product.search.imageQuery": "com.alibaba.fenxiao.crossborder",
+    "category.translation.getById": "com.alibaba.fenxiao.crossborder",
     "push.query.messageList": "cn.alibaba.open",
     "push.message.confirm": "cn.alibaba.open",
     "getToken": "system.oauth2",
@@ -279,6 +298,7 @@ class AlibabaStub:
         self._refresh_tokens: set[str] = {refresh_token}
         self._auth_codes: set[str] = set()
         self._orders: list[str] = []  # every order created through the stub, for the list
+        self._uploaded: dict[str, bytes] = {}  # product.image.upload's pictures by imageId
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._relay_cursor: str | None = None
@@ -976,29 +996,62 @@ class AlibabaStub:
                 page_size=size,
             )
         )
+        return product_result(offer_page(found, page, size))
+
+    def _api_product_image_upload(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        """The picture is checked here (the sandbox's own reader): a bad one is refused at the
+        upload, as 1688 refuses what it cannot read; the id is new on every upload."""
+        q = json.loads(params["uploadImageParam"])
+        try:
+            raw = base64.b64decode(q["imageBase64"], validate=True)
+            images.decode_query_image(raw)
+        except (binascii.Error, ValueError) as e:
+            return business_error("product.image.upload", "IMAGE_INVALID", str(e))
+        image_id = str(next(self._msg_ids))
+        with self._lock:
+            self._uploaded[image_id] = raw
+        return product_result(image_id)
+
+    def _api_product_search_imageQuery(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        q = json.loads(params["offerQueryParam"])
+        with self._lock:
+            picture = self._uploaded.get(str(q["imageId"]))
+        if picture is None:
+            return business_error("product.search.imageQuery", "IMAGE_NOT_EXIST", "no such image")
+        page = int(q.get("beginPage") or 1)
+        size = int(q.get("pageSize") or 20)
+        found = self.market.search(
+            P.SearchQuery(
+                ALI,
+                image=picture,
+                language=q.get("country") or "en",
+                page=page,
+                page_size=size,
+                shop_id=q.get("sellerOpenId") or None,
+            )
+        )
+        return product_result(offer_page(found, page, size))
+
+    def _api_category_translation_getById(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        language = params.get("language") or "en"
+        c = self.market.categories(ALI, int(params["categoryId"]), language)
         return product_result(
             {
-                "totalRecords": found.total,
-                "totalPage": -(-found.total // size),
-                "pageSize": size,
-                "currentPage": page,
-                "data": [
+                "categoryId": c.category_id,
+                "chineseName": c.name.original,
+                "translatedName": c.name.translated or c.name.original,
+                "language": language,
+                "leaf": c.leaf,
+                "level": c.level,
+                "parentCateId": c.parent_id,
+                "childCategorys": [
                     {
-                        "offerId": num_id(s.offer_id),
-                        "imageUrl": s.image_url,
-                        "subject": s.title.original,
-                        "subjectTrans": s.title.translated or s.title.original,
-                        "priceInfo": {
-                            "price": yuan_text(s.price_fen),
-                            "promotionPrice": (
-                                yuan_text(s.promotion_price_fen) if s.promotion_price_fen else None
-                            ),
-                        },
-                        "monthSold": s.month_sold,
-                        "repurchaseRate": f"{s.repurchase_rate_pct}%",
-                        "sellerOpenId": s.seller_open_id,
+                        "id": k.category_id,
+                        "chineseName": k.name.original,
+                        "translatedName": k.name.translated or k.name.original,
+                        "leaf": k.leaf,
                     }
-                    for s in found.items
+                    for k in c.children
                 ],
             }
         )
@@ -1050,7 +1103,13 @@ REFUND_FAMILY = {
     "alibaba.trade.cancelRefund",
     "alibaba.trade.refund.returnGoods",
 }
-PRODUCT_FAMILY = {"product.search.keywordQuery", "product.search.queryProductDetail"}
+PRODUCT_FAMILY = {
+    "product.search.keywordQuery",
+    "product.search.queryProductDetail",
+    "product.image.upload",
+    "product.search.imageQuery",
+    "category.translation.getById",
+}
 
 
 def refund_result(payload: dict[str, Any] | None) -> dict[str, Any]:
@@ -1060,8 +1119,36 @@ def refund_result(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {"result": inner}
 
 
-def product_result(payload: dict[str, Any]) -> dict[str, Any]:
+def product_result(payload: dict[str, Any] | str) -> dict[str, Any]:
     return {"result": {"success": True, "code": "200", "message": None, "result": payload}}
+
+
+def offer_page(found: P.SearchPage, page: int, size: int) -> dict[str, Any]:
+    """keywordQuery's (and imageQuery's) page: prices as yuan strings."""
+    return {
+        "totalRecords": found.total,
+        "totalPage": -(-found.total // size),
+        "pageSize": size,
+        "currentPage": page,
+        "data": [
+            {
+                "offerId": num_id(s.offer_id),
+                "imageUrl": s.image_url,
+                "subject": s.title.original,
+                "subjectTrans": s.title.translated or s.title.original,
+                "priceInfo": {
+                    "price": yuan_text(s.price_fen),
+                    "promotionPrice": (
+                        yuan_text(s.promotion_price_fen) if s.promotion_price_fen else None
+                    ),
+                },
+                "monthSold": s.month_sold,
+                "repurchaseRate": f"{s.repurchase_rate_pct}%",
+                "sellerOpenId": s.seller_open_id,
+            }
+            for s in found.items
+        ],
+    }
 
 
 def business_error(api: str, code: str, message: str) -> dict[str, Any]:

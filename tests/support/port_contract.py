@@ -26,7 +26,13 @@ from typing import Any, ClassVar
 
 import pytest
 
+from daigou.config import Settings
 from daigou.marketplace import port as P
+from daigou.marketplace.sandbox import catalogue as C
+from daigou.marketplace.sandbox import images
+from tests.support.gateway import TEST_SHOPS
+
+SANDBOX_SEED = int(Settings.model_fields["sandbox_seed"].default)
 
 ADDRESS = P.Address(
     full_name="张三",
@@ -102,6 +108,16 @@ class PortContract:
                     if sku.on_sale and sku.stock >= 2 * offer.min_order_quantity:
                         return offer, sku
         pytest.fail(f"no orderable {self.platform} offer found by searching {self.keyword!r}")
+
+    def query_picture(self, offer: P.Offer) -> bytes:
+        """A buyer's photo of ``offer``: its main picture as the sandbox draws and serves it
+        (``render_offer_image`` of the offer's seed, JPEG), from the test catalogue every
+        adapter under this contract sells from (the sandbox's default seed)."""
+        decoded = C.decode_offer_id(SANDBOX_SEED, offer.offer_id)
+        assert decoded is not None, f"{offer.offer_id} is no offer of the test catalogue"
+        made = C.make_offer(SANDBOX_SEED, decoded[0], decoded[1], shops=TEST_SHOPS)
+        drawn = images.render_offer_image(made.image_seed, 0, 400, C.image_hint(made.category_id))
+        return images.encode(drawn, "JPEG", quality=88)
 
     def draft(self, market: Any, out_order_id: str | None = None) -> P.OrderDraft:
         offer, sku = self.orderable(market)
@@ -199,6 +215,22 @@ class PortContract:
         assert seen or not self.offers_have_activities, "no activity on a page of offers"
         with pytest.raises(P.MarketplaceNotFound):
             market.offer_activities(self.platform, "999999999999", "en")
+
+    def test_a_search_by_picture_finds_the_offer_in_it(self, market):
+        offer, _ = self.orderable(market)
+        page = market.search(
+            P.SearchQuery(self.platform, image=self.query_picture(offer), page_size=10)
+        )
+        assert {s.platform for s in page.items} == {self.platform}
+        assert offer.offer_id in [s.offer_id for s in page.items[:5]], page.items
+        assert page.total >= len(page.items)
+
+    def test_a_picture_that_is_no_image_is_refused_clearly(self, market):
+        """As the sandbox refuses it: a ValueError (the gateway answers 40001 on the picture's
+        field), saying what is wrong; never a search of nothing, never a crash."""
+        with pytest.raises(ValueError, match="(?i)jpeg|png|image|picture") as refusal:
+            market.search(P.SearchQuery(self.platform, image=b"GIF89a not a picture"))
+        assert not isinstance(refusal.value, KeyError | P.MarketplaceTimeout)
 
     def test_unknown_offer_and_order_are_not_found(self, market):
         with pytest.raises(P.MarketplaceNotFound):

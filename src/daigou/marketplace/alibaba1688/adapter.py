@@ -10,11 +10,17 @@ reconciler's queries). ``inbox`` is the feed (see ``messages`` below).
 The mapping, API by API (the answers read into the port's objects by ``mapper.py``):
 
 - ``search``: ``product.search.keywordQuery`` (``offerQueryParam``); yuan prices -> fen;
-  ``shop_id`` is the ``sellerOpenId`` (1688 has no shop id in this answer).
+  ``shop_id`` is the ``sellerOpenId`` (1688 has no shop id in this answer). By picture:
+  ``product.image.upload`` (``uploadImageParam.imageBase64``; answer: an ``imageId``, sent as
+  a read: see ``_upload_picture``), then ``product.search.imageQuery`` with ``imageId`` and
+  the same page, language, sort, price, category and seller fields, answered as keywordQuery
+  is; a picture 1688 refuses is ``BadPicture`` (shapes inferred).
 - ``offer``: ``product.search.queryProductDetail``; SKU prices and tiers yuan -> fen; weight kg
   -> g and sizes cm -> mm; the detail carries no freight, so ``first_fee_fen`` and
   ``extra_fee_fen`` are 0 (the preview prices freight).
-- ``categories``: no category API is mapped yet: ``Unsupported``.
+- ``categories``: ``category.translation.getById`` (``categoryId``, ``language``; ``0`` the
+  top level): the category with its names (Chinese, translated) and ``childCategorys`` one
+  level below (shape inferred).
 - ``offer_activities``: no activity API is mapped yet: the offer is read (an unknown offer is
   not found) and the answer is ``()`` ("none", which the port allows), never made up.
 - ``preview``: ``alibaba.createOrder.preview`` (``orderPreviewResuslt``, sic; fen); a line
@@ -49,6 +55,7 @@ The mapping, API by API (the answers read into the port's objects by ``mapper.py
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -62,11 +69,14 @@ from daigou.marketplace.alibaba1688.errors import GatewayRefused
 from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import (
     ALI,
+    BadPicture,
     as_dict,
     as_int,
     as_list,
     as_text,
+    category_from_translation,
     fen_or,
+    image_id_from_upload,
     note_from_operation,
     order_from_buyer_view,
     pct,
@@ -181,10 +191,7 @@ class AlibabaMarketplace:
     # --- goods ----------------------------------------------------------------------------
     def search(self, query: P.SearchQuery) -> P.SearchPage:
         self._ali(query.platform)
-        if query.image is not None:
-            raise Unsupported("search by image (product.search.imageQuery is not mapped)")
         param: dict[str, Any] = {
-            "keyword": query.keyword,
             "beginPage": query.page,
             "pageSize": query.page_size,
             "country": query.language,
@@ -199,17 +206,35 @@ class AlibabaMarketplace:
             param["categoryId"] = query.category_id
         if query.shop_id:
             param["sellerOpenId"] = query.shop_id
-        body = self._read(
-            GOODS,
-            "product.search.keywordQuery",
-            {"offerQueryParam": param},
-            "search",
-            query.keyword,
-        )
+        if query.image is not None:
+            param["imageId"] = self._upload_picture(query.image)
+            api, ident = "product.search.imageQuery", "by picture"
+        else:
+            param["keyword"] = query.keyword
+            api, ident = "product.search.keywordQuery", query.keyword
+        body = self._read(GOODS, api, {"offerQueryParam": param}, "search", ident)
         page = _payload(body)
         items = tuple(self._summary(item) for item in as_list(page.get("data")))
         total = as_int(page.get("totalRecords"), len(items))
         return P.SearchPage(items[: query.page_size], max(total, len(items)))
+
+    def _upload_picture(self, image: bytes) -> str:
+        """``product.image.upload`` (the picture as base64): the ``imageId`` imageQuery takes.
+
+        Sent as a READ, retried on transient failures: an upload creates nothing the buyer
+        owns (no order, no money, nothing another call depends on), so an upload repeated
+        after a lost answer only costs 1688 a second image id, and the search is a read. A
+        business refusal of the upload is a refusal of the picture (its one input):
+        ``BadPicture``, a ValueError as the sandbox's, so the gateway answers 40001 on the
+        picture's field; the gateway's own refusals (signature, token) stay what they are."""
+        params = {"uploadImageParam": {"imageBase64": base64.b64encode(image).decode("ascii")}}
+        try:
+            body = self.client.read(GOODS, "product.image.upload", params)
+        except GatewayRefused:
+            raise
+        except P.MarketplaceRefused as exc:
+            raise BadPicture(exc.code, exc.message) from exc
+        return image_id_from_upload(body)
 
     @staticmethod
     def _summary(item: Mapping[str, Any]) -> P.OfferSummary:
@@ -312,7 +337,9 @@ class AlibabaMarketplace:
 
     def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
         self._ali(platform)
-        raise Unsupported("categories (category.translation.* is not mapped)")
+        params = {"categoryId": parent_id, "language": language}
+        body = self._read(GOODS, "category.translation.getById", params, "category", str(parent_id))
+        return category_from_translation(body)
 
     def offer_activities(
         self, platform: P.Platform, offer_id: str, language: str

@@ -211,3 +211,78 @@ def message_from_push(envelope: Mapping[str, Any]) -> P.MarketMessage:
         status=as_text(data.get("currentStatus")) or None,
         data=dict(data),
     )
+
+
+# --- goods: picture search and categories (shapes inferred: see tests/support/alibaba_stub.py) -
+class BadPicture(P.MarketplaceRefused, ValueError):
+    """1688 refused the query picture (``product.image.upload``'s business refusal). Also a
+    ``ValueError``, as the sandbox's unreadable picture is: the gateway answers 40001 on the
+    picture's field either way (goods.service)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, f"1688 refused the picture: {message or code}")
+
+
+def bad_answer(what: str, problem: str) -> P.MarketplaceError:
+    """An answer the port cannot read: a clear error naming the API, never a KeyError."""
+    return P.MarketplaceError("BAD_ANSWER", f"1688 {what}: {problem}")
+
+
+def payload(body: Mapping[str, Any]) -> Any:
+    """The ``{result: {success, code, message, result: payload}}`` family's payload (the
+    outer ``result`` itself when it has no inner one)."""
+    outer = as_dict(body.get("result"))
+    return outer.get("result") if "result" in outer else outer
+
+
+def image_id_from_upload(body: Mapping[str, Any]) -> str:
+    """``product.image.upload``'s answer: ``{result: {success, code, message, result:
+    imageId}}`` (inferred). The id as text; anything else is ``BAD_ANSWER``."""
+    image_id = payload(body)
+    if isinstance(image_id, bool) or not isinstance(image_id, str | int) or image_id == "":
+        raise bad_answer("product.image.upload", f"no image id in {body!r:.200}")
+    return str(image_id)
+
+
+def _category_id(value: Any, what: str) -> int:
+    if isinstance(value, bool) or value in (None, ""):
+        raise bad_answer("category.translation.getById", f"{what} has no id")
+    try:
+        return int(str(value))
+    except ValueError:
+        raise bad_answer("category.translation.getById", f"{what} id {value!r}") from None
+
+
+def category_from_translation(body: Mapping[str, Any]) -> P.Category:
+    """``category.translation.getById``'s answer (inferred): ``{result: {success, code,
+    message, result: {categoryId, chineseName, translatedName, language, leaf, level,
+    parentCateId, childCategorys: [{id, chineseName, translatedName, leaf}]}}}``. The children
+    carry no level or parent: one level below, under this category."""
+    c = payload(body)
+    if not isinstance(c, dict):
+        raise bad_answer("category.translation.getById", f"no category in {body!r:.200}")
+    category_id = _category_id(c.get("categoryId"), "the category")
+    level = as_int(c.get("level"))
+    children = c.get("childCategorys")
+    if children is not None and not isinstance(children, list):
+        raise bad_answer("category.translation.getById", "childCategorys is not a list")
+    return P.Category(
+        category_id=category_id,
+        parent_id=as_int(c.get("parentCateId")),
+        level=level,
+        leaf=bool(c.get("leaf")),
+        name=P.Text(as_text(c.get("chineseName")), c.get("translatedName") or None),
+        children=tuple(
+            P.Category(
+                category_id=_category_id(as_dict(k).get("id"), "a child category"),
+                parent_id=category_id,
+                level=level + 1,
+                leaf=bool(as_dict(k).get("leaf")),
+                name=P.Text(
+                    as_text(as_dict(k).get("chineseName")),
+                    as_dict(k).get("translatedName") or None,
+                ),
+            )
+            for k in children or ()
+        ),
+    )

@@ -1,13 +1,20 @@
 """The port over a PandaPon account (ENDPOINTS sections 0-7, as PandaPon defines them).
 
-1688: goods (5.1, 5.2/5.6, 5.4, 5.5, 9.2), the whole purchase (6.1 preview, 6.2 create with
-``outOrderId``, 6.5 detail, 6.6 by ``outOrderId``, 6.7 cancel, 6.9 bulk pay for one order, 6.10
-confirm, 6.11 logistics) and after-sales (7.1, 7.3, 7.4, 7.5, 7.6, 7.7). Taobao: every port
-method over sections 1-3 (``taobao.py``, which lists the calls that need a daigou upstream).
+1688: goods (5.1, 5.2/5.6, 5.3 by picture, 5.4, 5.5, 9.2), the whole purchase (6.1 preview,
+6.2 create with ``outOrderId``, 6.5 detail, 6.6 by ``outOrderId``, 6.7 cancel, 6.9 bulk pay
+for one order, 6.10 confirm, 6.11 logistics) and after-sales (7.1, 7.3, 7.4, 7.5, 7.6,
+7.7). Taobao: every port method over sections 1-3 (``taobao.py``, which lists the calls that
+need a daigou upstream, 1.5 search by picture among them).
 The feed of both: PandaPon's callbacks as received (inbox.py) or, without them, its pull API
-(0.5 list by cursor and ``messagePlatform``, 0.8 confirm). Not available: 1688 search by
-picture, and what PandaPon's 1688 API has no call for (modifying a refund, adding a
-negotiation note): these raise ``MarketplaceError("UNSUPPORTED")``.
+(0.5 list by cursor and ``messagePlatform``, 0.8 confirm). Not available: what PandaPon's
+1688 API has no call for (modifying a refund, adding a negotiation note): these raise
+``MarketplaceError("UNSUPPORTED")``.
+
+A search by picture (5.3 here, 1.5 for Taobao) sends the picture as ``imageBase64``: up to
+3 MB, PandaPon's limit (ENDPOINTS 1.5/5.3), which is the gateway's own, so a picture the
+gateway accepted fits (its base64, about 4 MB, is under the 8 MiB body limit of CONTRACT
+section 4 for picture routes); a larger one, or one the upstream refuses (40001), is
+``mapper.BadPicture``, a ValueError as the sandbox's, so the gateway answers 40001 too.
 
 Every write carries the port's deduplication key as ``Idempotency-Key`` (and ``outOrderId``
 or ``sellerOrderNumber`` on create), so the upstream answers a repeat with its first answer.
@@ -67,7 +74,16 @@ class PandaPonMarketplace:
             if value is not None:
                 body[name] = value
         if query.image is not None:
-            raise _unsupported(query.platform, "search by picture")
+            body["imageBase64"] = M.picture_base64(query.image)
+            if query.shop_id:
+                body["sellerOpenId"] = query.shop_id
+            try:
+                page = self.client.read("POST", "/alibaba/product/image/query", body)
+            except P.MarketplaceError as exc:
+                if (refused := M.picture_refusal(exc)) is None:
+                    raise
+                raise refused from exc
+            return M.search_page(page)
         if query.shop_id:
             body |= {"sellerOpenId": query.shop_id, "keyword": query.keyword}
             path = "/alibaba/product/query/selleroffer"
@@ -76,9 +92,7 @@ class PandaPonMarketplace:
             path = "/alibaba/product/keywords/query"
         else:
             path = "/alibaba/product/recommend/query"
-        page = self.client.read("POST", path, body)
-        items = tuple(M.summary(i) for i in page.get("data") or ())
-        return P.SearchPage(items, int(page.get("totalRecords") or len(items)))
+        return M.search_page(self.client.read("POST", path, body))
 
     def offer(self, platform: P.Platform, offer_id: str, language: str) -> P.Offer:
         if platform is TAOBAO:

@@ -4,6 +4,7 @@ rather than guessed (a float amount would be a yuan value: never silently taken 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from daigou.marketplace import port as P
@@ -44,6 +45,56 @@ def summary(item: dict[str, Any]) -> P.OfferSummary:
         month_sold=int(item.get("monthSold") or 0),
         repurchase_rate_pct=int(float(rate)),
     )
+
+
+def search_page(page: Any) -> P.SearchPage:
+    """A page of OfferListItem1688 (5.2-5.4, 5.6): ``{data: [...], totalRecords}``. An item
+    without ``offerId``, or a page that is no page, is ``BAD_ANSWER``, never a KeyError."""
+    if not isinstance(page, dict) or not isinstance(page.get("data") or [], list):
+        raise P.MarketplaceError(
+            "BAD_ANSWER", f"PandaPon's search page is malformed: {page!r:.200}"
+        )
+    try:
+        items = tuple(summary(i) for i in page.get("data") or ())
+        return P.SearchPage(items, int(page.get("totalRecords") or len(items)))
+    except KeyError as exc:
+        raise P.MarketplaceError(
+            "BAD_ANSWER", f"PandaPon's search item has no {exc.args[0]!r}"
+        ) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise P.MarketplaceError(
+            "BAD_ANSWER", f"PandaPon's search page is malformed: {exc}"
+        ) from None
+
+
+# --- search by picture (1.5, 5.3) ---------------------------------------------------------------
+MAX_PICTURE_BYTES = 3 * 1024 * 1024  # PandaPon's limit for imageBase64 (ENDPOINTS 1.5, 5.3)
+
+
+class BadPicture(P.MarketplaceRefused, ValueError):
+    """The query picture is refused (over PandaPon's 3 MB, or the upstream's 40001). Also a
+    ``ValueError``, as the sandbox's unreadable picture is: the gateway answers 40001 on the
+    picture's field either way (goods.service)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("BAD_PICTURE", message)
+
+
+def picture_base64(image: bytes) -> str:
+    """The picture as 1.5 / 5.3 take it (``imageBase64``); a picture over PandaPon's limit is
+    refused here, before 4 MB go up for nothing."""
+    if len(image) > MAX_PICTURE_BYTES:
+        raise BadPicture(f"the picture is {len(image)} bytes; PandaPon takes at most 3 MB")
+    return base64.b64encode(image).decode("ascii")
+
+
+def picture_refusal(exc: P.MarketplaceError) -> BadPicture | None:
+    """What a search by picture's error means: the upstream's 40001 (a bad request: the
+    picture is its one free-form field) is a refused picture, with the upstream's words;
+    None: the error stands as it is."""
+    if exc.code == "40001":
+        return BadPicture(f"PandaPon refused the picture: {exc.message}")
+    return None
 
 
 def _attr(a: dict[str, Any], image_key: str | None = None) -> P.SkuAttribute:

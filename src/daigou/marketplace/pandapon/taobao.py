@@ -8,8 +8,8 @@ the existing order and ``replayed``), paid from the account's balance (2.5, ``op
 reverse order (3.x) is opened on one sub-order.
 
 Real PandaPon has, of these: 1.1, 2.2, 2.5, 2.10, 3.4, 3.6 and 3.7. The rest are the daigou
-gateway's ("(ours)" in ENDPOINTS) and need a daigou upstream: 1.4 / 1.5 / 1.6 searches, 2.1
-render (the preview, and the price 2.2 must send), 2.4 detail and the lookup by
+gateway's ("(ours)" in ENDPOINTS) and need a daigou upstream: 1.4 / 1.5 (by picture) / 1.6
+searches, 2.1 render (the preview, and the price 2.2 must send), 2.4 detail and the lookup by
 ``sellerOrderNumber``, 2.7 cancel, 2.11 confirm receipt, 3.1 render (the reasons), 3.2 submit,
 3.3 modify, 3.5 query, 3.8 the messages and 3.10 the return shipment.
 
@@ -25,6 +25,7 @@ from typing import Any
 from daigou.marketplace import port as P
 from daigou.marketplace.pandapon import taobao_mapper as T
 from daigou.marketplace.pandapon.client import PandaPonClient
+from daigou.marketplace.pandapon.mapper import picture_refusal
 
 TAOBAO = P.Platform.TAOBAO
 KNOWN_CATEGORIES = 4096
@@ -54,6 +55,14 @@ class PandaPonTaobao:
                 "UNSUPPORTED",
                 "a Taobao search through PandaPon needs a keyword, a shop or a picture",
             )
+        if query.image is not None:
+            try:
+                page = self.client.read("POST", path, body)
+            except P.MarketplaceError as exc:
+                if (refused := picture_refusal(exc)) is None:
+                    raise
+                raise refused from exc
+            return T.search_page(page)
         return T.search_page(self.client.read("POST", path, body))
 
     def offer(self, offer_id: str, language: str) -> P.Offer:

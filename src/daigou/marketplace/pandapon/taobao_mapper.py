@@ -14,13 +14,12 @@ KeyError; amounts are fen integers (a float is refused, ``mapper.fen``).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from daigou.marketplace import port as P
-from daigou.marketplace.pandapon.mapper import fen, ms, text
+from daigou.marketplace.pandapon.mapper import fen, ms, picture_base64, text
 
 TAOBAO = P.Platform.TAOBAO
 A = ParamSpec("A")
@@ -175,7 +174,7 @@ def search_body(query: P.SearchQuery) -> dict[str, Any]:
     if query.price_max_fen is not None:
         body["priceEnd"] = query.price_max_fen
     if query.image is not None:
-        body["imageBase64"] = base64.b64encode(query.image).decode("ascii")
+        body["imageBase64"] = picture_base64(query.image)
     else:
         body["keyword"] = query.keyword
     if query.shop_id:
