@@ -29,7 +29,6 @@ from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace, Unsupport
 from daigou.marketplace.alibaba1688.client import AopClient
 from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import (
-    BadPicture,
     message_from_push,
     order_from_buyer_view,
 )
@@ -361,7 +360,7 @@ def test_a_picture_is_uploaded_once_then_searched_by_its_image_id(stub, http):
 
 def test_a_picture_1688_refuses_is_a_bad_picture_not_a_retry(stub, http):
     market = AlibabaMarketplace(client_for(stub, http, sleep=lambda s: None))
-    with pytest.raises(BadPicture, match="IMAGE_INVALID|JPEG"):
+    with pytest.raises(P.PictureRefused, match="IMAGE_INVALID|JPEG"):
         market.search(P.SearchQuery(ALI, image=b"GIF89a not a picture"))
     assert len(stub.calls_to("product.image.upload")) == 1
     assert stub.calls_to("product.search.imageQuery") == []

@@ -16,7 +16,6 @@ from daigou.marketplace import port as P
 from daigou.marketplace.alibaba1688.adapter import AlibabaMarketplace
 from daigou.marketplace.alibaba1688.errors import GatewayRefused
 from daigou.marketplace.alibaba1688.mapper import (
-    BadPicture,
     category_from_translation,
     image_id_from_upload,
 )
@@ -129,7 +128,7 @@ def test_the_picture_goes_up_as_base64_and_its_id_into_image_query():
 
 def test_a_refused_upload_is_a_bad_picture_and_a_gateway_refusal_stays_one():
     refused = AlibabaMarketplace(Canned(P.MarketplaceRefused("IMAGE_INVALID", "not an image")))
-    with pytest.raises(BadPicture, match="IMAGE_INVALID|not an image") as caught:
+    with pytest.raises(P.PictureRefused, match="IMAGE_INVALID|not an image") as caught:
         refused.search(P.SearchQuery(ALI, image=b"x"))
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, P.MarketplaceRefused)
     gateway = AlibabaMarketplace(Canned(GatewayRefused("gw.SignatureInvalid", "bad signature")))
@@ -160,7 +159,7 @@ def test_a_malformed_pandapon_search_page_is_a_bad_answer(page):
 
 
 def test_a_picture_over_pandapons_3_mb_is_refused_before_it_is_sent():
-    with pytest.raises(M.BadPicture, match="3 MB") as caught:
+    with pytest.raises(P.PictureRefused, match="3 MB") as caught:
         M.picture_base64(b"\xff" * (M.MAX_PICTURE_BYTES + 1))
     assert isinstance(caught.value, ValueError)
 
@@ -174,7 +173,7 @@ def test_a_3_mb_picture_fits_the_upstreams_picture_body_limit():
 
 def test_the_upstreams_40001_on_a_picture_is_a_bad_picture_other_errors_stand():
     refused = M.picture_refusal(P.MarketplaceError("40001", "imageBase64: only JPEG and PNG"))
-    assert isinstance(refused, M.BadPicture) and isinstance(refused, ValueError)
+    assert isinstance(refused, P.PictureRefused) and isinstance(refused, ValueError)
     assert "only JPEG and PNG" in refused.message
     assert M.picture_refusal(P.MarketplaceError("50001", "busy")) is None
     assert M.picture_refusal(P.MarketplaceNotFound("offer", "1")) is None

@@ -54,6 +54,15 @@ class MarketplaceRefused(MarketplaceError):
         self.stock_problem = stock_problem
 
 
+class PictureRefused(MarketplaceRefused, ValueError):
+    """The marketplace refused a query picture (not an image, too large, a format it does not
+    read). Also a ``ValueError``, as the sandbox's unreadable picture is, so the gateway
+    answers 40001 on the picture's field whichever adapter refused it (goods.service)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+
+
 class MarketplaceNotFound(MarketplaceError):
     """The marketplace has no such offer, order or refund (the gateway answers 40401)."""
 

@@ -14,7 +14,7 @@ The mapping, API by API (the answers read into the port's objects by ``mapper.py
   ``product.image.upload`` (``uploadImageParam.imageBase64``; answer: an ``imageId``, sent as
   a read: see ``_upload_picture``), then ``product.search.imageQuery`` with ``imageId`` and
   the same page, language, sort, price, category and seller fields, answered as keywordQuery
-  is; a picture 1688 refuses is ``BadPicture`` (shapes inferred).
+  is; a picture 1688 refuses is ``PictureRefused`` (port.py; shapes inferred).
 - ``offer``: ``product.search.queryProductDetail``; SKU prices and tiers yuan -> fen; weight kg
   -> g and sizes cm -> mm; the detail carries no freight, so ``first_fee_fen`` and
   ``extra_fee_fen`` are 0 (the preview prices freight).
@@ -69,11 +69,11 @@ from daigou.marketplace.alibaba1688.errors import GatewayRefused
 from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import (
     ALI,
-    BadPicture,
     as_dict,
     as_int,
     as_list,
     as_text,
+    bad_picture,
     category_from_translation,
     fen_or,
     image_id_from_upload,
@@ -225,7 +225,7 @@ class AlibabaMarketplace:
         owns (no order, no money, nothing another call depends on), so an upload repeated
         after a lost answer only costs 1688 a second image id, and the search is a read. A
         business refusal of the upload is a refusal of the picture (its one input):
-        ``BadPicture``, a ValueError as the sandbox's, so the gateway answers 40001 on the
+        ``PictureRefused``, a ValueError as the sandbox's, so the gateway answers 40001 on the
         picture's field; the gateway's own refusals (signature, token) stay what they are."""
         params = {"uploadImageParam": {"imageBase64": base64.b64encode(image).decode("ascii")}}
         try:
@@ -233,7 +233,7 @@ class AlibabaMarketplace:
         except GatewayRefused:
             raise
         except P.MarketplaceRefused as exc:
-            raise BadPicture(exc.code, exc.message) from exc
+            raise bad_picture(exc.code, exc.message) from exc
         return image_id_from_upload(body)
 
     @staticmethod

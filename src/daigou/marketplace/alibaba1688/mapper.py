@@ -214,13 +214,9 @@ def message_from_push(envelope: Mapping[str, Any]) -> P.MarketMessage:
 
 
 # --- goods: picture search and categories (shapes inferred: see tests/support/alibaba_stub.py) -
-class BadPicture(P.MarketplaceRefused, ValueError):
-    """1688 refused the query picture (``product.image.upload``'s business refusal). Also a
-    ``ValueError``, as the sandbox's unreadable picture is: the gateway answers 40001 on the
-    picture's field either way (goods.service)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, f"1688 refused the picture: {message or code}")
+def bad_picture(code: str, message: str) -> P.PictureRefused:
+    """1688's refusal of the query picture (``product.image.upload``'s business refusal)."""
+    return P.PictureRefused(code, f"1688 refused the picture: {message or code}")
 
 
 def bad_answer(what: str, problem: str) -> P.MarketplaceError:

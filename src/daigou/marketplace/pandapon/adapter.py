@@ -14,7 +14,7 @@ A search by picture (5.3 here, 1.5 for Taobao) sends the picture as ``imageBase6
 3 MB, PandaPon's limit (ENDPOINTS 1.5/5.3), which is the gateway's own, so a picture the
 gateway accepted fits (its base64, about 4 MB, is under the 8 MiB body limit of CONTRACT
 section 4 for picture routes); a larger one, or one the upstream refuses (40001), is
-``mapper.BadPicture``, a ValueError as the sandbox's, so the gateway answers 40001 too.
+``PictureRefused`` (port.py), a ValueError as the sandbox's, so the gateway answers 40001 too.
 
 Every write carries the port's deduplication key as ``Idempotency-Key`` (and ``outOrderId``
 or ``sellerOrderNumber`` on create), so the upstream answers a repeat with its first answer.

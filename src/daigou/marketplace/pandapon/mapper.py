@@ -71,29 +71,25 @@ def search_page(page: Any) -> P.SearchPage:
 MAX_PICTURE_BYTES = 3 * 1024 * 1024  # PandaPon's limit for imageBase64 (ENDPOINTS 1.5, 5.3)
 
 
-class BadPicture(P.MarketplaceRefused, ValueError):
-    """The query picture is refused (over PandaPon's 3 MB, or the upstream's 40001). Also a
-    ``ValueError``, as the sandbox's unreadable picture is: the gateway answers 40001 on the
-    picture's field either way (goods.service)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("BAD_PICTURE", message)
+def bad_picture(message: str) -> P.PictureRefused:
+    """The query picture refused: over PandaPon's 3 MB, or the upstream's 40001."""
+    return P.PictureRefused("BAD_PICTURE", message)
 
 
 def picture_base64(image: bytes) -> str:
     """The picture as 1.5 / 5.3 take it (``imageBase64``); a picture over PandaPon's limit is
     refused here, before 4 MB go up for nothing."""
     if len(image) > MAX_PICTURE_BYTES:
-        raise BadPicture(f"the picture is {len(image)} bytes; PandaPon takes at most 3 MB")
+        raise bad_picture(f"the picture is {len(image)} bytes; PandaPon takes at most 3 MB")
     return base64.b64encode(image).decode("ascii")
 
 
-def picture_refusal(exc: P.MarketplaceError) -> BadPicture | None:
+def picture_refusal(exc: P.MarketplaceError) -> P.PictureRefused | None:
     """What a search by picture's error means: the upstream's 40001 (a bad request: the
     picture is its one free-form field) is a refused picture, with the upstream's words;
     None: the error stands as it is."""
     if exc.code == "40001":
-        return BadPicture(f"PandaPon refused the picture: {exc.message}")
+        return bad_picture(f"PandaPon refused the picture: {exc.message}")
     return None
 
 
