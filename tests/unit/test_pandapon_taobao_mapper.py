@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
+from daigou.core.errors import ApiError
+from daigou.http.routing import _answer_marketplace_errors
 from daigou.marketplace import port as P
+from daigou.marketplace.alibaba1688.adapter import Unsupported as AlibabaUnsupported
 from daigou.marketplace.pandapon import mapper as M
 from daigou.marketplace.pandapon import taobao_mapper as T
+from daigou.marketplace.pandapon.adapter import _unsupported
 
 ITEM: dict[str, Any] = {
     "itemId": "7001",
@@ -279,3 +283,19 @@ def test_the_port_draft_is_taobaos_request():
         "state": "浙江省",
         "address": "西湖 1 号",
     }
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        P.Unsupported("no call for it"),
+        AlibabaUnsupported("modifying a refund request"),
+        _unsupported(P.Platform.ALIBABA, "a negotiation note"),
+    ],
+)
+def test_what_no_platform_api_does_is_one_refusal_the_gateway_answers_40901(refusal):
+    """Both adapters' UNSUPPORTED are the port's one refusal: 40901, the code riding along."""
+    with pytest.raises(ApiError) as answered:
+        _answer_marketplace_errors(lambda _caller: (_ for _ in ()).throw(refusal), None)
+    assert answered.value.code == 40901
+    assert answered.value.data["upstreamCode"] == "UNSUPPORTED"

@@ -54,6 +54,15 @@ class MarketplaceRefused(MarketplaceError):
         self.stock_problem = stock_problem
 
 
+class Unsupported(MarketplaceRefused):
+    """The marketplace has no call for what the port asks (1688 has no buyer API to modify a
+    refund request, PandaPon no Taobao category tree): refused, never emulated, so the gateway
+    answers 40901 with ``upstreamCode`` UNSUPPORTED (docs/decisions/0016, point 8)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("UNSUPPORTED", message)
+
+
 class PictureRefused(MarketplaceRefused, ValueError):
     """The marketplace refused a query picture (not an image, too large, a format it does not
     read). Also a ``ValueError``, as the sandbox's unreadable picture is, so the gateway

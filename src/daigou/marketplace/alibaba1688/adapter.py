@@ -127,11 +127,11 @@ class AopCaller(Protocol):
     ) -> dict[str, Any]: ...
 
 
-class Unsupported(P.MarketplaceRefused):
+class Unsupported(P.Unsupported):
     """The port asks for something no 1688 buyer API gives (or none is mapped yet)."""
 
     def __init__(self, what: str) -> None:
-        super().__init__("UNSUPPORTED", f"1688: {what} is not supported by this adapter")
+        super().__init__(f"1688: {what} is not supported by this adapter")
 
 
 def _payload(body: Mapping[str, Any]) -> dict[str, Any]:

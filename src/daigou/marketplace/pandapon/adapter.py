@@ -8,7 +8,7 @@ need a daigou upstream, 1.5 search by picture among them).
 The feed of both: PandaPon's callbacks as received (inbox.py) or, without them, its pull API
 (0.5 list by cursor and ``messagePlatform``, 0.8 confirm). Not available: what PandaPon's
 1688 API has no call for (modifying a refund, adding a negotiation note): these raise
-``MarketplaceError("UNSUPPORTED")``.
+``port.Unsupported`` (the gateway answers 40901, ``upstreamCode`` UNSUPPORTED).
 
 A search by picture (5.3 here, 1.5 for Taobao) sends the picture as ``imageBase64``: up to
 3 MB, PandaPon's limit (ENDPOINTS 1.5/5.3), which is the gateway's own, so a picture the
@@ -39,10 +39,8 @@ SORTS = {
 }
 
 
-def _unsupported(platform: P.Platform, what: str) -> P.MarketplaceError:
-    return P.MarketplaceError(
-        "UNSUPPORTED", f"{what} on {platform.value} is not available through PandaPon yet"
-    )
+def _unsupported(platform: P.Platform, what: str) -> P.Unsupported:
+    return P.Unsupported(f"{what} on {platform.value} is not available through PandaPon")
 
 
 class PandaPonMarketplace:

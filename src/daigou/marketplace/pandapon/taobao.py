@@ -51,9 +51,8 @@ class PandaPonTaobao:
         elif query.keyword:
             path = "/open/product/item/search"
         else:
-            raise P.MarketplaceError(
-                "UNSUPPORTED",
-                "a Taobao search through PandaPon needs a keyword, a shop or a picture",
+            raise P.Unsupported(
+                "a Taobao search through PandaPon needs a keyword, a shop or a picture"
             )
         if query.image is not None:
             try:
@@ -85,8 +84,7 @@ class PandaPonTaobao:
             return P.Category(0, 0, 0, False, P.Text("淘宝", "Taobao"))
         name = self._categories.get(parent_id)
         if name is None:
-            raise P.MarketplaceError(
-                "UNSUPPORTED",
+            raise P.Unsupported(
                 f"PandaPon has no Taobao category tree: category {parent_id} is known only "
                 "once an item of it was read",
             )
