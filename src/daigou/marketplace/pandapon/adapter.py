@@ -221,14 +221,8 @@ class PandaPonMarketplace:
         if platform is TAOBAO:
             return self.taobao.pay(order_id, amount_fen, op_request_id)
         current = self.order(platform, order_id)
-        if current.status == "waitbuyerpay" and current.total_fen != amount_fen:
-            return P.PayResult(
-                order_id,
-                False,
-                0,
-                "PRICE_CHANGED",
-                f"the order's total is {current.total_fen} fen, not {amount_fen}",
-            )
+        if (changed := M.price_changed(current, "waitbuyerpay", amount_fen)) is not None:
+            return changed
         data = self.client.write(
             "/alibaba/order/batch/submit/to/pay",
             {"orderIds": [order_id]},

@@ -5,11 +5,54 @@ rather than guessed (a float amount would be a yuan value: never silently taken 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from daigou.marketplace import port as P
 
+A = ParamSpec("A")
+R = TypeVar("R")
+
+
+def checked(what: str) -> Callable[[Callable[A, R]], Callable[A, R]]:
+    """An answer that lacks a field, or has one of the wrong type, is a BAD_ANSWER error."""
+
+    def wrap(f: Callable[A, R]) -> Callable[A, R]:
+        @wraps(f)
+        def run(*args: A.args, **kwargs: A.kwargs) -> R:
+            try:
+                return f(*args, **kwargs)
+            except KeyError as exc:
+                raise P.MarketplaceError(
+                    "BAD_ANSWER", f"PandaPon's {what} has no {exc.args[0]!r}"
+                ) from None
+            except (TypeError, ValueError, AttributeError) as exc:
+                raise P.MarketplaceError(
+                    "BAD_ANSWER", f"PandaPon's {what} is malformed: {exc}"
+                ) from None
+
+        return run
+
+    return wrap
+
+
 ALIBABA = P.Platform.ALIBABA
+
+
+def price_changed(current: P.MarketOrder, unpaid: str, amount_fen: int) -> P.PayResult | None:
+    """An unpaid order (status ``unpaid`` on its platform) whose total is not the amount the
+    gateway holds is not paid: PRICE_CHANGED, nothing sent (the pay writes pay what the order
+    costs now, as the marketplaces do). None: pay it."""
+    if current.status != unpaid or current.total_fen == amount_fen:
+        return None
+    return P.PayResult(
+        current.order_id,
+        False,
+        0,
+        "PRICE_CHANGED",
+        f"the order's total is {current.total_fen} fen, not {amount_fen}",
+    )
 
 
 def fen(value: Any) -> int:
@@ -47,24 +90,14 @@ def summary(item: dict[str, Any]) -> P.OfferSummary:
     )
 
 
+@checked("search page")
 def search_page(page: Any) -> P.SearchPage:
     """A page of OfferListItem1688 (5.2-5.4, 5.6): ``{data: [...], totalRecords}``. An item
     without ``offerId``, or a page that is no page, is ``BAD_ANSWER``, never a KeyError."""
     if not isinstance(page, dict) or not isinstance(page.get("data") or [], list):
-        raise P.MarketplaceError(
-            "BAD_ANSWER", f"PandaPon's search page is malformed: {page!r:.200}"
-        )
-    try:
-        items = tuple(summary(i) for i in page.get("data") or ())
-        return P.SearchPage(items, int(page.get("totalRecords") or len(items)))
-    except KeyError as exc:
-        raise P.MarketplaceError(
-            "BAD_ANSWER", f"PandaPon's search item has no {exc.args[0]!r}"
-        ) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise P.MarketplaceError(
-            "BAD_ANSWER", f"PandaPon's search page is malformed: {exc}"
-        ) from None
+        raise TypeError(f"{page!r:.200}")
+    items = tuple(summary(i) for i in page.get("data") or ())
+    return P.SearchPage(items, int(page.get("totalRecords") or len(items)))
 
 
 # --- search by picture (1.5, 5.3) ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 from daigou.marketplace import port as P
 from daigou.marketplace.pandapon import taobao_mapper as T
 from daigou.marketplace.pandapon.client import PandaPonClient
-from daigou.marketplace.pandapon.mapper import picture_refusal
+from daigou.marketplace.pandapon.mapper import picture_refusal, price_changed
 
 TAOBAO = P.Platform.TAOBAO
 KNOWN_CATEGORIES = 4096
@@ -164,14 +164,8 @@ class PandaPonTaobao:
         not payable (paid before under another key) is ORDER_ALREADY_PAID or
         ORDER_STATUS_ERROR, a balance too low INSUFFICIENT_BALANCE (40201), nothing paid."""
         current = self.order(order_id)
-        if current.status == "0" and current.total_fen != amount_fen:
-            return P.PayResult(
-                order_id,
-                False,
-                0,
-                "PRICE_CHANGED",
-                f"the order's total is {current.total_fen} fen, not {amount_fen}",
-            )
+        if (changed := price_changed(current, "0", amount_fen)) is not None:
+            return changed
         try:
             data = self.client.write(
                 "/open/order/pay",

@@ -14,16 +14,12 @@ KeyError; amounts are fen integers (a float is refused, ``mapper.fen``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from daigou.marketplace import port as P
-from daigou.marketplace.pandapon.mapper import fen, ms, picture_base64, text
+from daigou.marketplace.pandapon.mapper import checked, fen, ms, picture_base64, text
 
 TAOBAO = P.Platform.TAOBAO
-A = ParamSpec("A")
-R = TypeVar("R")
 
 BUILDING, FAILED = "12", "9"
 # the voucher path (1 uploaded, 2 approved, 3 rejected, 5 the upstream paying) is unpaid to
@@ -33,28 +29,6 @@ STATUSES = {"1": "0", "2": "0", "3": "0", "5": "0", FAILED: "4"}
 RECEIVED_GOODS = frozenset({"2", "refundBuyerReceived", "aftersaleBuyerReceived"})
 REFUND_TYPES = {"refund": 1, "returnRefund": 2}
 DISPUTES = {1: "refund", 2: "returnRefund"}
-
-
-def checked(what: str) -> Callable[[Callable[A, R]], Callable[A, R]]:
-    """An answer that lacks a field, or has one of the wrong type, is a BAD_ANSWER error."""
-
-    def wrap(f: Callable[A, R]) -> Callable[A, R]:
-        @wraps(f)
-        def run(*args: A.args, **kwargs: A.kwargs) -> R:
-            try:
-                return f(*args, **kwargs)
-            except KeyError as exc:
-                raise P.MarketplaceError(
-                    "BAD_ANSWER", f"PandaPon's {what} has no {exc.args[0]!r}"
-                ) from None
-            except (TypeError, ValueError, AttributeError) as exc:
-                raise P.MarketplaceError(
-                    "BAD_ANSWER", f"PandaPon's {what} is malformed: {exc}"
-                ) from None
-
-        return run
-
-    return wrap
 
 
 def _id(value: Any) -> str:
