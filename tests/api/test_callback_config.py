@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from daigou.core.errors import ApiError
 from daigou.messages.callbacks import check_url
 from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.databases import ONE_BACKEND
 from tests.support.gateway import Api, make_settings
 from tests.support.receiver import Receiver, refused_port
 
@@ -106,6 +107,7 @@ def test_a_receiver_that_does_not_acknowledge_refuses_the_save(api, dev, rx):
     assert assert_ok(api.call(dev, "GET", CONFIG)) is None
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     "url",
     [

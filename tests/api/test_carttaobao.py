@@ -12,6 +12,7 @@ import pytest
 from daigou.carttaobao import service
 from daigou.carttaobao.models import CartTaobaoLine
 from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.databases import ONE_BACKEND
 from tests.support.taobao import (
     DETAIL,
     RECEIVER,
@@ -346,6 +347,7 @@ def test_a_cart_holds_200_lines(api, dev, settings):
     assert listing(api, dev, pageSize=100)["totalRecords"] == 200
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     "raw",
     [

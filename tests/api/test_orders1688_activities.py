@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.databases import ONE_BACKEND
 from tests.support.orders1688 import orderable
 
 ACTIVITIES = "/alibaba/marketing/offer/activity/query"
@@ -98,6 +99,7 @@ def test_an_unknown_offer_is_40401(api, dev, settings):
         assert_error(post(api, dev, {"offerId": unknown}), 40401)
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("body", "field"),
     [

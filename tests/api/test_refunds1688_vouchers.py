@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.support.api import assert_error, assert_ok, field_names
+from tests.support.databases import ONE_BACKEND
 from tests.support.refunds1688 import (
     VOUCHER,
     applied,
@@ -96,6 +97,7 @@ def test_an_uploaded_voucher_goes_with_a_refund(api, client, dev, settings):
     assert assert_ok(refund(api, dev, made["refundId"]))["operations"][0]["vouchers"] == [url]
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     ("body", "where"),
     [

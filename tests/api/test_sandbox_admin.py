@@ -9,6 +9,7 @@ import pytest
 from daigou.core.clock import wall_ms
 from daigou.marketplace import port as P
 from tests.support.api import assert_error, assert_ok
+from tests.support.databases import ONE_BACKEND
 from tests.support.gateway import ADMIN_TOKEN
 from tests.support.seller import A, T, one_warehouse_draft, refund_draft
 
@@ -75,6 +76,7 @@ def test_advance_fires_due_timers_in_time_order(api, market, clock, settings):
     assert moved["now"] - target < 60_000
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     "body",
     [
@@ -374,6 +376,7 @@ def test_fault_inject_list_and_clear(api, market, settings):
     assert assert_ok(post(api, CLEAR, {})) == {"cleared": 0}
 
 
+@ONE_BACKEND
 @pytest.mark.parametrize(
     "body",
     [
