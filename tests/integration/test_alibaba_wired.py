@@ -76,7 +76,8 @@ def test_the_operator_authorises_then_the_gateway_buys_through_the_app(
     finally:
         gateway.close()
     apis = {c.api for c in stub.calls}
-    assert any("keywordQuery" in a for a in apis) and any("queryProductDetail" in a for a in apis)
+    # a search with nothing asked is 1688's recommendation (offerRecommend), then the detail
+    assert any("offerRecommend" in a for a in apis) and any("queryProductDetail" in a for a in apis)
 
 
 def test_missing_app_settings_are_named_at_start(settings, db):

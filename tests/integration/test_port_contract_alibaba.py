@@ -302,10 +302,10 @@ def test_a_pay_timeout_is_unknown_and_sent_once(stub, http):
 def test_a_rate_limited_read_is_retried(stub, http):
     waits: list[float] = []
     market = AlibabaMarketplace(client_for(stub, http, sleep=waits.append))
-    stub.fail("product.search.keywordQuery", "rate_limit")
-    page = market.search(P.SearchQuery(ALI, page_size=5))
+    stub.fail("product.search.offerRecommend", "rate_limit")
+    page = market.search(P.SearchQuery(ALI, page_size=5))  # nothing asked: the recommendation
     assert page.items
-    assert len(stub.calls_to("product.search.keywordQuery")) == 2
+    assert len(stub.calls_to("product.search.offerRecommend")) == 2
     assert len(waits) == 1 and waits[0] >= 1.0  # at least the default Retry-After
 
 
@@ -355,7 +355,7 @@ def test_a_picture_is_uploaded_once_then_searched_by_its_image_id(stub, http):
     asked = json.loads(query.params["offerQueryParam"])
     assert asked["imageId"] and "keyword" not in asked
     assert (asked["pageSize"], asked["country"]) == (5, "en")
-    assert not stub.calls_to("product.search.keywordQuery")[1:]  # orderable's search only
+    assert not stub.calls_to("product.search.keywordQuery")  # orderable's is offerRecommend
 
 
 def test_a_picture_1688_refuses_is_a_bad_picture_not_a_retry(stub, http):
@@ -364,3 +364,71 @@ def test_a_picture_1688_refuses_is_a_bad_picture_not_a_retry(stub, http):
         market.search(P.SearchQuery(ALI, image=b"GIF89a not a picture"))
     assert len(stub.calls_to("product.image.upload")) == 1
     assert stub.calls_to("product.search.imageQuery") == []
+
+
+# --- goods: a store's offers, the recommendation, sort and price on the wire -------------------
+def _sent(stub: AlibabaStub, api: str, param: str = "offerQueryParam") -> dict[str, Any]:
+    (call,) = stub.calls_to(api)
+    sent: dict[str, Any] = json.loads(call.params[param])
+    return sent
+
+
+def test_a_store_search_is_sent_as_query_seller_offer_list(stub, http, sandbox):
+    market = AlibabaMarketplace(client_for(stub, http))
+    some = sandbox.search(P.SearchQuery(ALI, page_size=20)).items
+    seller = some[0].seller_open_id
+    assert {s.seller_open_id for s in some} != {seller}  # the catalogue has other sellers
+    page = market.search(P.SearchQuery(ALI, shop_id=seller, page_size=20, language="en"))
+    assert page.items and page.total >= len(page.items)
+    assert {s.seller_open_id for s in page.items} == {seller}
+    assert {s.shop_id for s in page.items} == {seller}
+    sent = _sent(stub, "product.search.querySellerOfferList")
+    assert sent["sellerOpenId"] == seller and "keyword" not in sent
+    assert (sent["beginPage"], sent["pageSize"], sent["country"]) == (1, 20, "en")
+    assert stub.calls_to("product.search.keywordQuery") == []
+    # with a keyword, the keyword goes along; an unknown seller is the shop not found
+    word = page.items[0].title.original.split()[0]
+    market.search(P.SearchQuery(ALI, keyword=word, shop_id=seller))
+    assert (
+        json.loads(
+            stub.calls_to("product.search.querySellerOfferList")[-1].params["offerQueryParam"]
+        )["keyword"]
+        == word
+    )
+    with pytest.raises(P.MarketplaceNotFound, match="shop"):
+        market.search(P.SearchQuery(ALI, shop_id="no-such-seller"))
+
+
+def test_a_search_with_nothing_asked_is_the_recommendation(stub, http, sandbox):
+    market = AlibabaMarketplace(client_for(stub, http))
+    page = market.search(P.SearchQuery(ALI, page=2, page_size=5, language="vi"))
+    expected = sandbox.search(P.SearchQuery(ALI, page=2, page_size=5, language="vi"))
+    assert [s.offer_id for s in page.items] == [s.offer_id for s in expected.items]
+    assert page.items and page.items[0].price_fen == expected.items[0].price_fen
+    sent = _sent(stub, "product.search.offerRecommend", "recommendOfferParam")
+    assert sent == {"beginPage": 2, "pageSize": 5, "country": "vi"}
+    # a price order or a price range is a keyword search: offerRecommend takes neither
+    market.search(P.SearchQuery(ALI, sort=P.Sort.PRICE_ASC, page_size=5))
+    market.search(P.SearchQuery(ALI, price_max_fen=10_000, page_size=5))
+    assert len(stub.calls_to("product.search.keywordQuery")) == 2
+    assert len(stub.calls_to("product.search.offerRecommend")) == 1
+
+
+@pytest.mark.parametrize("sort", [P.Sort.PRICE_ASC, P.Sort.PRICE_DESC])
+def test_sort_and_price_range_go_on_the_wire_in_yuan(stub, http, sandbox, sort):
+    market = AlibabaMarketplace(client_for(stub, http))
+    everything = sandbox.search(P.SearchQuery(ALI, page_size=40)).items
+    prices = sorted(s.price_fen for s in everything)
+    low, high = prices[len(prices) // 4], prices[3 * len(prices) // 4]
+    assert low < high
+    page = market.search(
+        P.SearchQuery(ALI, sort=sort, price_min_fen=low, price_max_fen=high, page_size=40)
+    )
+    got = [s.price_fen for s in page.items]
+    assert got and all(low <= p <= high for p in got)
+    assert got == sorted(got, reverse=sort is P.Sort.PRICE_DESC)
+    outside = [s for s in everything if s.price_fen < low or s.price_fen > high]
+    assert outside and not {s.offer_id for s in outside} & {s.offer_id for s in page.items}
+    sent = _sent(stub, "product.search.keywordQuery")
+    assert json.loads(sent["sort"]) == {"price": sort.value.removeprefix("price_")}
+    assert (sent["priceStart"], sent["priceEnd"]) == (f"{low / 100:.2f}", f"{high / 100:.2f}")

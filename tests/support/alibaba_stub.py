@@ -56,6 +56,12 @@ Status: V verified against the doc copy or a client's real traffic, I inferred, 
 |                                      |        | {result:{success, code, message,              |
 |                                      |        | result: imageId}}; a picture that is no JPEG  |
 |                                      |        | or PNG: success false, code IMAGE_INVALID (I) |
+| product.search.querySellerOfferList | I      | offerQueryParam {sellerOpenId, keyword?,      |
+|                                      |        | beginPage, pageSize, country, sort,           |
+|                                      |        | priceStart/priceEnd (yuan), categoryId};      |
+|                                      |        | keywordQuery's page                           |
+| product.search.offerRecommend        | I      | recommendOfferParam {beginPage, pageSize,     |
+|                                      |        | country}; keywordQuery's page                 |
 | product.search.imageQuery            | I      | offerQueryParam {imageId, beginPage,          |
 |                                      |        | pageSize, country...}; keywordQuery's page    |
 | category.translation.getById         | I      | params categoryId (0: the top level),         |
@@ -169,6 +175,35 @@ def yuan_text(fen: int) -> str:
     return f"{fen / 100:.2f}"
 
 
+WIRE_SORTS: dict[tuple[str, str], P.Sort] = {
+    ("price", "asc"): P.Sort.PRICE_ASC,
+    ("price", "desc"): P.Sort.PRICE_DESC,
+    ("monthSold", "desc"): P.Sort.SALES_DESC,
+}
+
+
+def wire_sort(value: Any) -> P.Sort:
+    """keywordQuery's ``sort``, a JSON object as text (``{"price":"asc"}``); none: relevance.
+    A sort the stub does not know is a ValueError (answered as a business refusal)."""
+    if value in (None, ""):
+        return P.Sort.RELEVANCE
+    pairs = list((json.loads(value) if isinstance(value, str) else value).items())
+    key = (str(pairs[0][0]), str(pairs[0][1])) if len(pairs) == 1 else ("", "")
+    if key not in WIRE_SORTS:
+        raise ValueError(f"unknown sort {value!r}")
+    return WIRE_SORTS[key]
+
+
+def wire_fen(value: Any) -> int | None:
+    """A yuan price on the wire (``"12.30"``) as fen; none: no bound."""
+    if value in (None, ""):
+        return None
+    whole, _, part = str(value).partition(".")
+    if len(part) > 2 or not whole.isdigit() or (part and not part.isdigit()):
+        raise ValueError(f"not a yuan price: {value!r}")
+    return int(whole) * 100 + int(part.ljust(2, "0") or 0)
+
+
 def num_id(ident: str | None) -> int | str | None:
     """1688 ids are Longs on the wire; keep non-numeric ones (never in the sandbox) as text."""
     if ident is None:
@@ -194,6 +229,8 @@ API_NAMESPACES = {
     "alibaba.trade.cancelRefund": "com.alibaba.trade",
     "alibaba.trade.refund.returnGoods": "com.alibaba.trade",
     "product.search.keywordQuery": "com.alibaba.fenxiao.crossborder",
+    "product.search.querySellerOfferList": "com.alibaba.fenxiao.crossborder",
+    "product.search.offerRecommend": "com.alibaba.fenxiao.crossborder",
     "product.search.queryProductDetail": "com.alibaba.fenxiao.crossborder",
     "product.image.upload": "com.alibaba.fenxiao.crossborder",
     "product.search.imageQuery": "com.alibaba.fenxiao.crossborder",
@@ -983,18 +1020,45 @@ class AlibabaStub:
         return {"result": ali_time(int(time.time() * 1000))}
 
     # goods ---------------------------------------------------------------------------------
-    def _api_product_search_keywordQuery(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
-        q = json.loads(params["offerQueryParam"])
+    def _offer_query(self, q: dict[str, Any], *, seller: bool) -> dict[str, Any]:
+        """keywordQuery's and querySellerOfferList's ``offerQueryParam`` as a sandbox search:
+        sort (``{"price": "asc"}``), ``priceStart``/``priceEnd`` in yuan, ``categoryId`` and
+        ``sellerOpenId`` all passed on (a seller list without ``sellerOpenId`` is refused)."""
         page = int(q.get("beginPage") or 1)
         size = int(q.get("pageSize") or 20)
+        seller_id = q["sellerOpenId"] if seller else q.get("sellerOpenId")
+        category = q.get("categoryId")
         found = self.market.search(
             P.SearchQuery(
                 ALI,
-                keyword=q.get("keyword", ""),
+                keyword=q.get("keyword") or "",
                 language=q.get("country") or "en",
                 page=page,
                 page_size=size,
+                sort=wire_sort(q.get("sort")),
+                price_min_fen=wire_fen(q.get("priceStart")),
+                price_max_fen=wire_fen(q.get("priceEnd")),
+                category_id=int(category) if category not in (None, "") else None,
+                shop_id=seller_id or None,
             )
+        )
+        return product_result(offer_page(found, page, size))
+
+    def _api_product_search_keywordQuery(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        return self._offer_query(json.loads(params["offerQueryParam"]), seller=False)
+
+    def _api_product_search_querySellerOfferList(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        """INFERRED: one seller's offers (``sellerOpenId``), keywordQuery's fields and page."""
+        return self._offer_query(json.loads(params["offerQueryParam"]), seller=True)
+
+    def _api_product_search_offerRecommend(self, params: dict[str, str]) -> dict[str, Any]:  # noqa: N802
+        """INFERRED: ``recommendOfferParam`` {beginPage, pageSize, country}; keywordQuery's
+        page. The sandbox's recommendation: its keyword-less search (best sellers first)."""
+        q = json.loads(params["recommendOfferParam"])
+        page = int(q.get("beginPage") or 1)
+        size = int(q.get("pageSize") or 20)
+        found = self.market.search(
+            P.SearchQuery(ALI, language=q.get("country") or "en", page=page, page_size=size)
         )
         return product_result(offer_page(found, page, size))
 
@@ -1105,6 +1169,8 @@ REFUND_FAMILY = {
 }
 PRODUCT_FAMILY = {
     "product.search.keywordQuery",
+    "product.search.querySellerOfferList",
+    "product.search.offerRecommend",
     "product.search.queryProductDetail",
     "product.image.upload",
     "product.search.imageQuery",

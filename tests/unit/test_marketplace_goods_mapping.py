@@ -18,6 +18,7 @@ from daigou.marketplace.alibaba1688.errors import GatewayRefused
 from daigou.marketplace.alibaba1688.mapper import (
     category_from_translation,
     image_id_from_upload,
+    search_page,
 )
 from daigou.marketplace.pandapon import mapper as M
 
@@ -41,6 +42,55 @@ def test_an_upload_answers_its_image_id_as_text():
 def test_an_upload_answer_without_an_image_id_is_a_bad_answer(body):
     with pytest.raises(P.MarketplaceError, match="BAD_ANSWER.*product.image.upload"):
         image_id_from_upload(body)
+
+
+# --- 1688: the search pages (keywordQuery, querySellerOfferList, offerRecommend) ----------------
+OFFER = {
+    "offerId": 610947572360,
+    "subject": "女式 T 恤",
+    "subjectTrans": "Women's T-shirt",
+    "imageUrl": "https://cbu01.alicdn.com/img/a.jpg",
+    "priceInfo": {"price": "12.30", "promotionPrice": 9.9},
+    "monthSold": 120,
+    "repurchaseRate": "35%",
+    "sellerOpenId": "seller-open-1",
+}
+
+
+def test_a_search_page_in_yuan_is_read_in_fen():
+    page = search_page(wrapped({"totalRecords": 41, "data": [OFFER]}), "keywordQuery", 20)
+    (s,) = page.items
+    assert page.total == 41
+    assert (s.offer_id, s.price_fen, s.promotion_price_fen) == ("610947572360", 1230, 990)
+    assert (s.shop_id, s.seller_open_id, s.month_sold, s.repurchase_rate_pct) == (
+        "seller-open-1",
+        "seller-open-1",
+        120,
+        35,
+    )
+    assert s.title == P.Text("女式 T 恤", "Women's T-shirt")
+    assert search_page(wrapped({"totalRecords": 0}), "offerRecommend", 20) == P.SearchPage((), 0)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({}, "no page"),
+        (wrapped(None), "no page"),
+        (wrapped([OFFER]), "no page"),
+        (wrapped({"data": {"offerId": 1}}), "data is not a list"),
+        (wrapped({"data": ["610947572360"]}), "not an object"),
+        (wrapped({"data": [{**OFFER, "offerId": None}]}), "no offerId"),
+        (wrapped({"data": [{k: v for k, v in OFFER.items() if k != "offerId"}]}), "no offerId"),
+        (wrapped({"data": [{**OFFER, "priceInfo": "12.30"}]}), "priceInfo"),
+        (wrapped({"data": [{**OFFER, "priceInfo": {"price": "12.305"}}]}), "12.305"),
+        (wrapped({"data": [{**OFFER, "priceInfo": {"price": "abc"}}]}), "abc"),
+    ],
+)
+def test_a_malformed_search_page_is_a_bad_answer(body, named):
+    with pytest.raises(P.MarketplaceError, match="BAD_ANSWER") as raised:
+        search_page(body, "product.search.querySellerOfferList", 20)
+    assert "querySellerOfferList" in raised.value.message and named in raised.value.message
 
 
 # --- 1688: category.translation.getById --------------------------------------------------------

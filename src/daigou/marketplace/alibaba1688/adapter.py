@@ -9,8 +9,14 @@ reconciler's queries). ``inbox`` is the feed (see ``messages`` below).
 
 The mapping, API by API (the answers read into the port's objects by ``mapper.py``):
 
-- ``search``: ``product.search.keywordQuery`` (``offerQueryParam``); yuan prices -> fen;
-  ``shop_id`` is the ``sellerOpenId`` (1688 has no shop id in this answer). By picture:
+- ``search``: ``product.search.keywordQuery`` (``offerQueryParam``: ``keyword``, page,
+  ``country``, ``sort``, ``priceStart``/``priceEnd`` in yuan, ``categoryId``); yuan prices ->
+  fen. A store (``shop_id``, the ``sellerOpenId``: 1688 has no shop id in this answer):
+  ``product.search.querySellerOfferList`` (``offerQueryParam`` with ``sellerOpenId``, the
+  keyword when given, and the same page, sort, price and category fields). Nothing to search
+  by (no keyword, store, picture, category, price range, nor a price order):
+  ``product.search.offerRecommend`` (``recommendOfferParam``: page and ``country`` only). Both
+  answer keywordQuery's page (shapes inferred; a malformed page is ``BAD_ANSWER``). By picture:
   ``product.image.upload`` (``uploadImageParam.imageBase64``; answer: an ``imageId``, sent as
   a read: see ``_upload_picture``), then ``product.search.imageQuery`` with ``imageId`` and
   the same page, language, sort, price, category and seller fields, answered as keywordQuery
@@ -79,8 +85,8 @@ from daigou.marketplace.alibaba1688.mapper import (
     image_id_from_upload,
     note_from_operation,
     order_from_buyer_view,
-    pct,
     refund_from_detail,
+    search_page,
     yuan,
 )
 from daigou.marketplace.alibaba1688.push import PushRejected, parse
@@ -132,6 +138,21 @@ class Unsupported(P.Unsupported):
 
     def __init__(self, what: str) -> None:
         super().__init__(f"1688: {what} is not supported by this adapter")
+
+
+def _recommended(query: P.SearchQuery) -> bool:
+    """Nothing to search by (no keyword, store, picture, category or price range) and no price
+    order asked: ``offerRecommend``, which takes only the page and language (a price sort
+    needs keywordQuery's ``sort``; a sales or relevance order is 1688's own choice here)."""
+    return (
+        query.image is None
+        and not query.keyword.strip()
+        and not query.shop_id
+        and query.category_id is None
+        and query.price_min_fen is None
+        and query.price_max_fen is None
+        and query.sort not in (P.Sort.PRICE_ASC, P.Sort.PRICE_DESC)
+    )
 
 
 def _payload(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,6 +217,10 @@ class AlibabaMarketplace:
             "pageSize": query.page_size,
             "country": query.language,
         }
+        if _recommended(query):
+            api = "product.search.offerRecommend"
+            body = self._read(GOODS, api, {"recommendOfferParam": param}, "search", "recommended")
+            return search_page(body, api, query.page_size)
         if query.sort in SORTS:
             param["sort"] = json.dumps(SORTS[query.sort])
         if query.price_min_fen is not None:
@@ -206,17 +231,19 @@ class AlibabaMarketplace:
             param["categoryId"] = query.category_id
         if query.shop_id:
             param["sellerOpenId"] = query.shop_id
+        what = "search"
         if query.image is not None:
             param["imageId"] = self._upload_picture(query.image)
             api, ident = "product.search.imageQuery", "by picture"
+        elif query.shop_id:
+            if query.keyword.strip():
+                param["keyword"] = query.keyword
+            api, what, ident = "product.search.querySellerOfferList", "shop", query.shop_id
         else:
             param["keyword"] = query.keyword
             api, ident = "product.search.keywordQuery", query.keyword
-        body = self._read(GOODS, api, {"offerQueryParam": param}, "search", ident)
-        page = _payload(body)
-        items = tuple(self._summary(item) for item in as_list(page.get("data")))
-        total = as_int(page.get("totalRecords"), len(items))
-        return P.SearchPage(items[: query.page_size], max(total, len(items)))
+        body = self._read(GOODS, api, {"offerQueryParam": param}, what, ident)
+        return search_page(body, api, query.page_size)
 
     def _upload_picture(self, image: bytes) -> str:
         """``product.image.upload`` (the picture as base64): the ``imageId`` imageQuery takes.
@@ -235,25 +262,6 @@ class AlibabaMarketplace:
         except P.MarketplaceRefused as exc:
             raise bad_picture(exc.code, exc.message) from exc
         return image_id_from_upload(body)
-
-    @staticmethod
-    def _summary(item: Mapping[str, Any]) -> P.OfferSummary:
-        price = as_dict(item.get("priceInfo"))
-        seller = as_text(item.get("sellerOpenId"))
-        promotion = price.get("promotionPrice")
-        return P.OfferSummary(
-            platform=ALI,
-            offer_id=as_text(item.get("offerId")),
-            title=P.Text(as_text(item.get("subject")), item.get("subjectTrans") or None),
-            image_url=as_text(item.get("imageUrl")),
-            price_fen=yuan(price.get("price")),
-            promotion_price_fen=yuan(promotion) if promotion not in (None, "") else None,
-            shop_id=seller,
-            seller_open_id=seller,
-            shop_name="",
-            month_sold=as_int(item.get("monthSold")),
-            repurchase_rate_pct=pct(item.get("repurchaseRate")),
-        )
 
     def offer(self, platform: P.Platform, offer_id: str, language: str) -> P.Offer:
         self._ali(platform)

@@ -282,3 +282,57 @@ def category_from_translation(body: Mapping[str, Any]) -> P.Category:
             for k in children or ()
         ),
     )
+
+
+# --- goods: the search pages (keywordQuery, imageQuery, querySellerOfferList, offerRecommend) --
+def _summary(item: dict[str, Any], api: str) -> P.OfferSummary:
+    offer_id = item.get("offerId")
+    if isinstance(offer_id, bool) or offer_id in (None, ""):
+        raise bad_answer(api, "an offer of the page has no offerId")
+    price = item.get("priceInfo")
+    if price is not None and not isinstance(price, dict):
+        raise bad_answer(api, f"offer {offer_id}: priceInfo is not an object")
+    price = as_dict(price)
+    try:
+        price_fen = yuan(price.get("price"))
+        promotion = price.get("promotionPrice")
+        promotion_fen = yuan(promotion) if promotion not in (None, "") else None
+    except ValueError as exc:
+        raise bad_answer(api, f"offer {offer_id}: {exc}") from None
+    seller = as_text(item.get("sellerOpenId"))
+    return P.OfferSummary(
+        platform=ALI,
+        offer_id=as_text(offer_id),
+        title=P.Text(as_text(item.get("subject")), item.get("subjectTrans") or None),
+        image_url=as_text(item.get("imageUrl")),
+        price_fen=price_fen,
+        promotion_price_fen=promotion_fen,
+        shop_id=seller,  # 1688 has no shop id in this answer: the sellerOpenId names the store
+        seller_open_id=seller,
+        shop_name="",
+        month_sold=as_int(item.get("monthSold")),
+        repurchase_rate_pct=pct(item.get("repurchaseRate")),
+    )
+
+
+def search_page(body: Mapping[str, Any], api: str, page_size: int) -> P.SearchPage:
+    """A search answer (the four search APIs answer one page shape, inferred past keywordQuery:
+    ``{result: {success, code, message, result: {totalRecords, totalPage, pageSize,
+    currentPage, data: [{offerId, subject, subjectTrans, imageUrl, priceInfo: {price,
+    promotionPrice} (yuan), monthSold, repurchaseRate, sellerOpenId}]}}}``) as a page of at
+    most ``page_size`` summaries, prices in fen. An empty page may leave ``data`` out; a page
+    that is no object, a ``data`` that is no list, an offer that is no object or has no id,
+    or a price that is no yuan amount is ``BAD_ANSWER``."""
+    page = payload(body) if isinstance(body.get("result"), dict) else None
+    if not isinstance(page, dict):
+        raise bad_answer(api, f"no page in {body!r:.200}")
+    data = page.get("data")
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise bad_answer(api, "data is not a list")
+    if not all(isinstance(item, dict) for item in data):
+        raise bad_answer(api, "an offer of the page is not an object")
+    items = tuple(_summary(item, api) for item in data)
+    total = as_int(page.get("totalRecords"), len(items))
+    return P.SearchPage(items[:page_size], max(total, len(items)))
