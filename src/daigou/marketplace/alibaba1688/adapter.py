@@ -52,11 +52,9 @@ The mapping, API by API (the answers read into the port's objects by ``mapper.py
   ``cancelRefund``, ``refund.returnGoods``, all amounts in fen; ``refund_notes`` from
   ``OpQueryOrderRefundOperationList`` (its members inferred). ``modify_refund`` and
   ``add_refund_note`` have no buyer API in the reference: ``Unsupported``.
-- ``messages``: the inbox (inbox.py, the cursor a ``seq``), fed by two ways in: the pushes
-  of 1688's message centre (``POST /callbacks/alibaba``) and the compensation pull
-  ``push.query.messageList`` (run by ``messages()`` at most every ``pull_interval_s``), whose
-  messages are kept in the inbox before they are confirmed (``push.message.confirm``): at
-  least once, never lost, a message both pushed and pulled read once.
+- ``messages``: the feed (feed.py): the inbox (inbox.py, the cursor a ``seq``), fed by the
+  pushes of 1688's message centre (``POST /callbacks/alibaba``) and by the compensation pull
+  ``push.query.messageList``, whose messages are kept before they are confirmed.
 """
 
 from __future__ import annotations
@@ -65,13 +63,12 @@ import base64
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-import structlog
-
-from daigou.core.clock import wall_ms
 from daigou.marketplace import port as P
+from daigou.marketplace.alibaba1688.client import AopCaller
 from daigou.marketplace.alibaba1688.errors import GatewayRefused
+from daigou.marketplace.alibaba1688.feed import Feed
 from daigou.marketplace.alibaba1688.inbox import Inbox
 from daigou.marketplace.alibaba1688.mapper import (
     ALI,
@@ -84,18 +81,18 @@ from daigou.marketplace.alibaba1688.mapper import (
     fen_or,
     image_id_from_upload,
     note_from_operation,
+    offer_from_detail,
     order_from_buyer_view,
+    payload,
     refund_from_detail,
     search_page,
     yuan,
 )
-from daigou.marketplace.alibaba1688.push import PushRejected, parse
 from daigou.marketplace.alibaba1688.values import fen_to_yuan, parse_time
 
 TRADE = "com.alibaba.trade"
 LOGISTICS = "com.alibaba.logistics"
 GOODS = "com.alibaba.fenxiao.crossborder"
-OPEN = "cn.alibaba.open"
 WEBSITE = "1688"
 # refusals that mean "no such thing" in the stub's and 1688's business answers
 NOT_FOUND_CODES = frozenset({"NOT_FOUND", "404", "ORDER_NOT_EXIST", "OFFER_NOT_EXIST"})
@@ -104,33 +101,6 @@ SORTS = {
     P.Sort.PRICE_DESC: {"price": "desc"},
     P.Sort.SALES_DESC: {"monthSold": "desc"},
 }
-PAGE_MAX = 200  # push.query.messageList's largest pageSize
-PULL_ROUNDS = 5  # pages confirmed per pull at most (the next pull goes on)
-log = structlog.get_logger("daigou")
-
-
-class AopCaller(Protocol):
-    """What the adapter needs of ``client.AopClient``."""
-
-    def read(
-        self,
-        namespace: str,
-        name: str,
-        params: Mapping[str, Any],
-        *,
-        version: int = 1,
-        authorised: bool = True,
-    ) -> dict[str, Any]: ...
-
-    def write(
-        self,
-        namespace: str,
-        name: str,
-        params: Mapping[str, Any],
-        *,
-        version: int = 1,
-        authorised: bool = True,
-    ) -> dict[str, Any]: ...
 
 
 class Unsupported(P.Unsupported):
@@ -155,13 +125,6 @@ def _recommended(query: P.SearchQuery) -> bool:
     )
 
 
-def _payload(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``{result: {success, code, message, result: payload}}`` family's payload."""
-    outer = as_dict(body.get("result"))
-    inner = outer.get("result")
-    return as_dict(inner) if "result" in outer else outer
-
-
 class AlibabaMarketplace:
     """The port over the 1688 Open Platform buyer APIs (see the module)."""
 
@@ -178,10 +141,9 @@ class AlibabaMarketplace:
     ) -> None:
         self.client = client
         self.pay_channel = pay_channel
-        self.inbox = inbox  # the feed: pushes received and pulls kept (inbox.py)
-        self.pull_interval_s = pull_interval_s  # 0: pull on every messages()
-        self._monotonic = monotonic
-        self._last_pull: float | None = None
+        # the feed: pushes received and pulls kept (inbox.py), pulled at most every
+        # ``pull_interval_s`` (0: on every messages())
+        self.feed = Feed(client, inbox, pull_interval_s, monotonic) if inbox is not None else None
 
     # --- plumbing -------------------------------------------------------------------------
     @staticmethod
@@ -273,75 +235,10 @@ class AlibabaMarketplace:
             "offer",
             offer_id,
         )
-        d = _payload(body)
+        d = as_dict(payload(body))
         if not d:
             raise P.MarketplaceNotFound("offer", offer_id)
-        return self._offer(d)
-
-    @staticmethod
-    def _attribute(a: Mapping[str, Any]) -> P.SkuAttribute:
-        return P.SkuAttribute(
-            P.Text(as_text(a.get("attributeName")), a.get("attributeNameTrans") or None),
-            P.Text(as_text(a.get("value")), a.get("valueTrans") or None),
-            a.get("skuImageUrl") or None,
-        )
-
-    def _offer(self, d: Mapping[str, Any]) -> P.Offer:
-        skus = []
-        for s in as_list(d.get("productSkuInfos")):
-            promotion = s.get("promotionPrice")
-            stock = as_int(s.get("amountOnSale"))
-            skus.append(
-                P.Sku(
-                    sku_id=as_text(s.get("skuId")),
-                    spec_id=as_text(s.get("specId")),
-                    attributes=tuple(self._attribute(a) for a in as_list(s.get("skuAttributes"))),
-                    price_fen=yuan(s.get("price")),
-                    promotion_price_fen=yuan(promotion) if promotion not in (None, "") else None,
-                    stock=stock,
-                    image_url=next(
-                        (
-                            a.get("skuImageUrl")
-                            for a in as_list(s.get("skuAttributes"))
-                            if a.get("skuImageUrl")
-                        ),
-                        None,
-                    ),
-                    on_sale=stock > 0,
-                )
-            )
-        sale = as_dict(d.get("productSaleInfo"))
-        ship = as_dict(d.get("productShippingInfo"))
-        tiers = tuple(
-            P.PriceTier(as_int(t.get("startQuantity"), 1), yuan(t.get("price")))
-            for t in as_list(sale.get("priceRangeList"))
-        )
-        seller = as_text(d.get("sellerOpenId"))
-        return P.Offer(
-            platform=ALI,
-            offer_id=as_text(d.get("offerId")),
-            category_id=as_int(d.get("categoryId")),
-            category_name=P.Text(as_text(d.get("categoryName"))),
-            title=P.Text(as_text(d.get("subject")), d.get("subjectTrans") or None),
-            description=as_text(d.get("description")),
-            images=tuple(as_text(i) for i in as_list(as_dict(d.get("productImage")).get("images"))),
-            skus=tuple(skus),
-            price_tiers=tiers,
-            min_order_quantity=max(1, as_int(d.get("minOrderQuantity"), 1)),
-            shipping=P.Shipping(
-                send_from=as_text(ship.get("sendGoodsAddressText")),
-                weight_g=round(float(ship.get("weight") or 0) * 1000),
-                length_mm=round(float(ship.get("length") or 0) * 10),
-                width_mm=round(float(ship.get("width") or 0) * 10),
-                height_mm=round(float(ship.get("height") or 0) * 10),
-                first_fee_fen=0,
-                extra_fee_fen=0,
-            ),
-            seller=P.Seller(seller, seller, P.Text(""), ""),
-            on_sale=as_text(d.get("status")) in ("published", "") and any(s.on_sale for s in skus),
-            month_sold=as_int(d.get("monthSold")),
-            attributes=tuple(self._attribute(a) for a in as_list(d.get("productAttribute"))),
-        )
+        return offer_from_detail(d)
 
     def categories(self, platform: P.Platform, parent_id: int, language: str) -> P.Category:
         self._ali(platform)
@@ -595,7 +492,7 @@ class AlibabaMarketplace:
                 no_refund_carriage=bool(r.get("noRefundCarriage")),
                 tip=as_text(r.get("tip")),
             )
-            for r in as_list(_payload(body).get("reasons"))
+            for r in as_list(as_dict(payload(body)).get("reasons"))
         )
 
     def create_refund(self, draft: P.RefundDraft) -> P.MarketRefund:
@@ -613,7 +510,7 @@ class AlibabaMarketplace:
             "orderEntryCountList": ([{"id": e, "count": n} for e, n in draft.quantities] or None),
         }
         body = self._write(TRADE, "alibaba.trade.createRefund", params, "order", draft.order_id)
-        refund_id = as_text(_payload(body).get("refundId"))
+        refund_id = as_text(as_dict(payload(body)).get("refundId"))
         if not refund_id:
             raise P.MarketplaceTimeout("alibaba.trade.createRefund")  # no id: unknown
         try:
@@ -716,57 +613,11 @@ class AlibabaMarketplace:
 
     # --- messages -------------------------------------------------------------------------
     def messages(self, platform: P.Platform, cursor: str | None, limit: int) -> P.MessageBatch:
-        """The inbox after ``cursor`` (the last ``seq`` read): what 1688 pushed to ``POST
-        /callbacks/alibaba`` and what the compensation pull kept, once each. The pull runs
-        first when due (at most every ``pull_interval_s``); a failed pull is logged and the
-        inbox is read all the same."""
+        """The inbox after ``cursor``, the compensation pull run first when due (feed.py)."""
         self._ali(platform)
-        if self.inbox is None:
+        if self.feed is None:
             raise Unsupported("messages without an inbox (the composition root gives one)")
-        if self._pull_due():
-            try:
-                self.pull()
-            except (P.MarketplaceError, P.MarketplaceTimeout) as exc:
-                log.warning("1688 compensation pull failed; the inbox is read", error=str(exc))
-        return self.inbox.read(cursor, limit)
-
-    def _pull_due(self) -> bool:
-        now = self._monotonic()
-        if self._last_pull is not None and now - self._last_pull < self.pull_interval_s:
-            return False
-        self._last_pull = now
-        return True
-
-    def pull(self) -> int:
-        """The compensation pull: list the unconfirmed messages (``push.query.messageList``),
-        keep them in the inbox (committed), and only then confirm them
-        (``push.message.confirm``): at least once, nothing lost. A message about another
-        member is confirmed without being kept (not ours; left unconfirmed it would fill the
-        list); one that cannot be read is neither (logged). Answers how many were handled."""
-        assert self.inbox is not None
-        params: dict[str, Any] = {"page": 1, "pageSize": PAGE_MAX}
-        if self.inbox.member_id:
-            params["userInfo"] = self.inbox.member_id
-        handled = 0
-        for _ in range(PULL_ROUNDS):  # confirming shifts the pages: page 1 again each round
-            body = self.client.read(OPEN, "push.query.messageList", params, authorised=False)
-            envelopes = as_list(as_dict(body.get("pushMessagePage")).get("datas"))
-            readable = []
-            for envelope in envelopes:
-                try:
-                    readable.append(parse(json.dumps(envelope, ensure_ascii=False)))
-                except PushRejected as exc:
-                    log.warning("1688 pulled message unreadable: not kept", reason=str(exc))
-            if readable:
-                kept = self.inbox.keep(readable, wall_ms())
-                ids = [int(k.msg_id) if k.msg_id.isdigit() else k.msg_id for k in kept]
-                self.client.write(
-                    OPEN, "push.message.confirm", {"msgIdList": ids}, authorised=False
-                )
-                handled += len(kept)
-            if len(envelopes) < PAGE_MAX:
-                break
-        return handled
+        return self.feed.read(cursor, limit)
 
 
 # --- the answer shapes, as functions (unit-tested apart) --------------------------------------

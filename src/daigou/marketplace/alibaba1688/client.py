@@ -98,6 +98,30 @@ class ReadRetry:
         return wait
 
 
+class AopCaller(Protocol):
+    """What the adapter and its feed need of :class:`AopClient` (tests give fakes)."""
+
+    def read(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        version: int = 1,
+        authorised: bool = True,
+    ) -> dict[str, Any]: ...
+
+    def write(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any],
+        *,
+        version: int = 1,
+        authorised: bool = True,
+    ) -> dict[str, Any]: ...
+
+
 class AopClient:
     """Signed calls to the 1688 Open Platform gateway (see the module)."""
 

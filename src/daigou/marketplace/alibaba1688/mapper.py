@@ -231,6 +231,75 @@ def payload(body: Mapping[str, Any]) -> Any:
     return outer.get("result") if "result" in outer else outer
 
 
+# --- goods: the offer detail ---------------------------------------------------------------
+def attribute(a: Mapping[str, Any]) -> P.SkuAttribute:
+    return P.SkuAttribute(
+        P.Text(as_text(a.get("attributeName")), a.get("attributeNameTrans") or None),
+        P.Text(as_text(a.get("value")), a.get("valueTrans") or None),
+        a.get("skuImageUrl") or None,
+    )
+
+
+def offer_from_detail(d: Mapping[str, Any]) -> P.Offer:
+    """``product.search.queryProductDetail``'s offer: SKU prices and tiers yuan -> fen,
+    weight kg -> g and sizes cm -> mm; the detail carries no freight (the preview prices it)."""
+    skus = []
+    for s in as_list(d.get("productSkuInfos")):
+        promotion = s.get("promotionPrice")
+        stock = as_int(s.get("amountOnSale"))
+        skus.append(
+            P.Sku(
+                sku_id=as_text(s.get("skuId")),
+                spec_id=as_text(s.get("specId")),
+                attributes=tuple(attribute(a) for a in as_list(s.get("skuAttributes"))),
+                price_fen=yuan(s.get("price")),
+                promotion_price_fen=yuan(promotion) if promotion not in (None, "") else None,
+                stock=stock,
+                image_url=next(
+                    (
+                        a.get("skuImageUrl")
+                        for a in as_list(s.get("skuAttributes"))
+                        if a.get("skuImageUrl")
+                    ),
+                    None,
+                ),
+                on_sale=stock > 0,
+            )
+        )
+    sale = as_dict(d.get("productSaleInfo"))
+    ship = as_dict(d.get("productShippingInfo"))
+    tiers = tuple(
+        P.PriceTier(as_int(t.get("startQuantity"), 1), yuan(t.get("price")))
+        for t in as_list(sale.get("priceRangeList"))
+    )
+    seller = as_text(d.get("sellerOpenId"))
+    return P.Offer(
+        platform=ALI,
+        offer_id=as_text(d.get("offerId")),
+        category_id=as_int(d.get("categoryId")),
+        category_name=P.Text(as_text(d.get("categoryName"))),
+        title=P.Text(as_text(d.get("subject")), d.get("subjectTrans") or None),
+        description=as_text(d.get("description")),
+        images=tuple(as_text(i) for i in as_list(as_dict(d.get("productImage")).get("images"))),
+        skus=tuple(skus),
+        price_tiers=tiers,
+        min_order_quantity=max(1, as_int(d.get("minOrderQuantity"), 1)),
+        shipping=P.Shipping(
+            send_from=as_text(ship.get("sendGoodsAddressText")),
+            weight_g=round(float(ship.get("weight") or 0) * 1000),
+            length_mm=round(float(ship.get("length") or 0) * 10),
+            width_mm=round(float(ship.get("width") or 0) * 10),
+            height_mm=round(float(ship.get("height") or 0) * 10),
+            first_fee_fen=0,
+            extra_fee_fen=0,
+        ),
+        seller=P.Seller(seller, seller, P.Text(""), ""),
+        on_sale=as_text(d.get("status")) in ("published", "") and any(s.on_sale for s in skus),
+        month_sold=as_int(d.get("monthSold")),
+        attributes=tuple(attribute(a) for a in as_list(d.get("productAttribute"))),
+    )
+
+
 def image_id_from_upload(body: Mapping[str, Any]) -> str:
     """``product.image.upload``'s answer: ``{result: {success, code, message, result:
     imageId}}`` (inferred). The id as text; anything else is ``BAD_ANSWER``."""
