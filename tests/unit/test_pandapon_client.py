@@ -118,3 +118,21 @@ def test_a_read_gives_up_after_its_bounded_attempts():
     with pytest.raises(P.MarketplaceNotSent):
         client(handler).read("GET", "/x")
     assert len(calls) == 3
+
+
+def test_every_row_follows_next_cursor_and_stops_at_its_bound():
+    asked: list[dict[str, Any]] = []
+    pages = {None: ("c1", [1, 2]), "c1": ("c2", [3]), "c2": (None, [4])}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        asked.append(body)
+        following, rows = pages[body.get("cursor")]
+        return httpx.Response(200, json=envelope(200, {"data": rows, "nextCursor": following}))
+
+    assert client(handler).every_row("/alibaba/refund/page", {"orderId": "9"}) == [1, 2, 3, 4]
+    assert [a.get("cursor") for a in asked] == [None, "c1", "c2"]
+    assert {(a["orderId"], a["pageSize"]) for a in asked} == {("9", 100)}
+    asked.clear()
+    assert client(handler).every_row("/alibaba/refund/page", {"orderId": "9"}, pages=2) == [1, 2, 3]
+    assert len(asked) == 2

@@ -172,17 +172,8 @@ class PandaPonMarketplace:
     ) -> tuple[P.MarketOrder, ...]:
         if platform is TAOBAO:
             return self.taobao.orders_by_out_order_id(out_order_id)
-        found: list[P.MarketOrder] = []
-        cursor: str | None = None
-        while True:
-            body: dict[str, Any] = {"outOrderId": out_order_id, "pageSize": 100}
-            if cursor:
-                body["cursor"] = cursor
-            page = self.client.read("POST", "/alibaba/order/page", body)
-            found.extend(M.order(o) for o in page.get("data") or ())
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return tuple(sorted(found, key=lambda o: o.order_id))
+        rows = self.client.every_row("/alibaba/order/page", {"outOrderId": out_order_id})
+        return tuple(sorted((M.order(o) for o in rows), key=lambda o: o.order_id))
 
     def order(self, platform: P.Platform, order_id: str) -> P.MarketOrder:
         if platform is TAOBAO:
@@ -359,17 +350,8 @@ class PandaPonMarketplace:
         if platform is TAOBAO:
             return self.taobao.order_refunds(order_id)
         self.order(platform, order_id)  # an unknown order is not found, not an empty list
-        found: list[P.MarketRefund] = []
-        cursor: str | None = None
-        while True:
-            body: dict[str, Any] = {"orderId": order_id, "pageSize": 100}
-            if cursor:
-                body["cursor"] = cursor
-            page = self.client.read("POST", "/alibaba/refund/page", body)
-            found.extend(M.refund(r) for r in page.get("data") or ())
-            cursor = page.get("nextCursor")
-            if not cursor:
-                return tuple(sorted(found, key=lambda r: (r.created_ms, r.refund_id)))
+        rows = self.client.every_row("/alibaba/refund/page", {"orderId": order_id})
+        return tuple(sorted((M.refund(r) for r in rows), key=lambda r: (r.created_ms, r.refund_id)))
 
     def cancel_refund(
         self, platform: P.Platform, refund_id: str, op_request_id: str

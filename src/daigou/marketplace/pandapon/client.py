@@ -112,6 +112,20 @@ class PandaPonClient:
         return headers
 
     # --- calls -----------------------------------------------------------------------------
+    def every_row(self, path: str, body: dict[str, Any], *, pages: int = 1000) -> list[Any]:
+        """Every row of a POSTed cursor-paged list (``data``, ``nextCursor``; ENDPOINTS S),
+        page after page of 100, each page a read (bounded: ``pages``)."""
+        rows: list[Any] = []
+        cursor: str | None = None
+        for _ in range(pages):
+            asked = {**body, "pageSize": 100} | ({"cursor": cursor} if cursor else {})
+            page = self.read("POST", path, asked)
+            rows.extend(page.get("data") or ())
+            cursor = page.get("nextCursor")
+            if not cursor:
+                break
+        return rows
+
     def read(
         self,
         method: str,

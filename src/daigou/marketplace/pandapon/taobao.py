@@ -261,18 +261,8 @@ class PandaPonTaobao:
 
     def order_refunds(self, order_id: str) -> tuple[P.MarketRefund, ...]:
         self._detail(order_id)  # an unknown order is not found, not an empty list
-        found: list[P.MarketRefund] = []
-        cursor: str | None = None
-        for _ in range(1000):  # bounded
-            body: dict[str, Any] = {"purchaseOrderId": order_id, "pageSize": 100}
-            if cursor:
-                body["cursor"] = cursor
-            page = self.client.read("POST", "/open/order/refund/queryList", body)
-            found.extend(T.refund(r) for r in page.get("data") or ())
-            cursor = page.get("nextCursor")
-            if not cursor:
-                break
-        return tuple(sorted(found, key=lambda r: (r.created_ms, r.refund_id)))
+        rows = self.client.every_row("/open/order/refund/queryList", {"purchaseOrderId": order_id})
+        return tuple(sorted((T.refund(r) for r in rows), key=lambda r: (r.created_ms, r.refund_id)))
 
     def cancel_refund(self, refund_id: str, op_request_id: str) -> P.MarketRefund:
         data = self.client.write(
