@@ -11,7 +11,7 @@ from tests.support.gateway import Api
 
 
 def test_sdk_over_real_http_balance_ledger_paging_and_idempotent_post(live_server):
-    with httpx.Client(base_url=live_server) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         api = Api(http)
         dev = api.create_developer(topup=1_000)
         for i in range(4):

@@ -166,7 +166,7 @@ def test_the_sdk_reads_and_sets_rates_and_carriers(live_server):
     from daigou_sdk import AdminClient, Client
     from tests.support.gateway import ADMIN_TOKEN, Api
 
-    with httpx.Client(base_url=live_server) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         dev = Api(http).create_developer()
     with (
         Client(live_server, dev.access_key, dev.secret) as sdk,

@@ -51,7 +51,7 @@ def test_every_operation_of_the_document_has_an_sdk_method(client):
 
 
 def test_a_purchase_through_the_sdk_methods(live_server):
-    with httpx.Client(base_url=live_server) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         dev = Api(http).create_developer(topup=10_000_000)
     sdk = Client(live_server, dev.access_key, dev.secret)
     admin = AdminClient(live_server, ADMIN_TOKEN)

@@ -13,7 +13,7 @@ from tests.support.taobao_refunds import paid_order, subs
 
 
 def test_a_reverse_order_through_the_sdk_methods(live_server, settings):
-    with httpx.Client(base_url=live_server) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         api = Api(http)
         dev = api.create_developer(topup=1_000_000)
         order = paid_order(api, dev, settings)

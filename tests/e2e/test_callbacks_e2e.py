@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import json
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from daigou_sdk import Client
+from tests.support.callbacks import admin_post
 from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
-
-
-def _admin(base: str, token: str, path: str, body: dict) -> dict:
-    r = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {token}"})
-    envelope = r.json()
-    assert envelope["code"] == 200, envelope
-    return envelope["data"]
 
 
 def test_register_fail_for_an_hour_and_get_everything_in_order(served):
@@ -36,7 +29,7 @@ def test_register_fail_for_an_hour_and_get_everything_in_order(served):
         rx.clear()
 
         def topup(n: int) -> None:
-            _admin(
+            admin_post(
                 base,
                 token,
                 "/admin/wallet/adjust",
@@ -66,11 +59,11 @@ def test_register_fail_for_an_hour_and_get_everything_in_order(served):
 
         # the worker tries the first message written while down, and fails (connection refused)
         wait_until(lambda: attempts_of(5) >= 1, timeout=30, interval=0.1)
-        _admin(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
+        admin_post(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
         # retries due within that hour fail too
         wait_until(lambda: attempts_of(5) >= 2, timeout=30, interval=0.1)
         rx.up()
-        _admin(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
+        admin_post(base, token, "/admin/sandbox/clock/advance", {"seconds": 3600})
         received = rx.wait_for(9, timeout=30)
 
         bodies = [Webhook(secret).verify(r.body, r.headers) for r in received]

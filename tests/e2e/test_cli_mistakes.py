@@ -41,7 +41,7 @@ def cli(tmp_path: Path, db_url: str):
 @pytest.fixture
 def demo(tmp_path: Path, live_server: str):
     """A developer whose key the CLI uses as the dev-mode demo's, on the live server."""
-    with httpx.Client(base_url=live_server) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         dev = Api(http).create_developer(topup=5_000)
     var = tmp_path / "var"
     var.mkdir(exist_ok=True)

@@ -428,12 +428,21 @@ def test_a_gateway_buys_1688_through_a_pandapon_account(upstream, backend, tmp_p
         def detail() -> dict[str, Any]:
             return dict(client.post("/alibaba/order/detail", {"webSite": "1688", "orderId": oid}))
 
-        # the upstream's push, received and read by the feed, moves the gateway's record
+        # the upstream's push, received and read by the feed, moves the gateway's record (the
+        # feed's compensation pull may move it first: the push is waited for, not assumed)
         wait_until(lambda: detail()["baseInfo"]["status"] == "waitbuyerreceive", timeout=20)
-        assert {
-            "ORDER_BUYER_VIEW_ORDER_PAY",
-            "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",
-        } <= b.pushed(P.Platform.ALIBABA, oid)
+        wait_until(
+            lambda: (
+                {
+                    "ORDER_BUYER_VIEW_ORDER_PAY",
+                    "ORDER_BUYER_VIEW_ANNOUNCE_SENDGOODS",
+                }
+                <= b.pushed(P.Platform.ALIBABA, oid)
+            ),
+            timeout=20,
+            interval=0.2,
+            message=lambda: f"pushed {b.pushed(P.Platform.ALIBABA, oid)}",
+        )
         line = detail()["productItems"][0]
         refund = client.post(
             "/alibaba/refund/detail/create",
@@ -540,7 +549,12 @@ def test_a_gateway_buys_taobao_through_a_pandapon_account(upstream, backend, tmp
 
         # the upstream's push, received and read by the feed, moves the gateway's order
         wait_until(lambda: detail()["status"] == 11, timeout=20)
-        assert "TAOBAO_ORDER_STATUS_CHANGE" in b.pushed(P.Platform.TAOBAO, bought)
+        wait_until(
+            lambda: "TAOBAO_ORDER_STATUS_CHANGE" in b.pushed(P.Platform.TAOBAO, bought),
+            timeout=20,
+            interval=0.2,
+            message=lambda: f"pushed {b.pushed(P.Platform.TAOBAO, bought)}",
+        )
         sub = detail()["subOrders"][0]
         assert sub["logisticNumber"]  # the parcel the upstream's seller sent
         done = client.post("/open/order/receivegoods", {"orderId": oid})

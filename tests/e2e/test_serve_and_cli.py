@@ -40,7 +40,9 @@ def test_a_newcomer_gets_credentials_and_a_first_signed_call(served):
     assert json.loads(out.stdout)["availableAmount"] == 1_000_000
     # the admin token printed by dev mode works on the admin API
     token = (data_dir / "admin-token").read_text().strip()
-    r = httpx.get(base + "/admin/developer/list", headers={"Authorization": f"Bearer {token}"})
+    r = httpx.get(
+        base + "/admin/developer/list", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert r.json()["data"]["totalRecords"] == 1
 
 

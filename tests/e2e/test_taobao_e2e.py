@@ -140,6 +140,7 @@ def test_the_whole_taobao_purchase_path(served):
         listed = httpx.get(
             base + "/admin/finance/voucher/list",
             headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         ).json()["data"]["data"]
         (voucher,) = [v for v in listed if v["orderId"] == approved["orderId"]]
         before = client.balance()["availableAmount"]
@@ -172,6 +173,7 @@ def test_the_whole_taobao_purchase_path(served):
         listed = httpx.get(
             base + "/admin/finance/voucher/list",
             headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         ).json()["data"]["data"]
         (voucher,) = [v for v in listed if v["orderId"] == rejected["orderId"]]
         admin_post(

@@ -44,7 +44,7 @@ class Callbacks:
 
 
 def admin_post(base: str, token: str, path: str, body: dict) -> Any:
-    r = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {token}"})
+    r = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     envelope = r.json()
     assert envelope["code"] == 200, envelope
     return envelope["data"]
