@@ -12,7 +12,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 # one worker per core (CI has 2); `loadfile` hands out whole test modules (see tests/conftest.py)
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 .PHONY: install run test lint typecheck bench clean postgres-binaries sdk
 

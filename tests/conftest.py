@@ -7,6 +7,7 @@ import fcntl
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,56 @@ def _one_heavy_test_at_a_time(
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+# --- the order the workers take the modules in (`make test`: --no-loadscope-reorder) ----------
+# xdist's default hands out the modules with the most tests first, which left the slow e2e
+# modules (few tests, many seconds each) for last: one worker ran them alone for minutes while
+# the other had finished. So the modules go out longest first (longest-processing-time
+# scheduling): the seconds below are each slow module's total over both backends in a CI run
+# (`make test PYTEST_ARGS=--durations=0`, 6 Dec 2026), and the isolation matrices (many cases
+# over one module-scoped world); any other module counts 0.45 s a test, 0.05 s in tests/unit.
+# A stale number changes only the order, never what runs.
+SLOW_MODULES = {
+    "tests/api/test_openapi_schemathesis.py": 369,
+    "tests/e2e/test_pandapon_upstream.py": 63,
+    "tests/integration/test_aftersales_faults.py": 62,
+    "tests/e2e/test_serve_and_cli.py": 51,
+    "tests/integration/test_aftersales_stateful.py": 41,
+    "tests/e2e/test_aftersales_e2e.py": 39,
+    "tests/integration/test_delivery.py": 38,
+    "tests/integration/test_wallet_stateful.py": 24,
+    "tests/api/test_refunds1688.py": 23,
+    "tests/integration/test_migrations.py": 17,
+    "tests/integration/test_refunds1688_faults.py": 17,
+    "tests/e2e/test_alibaba_e2e.py": 16,
+    "tests/e2e/test_warehouse_e2e.py": 14,
+    "tests/integration/test_wallet_concurrency.py": 14,
+    "tests/e2e/test_taobao_e2e.py": 13,
+    "tests/e2e/test_purchase_e2e.py": 13,
+    "tests/e2e/test_cli_mistakes.py": 13,
+    "tests/unit/test_composition_root.py": 13,
+    "tests/e2e/test_callbacks_e2e.py": 11,
+    "tests/integration/test_sandbox_seller_stateful.py": 10,
+    "tests/integration/test_taobao_pay_concurrency.py": 10,
+    "tests/api/test_taobao_isolation.py": 49,
+    "tests/api/test_orders1688_isolation.py": 34,
+    "tests/api/test_warehouse_isolation.py": 3,
+    "tests/api/test_address_isolation.py": 1,
+}
+SECONDS_A_TEST = 0.45
+SECONDS_A_UNIT_TEST = 0.05
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    tests = Counter(module(item) for item in items)
+
+    def expected(item: pytest.Item) -> float:
+        path = module(item)
+        each = SECONDS_A_UNIT_TEST if path.startswith("tests/unit/") else SECONDS_A_TEST
+        return SLOW_MODULES.get(path, tests[path] * each)
+
+    items.sort(key=expected, reverse=True)  # stable: a module's tests keep their order
