@@ -84,7 +84,7 @@ def test_two_identical_deliveries_at_once_keep_one_row(live_server, db):
 
     def deliver(_: int) -> tuple[int, bool]:
         start.wait()
-        r = httpx.post(live_server + PATH, data=body, timeout=10)
+        r = httpx.post(live_server + PATH, data=body, timeout=30)
         return r.status_code, r.json()["data"]["received"]
 
     with ThreadPoolExecutor(2) as pool:

@@ -323,7 +323,7 @@ def test_the_operator_pages_callbacks_by_page_and_cursor(api, rx):
 
 
 def test_saving_over_real_http(live_server, rx):
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    with httpx.Client(base_url=live_server, timeout=30) as http:
         api = Api(http)
         dev = api.create_developer()
         saved = assert_ok(save(api, dev, rx.url))

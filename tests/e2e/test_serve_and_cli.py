@@ -73,7 +73,7 @@ def test_a_newcomer_searches_for_a_shirt_opens_it_and_sees_its_picture(served):
     offer = json.loads(out.stdout)
     assert offer["offerId"] == first["offerId"]
     assert offer["productSkuInfos"]
-    picture = httpx.get(first["imageUrl"], timeout=10)  # the URL points at this server
+    picture = httpx.get(first["imageUrl"], timeout=30)  # the URL points at this server
     assert picture.status_code == 200
     assert picture.headers["content-type"] == "image/jpeg"
     assert picture.content[:3] == b"\xff\xd8\xff"

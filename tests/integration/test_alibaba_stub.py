@@ -70,7 +70,7 @@ def bare_stub():
 def test_the_official_vector_is_accepted_as_a_real_call(bare_stub):
     v = OFFICIAL_VECTOR
     form = {**v["params"], "_aop_signature": v["signature"]}
-    r = httpx.post(f"{bare_stub.url}/openapi/{v['url_path']}", data=form, timeout=5)
+    r = httpx.post(f"{bare_stub.url}/openapi/{v['url_path']}", data=form, timeout=30)
     assert r.status_code == 200, r.text
     assert ALI_TIME.match(r.json()["result"])
 
@@ -78,7 +78,7 @@ def test_the_official_vector_is_accepted_as_a_real_call(bare_stub):
 def test_a_wrong_signature_is_refused_with_the_gateway_shape(bare_stub):
     v = OFFICIAL_VECTOR
     form = {**v["params"], "b": "3", "_aop_signature": v["signature"]}  # signed b=2
-    r = httpx.post(f"{bare_stub.url}/openapi/{v['url_path']}", data=form, timeout=5)
+    r = httpx.post(f"{bare_stub.url}/openapi/{v['url_path']}", data=form, timeout=30)
     assert r.status_code == 400
     assert r.json()["error_code"] == "gw.SignatureInvalid" and r.json()["error_message"]
 
@@ -86,7 +86,7 @@ def test_a_wrong_signature_is_refused_with_the_gateway_shape(bare_stub):
 def test_a_wrong_app_key_is_refused(bare_stub):
     path = "param2/1/system/currentTime/999"
     form = {"a": "1", "_aop_signature": aop_signature("test123", path, {"a": "1"})}
-    r = httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=5)
+    r = httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=30)
     assert r.status_code == 400 and r.json()["error_code"] == "gw.AppKeyNotExist"
 
 
@@ -112,12 +112,12 @@ def test_tokens_from_a_code_and_from_a_refresh(bare_stub):
         "redirect_uri": "http://127.0.0.1/cb",
         "code": bare_stub.issue_auth_code(),
     }
-    first = httpx.post(bare_stub.token_url(), data=form, timeout=5)
+    first = httpx.post(bare_stub.token_url(), data=form, timeout=30)
     assert first.status_code == 200, first.text
     body = first.json()
     assert body["access_token"] and body["refresh_token"] and body["expires_in"] == "36000"
     assert ALI_TIME.match(body["refresh_token_timeout"])
-    again = httpx.post(bare_stub.token_url(), data=form, timeout=5)  # a code is used once
+    again = httpx.post(bare_stub.token_url(), data=form, timeout=30)  # a code is used once
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
     refresh = {
@@ -126,7 +126,7 @@ def test_tokens_from_a_code_and_from_a_refresh(bare_stub):
         "client_secret": "test123",
         "refresh_token": body["refresh_token"],
     }
-    renewed = httpx.post(bare_stub.token_url(), data=refresh, timeout=5).json()
+    renewed = httpx.post(bare_stub.token_url(), data=refresh, timeout=30).json()
     assert renewed["access_token"] not in (body["access_token"], bare_stub.access_token)
     # the new token is accepted by the gateway check (the API then answers its own error)
     client = StubClient(bare_stub, access_token=renewed["access_token"])
@@ -465,7 +465,7 @@ def test_a_missing_argument_and_an_unknown_api_are_gateway_refusals(bare_stub):
     assert "tradeID" in r.json()["error_message"]
     path = "param2/1/com.alibaba.trade/alibaba.trade.noSuchApi/1000000"
     form = {"_aop_signature": aop_signature("test123", path, {})}
-    r = httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=5)
+    r = httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=30)
     assert r.status_code == 400 and r.json()["error_code"] == "gw.APIUnsupported"
 
 
@@ -528,7 +528,7 @@ def test_the_apps_rate_limit_refuses_calls_beyond_it(bare_stub):
     path = OFFICIAL_VECTOR["url_path"]
     form = {**OFFICIAL_VECTOR["params"], "_aop_signature": OFFICIAL_VECTOR["signature"]}
     answers = [
-        httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=5) for _ in range(8)
+        httpx.post(f"{bare_stub.url}/openapi/{path}", data=form, timeout=30) for _ in range(8)
     ]
     statuses = [a.status_code for a in answers]
     assert statuses[:2] == [200, 200] and 400 in statuses, statuses
